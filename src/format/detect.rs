@@ -1,0 +1,119 @@
+//! Choosing, per source, which formats to try on its lines, and trying them.
+//!
+//! A source is sampled once: every format is tried on its first lines, and those that parse
+//! any of them become the source's candidates, most specific (priority) first. Each line is
+//! then tried against the candidates in that order, and finally against the generic scanner,
+//! so a file that mixes layouts (AWS ALB + Classic ELB lines) still parses line by line.
+
+use regex::bytes::CaptureLocations;
+
+use super::{generic, Hit, Registry};
+
+/// Lines and bytes looked at to detect a source's formats.
+const SAMPLE_LINES: usize = 1000;
+const SAMPLE_BYTES: usize = 512 << 10;
+
+/// The formats to try on the lines of one source.
+pub struct Matcher<'r> {
+    reg: &'r Registry,
+    /// Candidate format indices, in the order they are tried.
+    order: Vec<u16>,
+    /// Indices of candidates that have a header rule.
+    headers: Vec<u16>,
+    generic: bool,
+    /// Try the format that matched the previous line first (streaming, where there was no
+    /// sample to rank candidates by).
+    sticky: bool,
+}
+
+/// Per-thread scratch space for a `Matcher`.
+pub struct Scratch {
+    locs: Vec<Option<CaptureLocations>>,
+    last: Option<u16>,
+}
+
+impl<'r> Matcher<'r> {
+    /// Detect from the start of a source's bytes. `forced` skips detection (`--input-format`).
+    pub fn detect(reg: &'r Registry, data: &[u8], forced: Option<u16>) -> Matcher<'r> {
+        if let Some(f) = forced {
+            return Self::with_order(reg, vec![f], false, false);
+        }
+        let n = reg.formats.len() - 1; // the generic fallback is not a candidate
+        let mut counts = vec![0usize; n];
+        let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
+        let sample = &data[..data.len().min(SAMPLE_BYTES)];
+        for line in sample.split(|&b| b == b'\n').take(SAMPLE_LINES) {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            for (i, f) in reg.formats[..n].iter().enumerate() {
+                if f.parse(i as u16, line, &mut scratch[i]).is_some() || f.header(line).is_some() {
+                    counts[i] += 1;
+                }
+            }
+        }
+        let mut order: Vec<u16> = (0..n as u16).filter(|&i| counts[i as usize] > 0).collect();
+        order.sort_by_key(|&i| {
+            (std::cmp::Reverse(reg.formats[i as usize].def.priority), std::cmp::Reverse(counts[i as usize]), i)
+        });
+        Self::with_order(reg, order, true, false)
+    }
+
+    /// Every format, by priority; for streams, where no sample is at hand.
+    pub fn all(reg: &'r Registry, forced: Option<u16>) -> Matcher<'r> {
+        if let Some(f) = forced {
+            return Self::with_order(reg, vec![f], false, false);
+        }
+        let n = reg.formats.len() - 1;
+        let mut order: Vec<u16> = (0..n as u16).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(reg.formats[i as usize].def.priority), i));
+        Self::with_order(reg, order, true, true)
+    }
+
+    fn with_order(reg: &'r Registry, order: Vec<u16>, generic: bool, sticky: bool) -> Matcher<'r> {
+        let headers = order.iter().copied().filter(|&i| reg.formats[i as usize].def.header.is_some()).collect();
+        Matcher { reg, order, headers, generic, sticky }
+    }
+
+    pub fn scratch(&self) -> Scratch {
+        Scratch { locs: self.reg.formats.iter().map(|f| f.scratch()).collect(), last: None }
+    }
+
+    /// The candidates, in order (for `deskew detect`).
+    pub fn candidates(&self) -> &[u16] {
+        &self.order
+    }
+
+    /// What the line is: a record start, a dating header, or neither (None: a continuation).
+    pub fn line(&self, line: &[u8], s: &mut Scratch) -> Option<Hit> {
+        if line.is_empty() {
+            return None;
+        }
+        if self.sticky {
+            if let Some(i) = s.last {
+                if let Some(h) = self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
+                    return Some(h);
+                }
+            }
+        }
+        for &i in &self.order {
+            if self.sticky && s.last == Some(i) {
+                continue;
+            }
+            if let Some(h) = self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
+                s.last = Some(i);
+                return Some(h);
+            }
+        }
+        for &i in &self.headers {
+            if let Some(h) = self.reg.formats[i as usize].header(line) {
+                return Some(h);
+            }
+        }
+        if self.generic {
+            return generic(self.reg.generic_idx(), line);
+        }
+        None
+    }
+}

@@ -1,0 +1,367 @@
+//! Formats: definitions as data (`formats/*.toml`, embedded at build time, plus `--formats DIR`),
+//! compiled once, then used to find the timestamp, host and level of each line.
+
+pub mod def;
+pub mod detect;
+pub mod structured;
+
+use std::path::Path;
+
+use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
+
+use crate::time::scan::{self, Layout};
+use crate::time::Stamp;
+pub use def::{FormatDef, Kind};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_formats.rs"));
+}
+
+/// The name of the code-level fallback that finds any leading timestamp.
+pub const GENERIC: &str = "generic";
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("{path}: {msg}")]
+    Def { path: String, msg: String },
+    #[error("{0}: cannot read format directory: {1}")]
+    Dir(String, std::io::Error),
+}
+
+/// A byte range inside a line.
+pub type Span = (u32, u32);
+
+/// What a format found in one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// A record starts here.
+    Stamp {
+        stamp: Stamp,
+        format: u16,
+        ts: Span,
+        host: Option<Span>,
+        level: Option<Span>,
+    },
+    /// A header that dates the lines after it; not a record.
+    Header { year: i32, month: u8, day: u8 },
+}
+
+/// A compiled format.
+pub struct Format {
+    pub def: FormatDef,
+    regex: Option<Regex>,
+    ts_group: usize,
+    host_group: Option<usize>,
+    level_group: Option<usize>,
+    layout: Option<Layout>,
+    header: Option<(Regex, [usize; 3])>,
+    ts_keys: Vec<Vec<u8>>,
+    host_keys: Vec<Vec<u8>>,
+    level_keys: Vec<Vec<u8>>,
+    require_keys: Vec<Vec<u8>>,
+}
+
+fn build_regex(src: &str) -> Result<Regex, String> {
+    RegexBuilder::new(src)
+        .unicode(false)
+        .size_limit(1 << 22)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+impl Format {
+    pub fn compile(def: FormatDef) -> Result<Format, String> {
+        if def.name.is_empty()
+            || !def
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        {
+            return Err(format!("format name {:?} must be [a-z0-9_-]+", def.name));
+        }
+        let (mut regex, mut ts_group, mut host_group, mut level_group) = (None, 0, None, None);
+        match def.kind {
+            Kind::Regex => {
+                let src = def.regex.as_deref().ok_or("kind \"regex\" needs a `regex`")?;
+                let re = build_regex(src).map_err(|e| format!("regex: {e}"))?;
+                let idx = |name: &str| re.capture_names().position(|n| n == Some(name));
+                ts_group = idx("ts").ok_or("the regex has no named group `ts`")?;
+                host_group = idx("host");
+                level_group = idx("level");
+                regex = Some(re);
+            }
+            Kind::Json | Kind::Logfmt => {
+                if def.timestamp_keys.is_empty() {
+                    return Err("kind json/logfmt needs `timestamp_keys`".into());
+                }
+            }
+        }
+        let layout = match &def.layout {
+            Some(l) => Some(Layout::new(l).map_err(|e| format!("layout {l:?}: {e}"))?),
+            None => None,
+        };
+        let header = match &def.header {
+            Some(h) => {
+                let re = build_regex(h).map_err(|e| format!("header: {e}"))?;
+                let idx = |name: &str| {
+                    re.capture_names()
+                        .position(|n| n == Some(name))
+                        .ok_or_else(|| format!("the header regex has no named group `{name}`"))
+                };
+                let groups = [idx("year")?, idx("month")?, idx("day")?];
+                Some((re, groups))
+            }
+            None => None,
+        };
+        let keys = |v: &[String]| v.iter().map(|k| k.as_bytes().to_vec()).collect();
+        Ok(Format {
+            ts_keys: keys(&def.timestamp_keys),
+            host_keys: keys(&def.host_keys),
+            level_keys: keys(&def.level_keys),
+            require_keys: keys(&def.require_keys),
+            def,
+            regex,
+            ts_group,
+            host_group,
+            level_group,
+            layout,
+            header,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    fn read_ts(&self, text: &[u8]) -> Option<Stamp> {
+        match &self.layout {
+            Some(l) => {
+                let t = trim(text);
+                match l.parse(t) {
+                    Some((st, n)) if n == t.len() => Some(st),
+                    _ => None,
+                }
+            }
+            None => scan::exact(text),
+        }
+    }
+
+    /// Scratch space for `parse`, one per thread.
+    pub fn scratch(&self) -> Option<CaptureLocations> {
+        self.regex.as_ref().map(|r| r.capture_locations())
+    }
+
+    /// The header date of `line`, when the format has a header rule and the line matches it.
+    pub fn header(&self, line: &[u8]) -> Option<Hit> {
+        let (re, [y, m, d]) = self.header.as_ref()?;
+        let c = re.captures(line)?;
+        let num = |i: usize| -> Option<i64> {
+            let t = c.get(i)?.as_bytes();
+            std::str::from_utf8(t).ok()?.parse().ok()
+        };
+        let (year, month, day) = (num(*y)?, num(*m)?, num(*d)?);
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return None;
+        }
+        Some(Hit::Header { year: year as i32, month: month as u8, day: day as u8 })
+    }
+
+    /// The record hit of `line` for this format, if the line is one of its records.
+    pub fn parse(&self, idx: u16, line: &[u8], locs: &mut Option<CaptureLocations>) -> Option<Hit> {
+        match self.def.kind {
+            Kind::Regex => {
+                let re = self.regex.as_ref()?;
+                let locs = locs.as_mut()?;
+                re.captures_read(locs, line)?;
+                let (s, e) = locs.get(self.ts_group)?;
+                let stamp = self.read_ts(&line[s..e])?;
+                let span = |g: Option<usize>| {
+                    g.and_then(|g| locs.get(g)).filter(|(a, b)| b > a).map(|(a, b)| (a as u32, b as u32))
+                };
+                Some(Hit::Stamp {
+                    stamp,
+                    format: idx,
+                    ts: (s as u32, e as u32),
+                    host: span(self.host_group),
+                    level: span(self.level_group),
+                })
+            }
+            Kind::Json | Kind::Logfmt => self.parse_keyed(idx, line),
+        }
+    }
+
+    fn parse_keyed(&self, idx: u16, line: &[u8]) -> Option<Hit> {
+        // Best (lowest index) timestamp key seen so far, and the other fields.
+        let mut ts: Option<(usize, structured::Value)> = None;
+        let mut host = None;
+        let mut level = None;
+        let mut required = 0u64;
+        let mut visit = |k: &[u8], v: structured::Value| {
+            if let Some(i) = self.ts_keys.iter().position(|t| t == k) {
+                if ts.is_none_or(|(j, _)| i < j) {
+                    ts = Some((i, v));
+                }
+            }
+            if host.is_none() && self.host_keys.iter().any(|t| t == k) {
+                host = Some((v.start as u32, v.end as u32));
+            }
+            if level.is_none() && self.level_keys.iter().any(|t| t == k) {
+                level = Some((v.start as u32, v.end as u32));
+            }
+            if let Some(i) = self.require_keys.iter().position(|t| t == k) {
+                required |= 1 << (i.min(63));
+            }
+            true
+        };
+        let ok = match self.def.kind {
+            Kind::Json => structured::json_members(line, &mut visit),
+            _ => structured::logfmt_pairs(line, &mut visit) > 0,
+        };
+        if !ok {
+            return None;
+        }
+        let n = self.require_keys.len().min(64);
+        let all = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+        if required != all {
+            return None;
+        }
+        let (_, v) = ts?;
+        let stamp = self.read_ts(&line[v.start..v.end])?;
+        Some(Hit::Stamp {
+            stamp,
+            format: idx,
+            ts: (v.start as u32, v.end as u32),
+            host: host.filter(|(a, b)| b > a),
+            level: level.filter(|(a, b)| b > a),
+        })
+    }
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let a = s.iter().position(|&b| b != b' ').unwrap_or(s.len());
+    let b = s.iter().rposition(|&b| b != b' ').map_or(a, |i| i + 1);
+    &s[a..b]
+}
+
+/// The code-level fallback: a timestamp at the start of the line, after an optional UTF-8 BOM,
+/// ANSI escape sequences, or an opening bracket (then closed right after the timestamp).
+pub fn generic(idx: u16, line: &[u8]) -> Option<Hit> {
+    let mut i = 0;
+    if line.starts_with(b"\xef\xbb\xbf") {
+        i = 3;
+    }
+    while line.get(i) == Some(&0x1b) && line.get(i + 1) == Some(&b'[') {
+        let mut j = i + 2;
+        while j < line.len() && !(0x40..=0x7e).contains(&line[j]) {
+            j += 1;
+        }
+        i = j + 1;
+    }
+    let first = *line.get(i)?;
+    if first == b'[' {
+        let (stamp, n) = scan::leading(&line[i + 1..])?;
+        if line.get(i + 1 + n) != Some(&b']') && !matches!(stamp, Stamp::Relative(_)) {
+            return None;
+        }
+        let s = i + 1;
+        return Some(Hit::Stamp { stamp, format: idx, ts: (s as u32, (s + n) as u32), host: None, level: None });
+    }
+    if !(first.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let (stamp, n) = scan::leading(&line[i..])?;
+    // A timestamp must end at a word boundary: `2024-01-01T00:00:00Zfoo` is not one.
+    if line.get(i + n).is_some_and(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some(Hit::Stamp { stamp, format: idx, ts: (i as u32, (i + n) as u32), host: None, level: None })
+}
+
+/// All formats: built-in, then user ones; the last one is the `generic` fallback.
+pub struct Registry {
+    pub formats: Vec<Format>,
+}
+
+impl Registry {
+    /// The built-in formats plus those in `user_dirs` (a user format replaces a built-in one of
+    /// the same name).
+    pub fn load(user_dirs: &[impl AsRef<Path>]) -> Result<Registry, FormatError> {
+        let mut defs: Vec<(String, String)> = builtin::BUILTIN
+            .iter()
+            .map(|(n, t)| (format!("formats/{n} (built in)"), t.to_string()))
+            .collect();
+        for dir in user_dirs {
+            let dir = dir.as_ref();
+            let rd = std::fs::read_dir(dir).map_err(|e| FormatError::Dir(dir.display().to_string(), e))?;
+            let mut files: Vec<_> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for p in files {
+                let text = std::fs::read_to_string(&p).map_err(|e| FormatError::Def {
+                    path: p.display().to_string(),
+                    msg: e.to_string(),
+                })?;
+                defs.push((p.display().to_string(), text));
+            }
+        }
+        let mut formats: Vec<Format> = Vec::new();
+        for (path, text) in defs {
+            let def: FormatDef = toml::from_str(&text)
+                .map_err(|e| FormatError::Def { path: path.clone(), msg: e.to_string().replace('\n', " ") })?;
+            let f = Format::compile(def).map_err(|msg| FormatError::Def { path: path.clone(), msg })?;
+            if f.name() == GENERIC {
+                return Err(FormatError::Def { path, msg: "the name `generic` is reserved".into() });
+            }
+            match formats.iter_mut().find(|g| g.name() == f.name()) {
+                Some(slot) => *slot = f,
+                None => formats.push(f),
+            }
+        }
+        formats.push(Format {
+            def: FormatDef {
+                name: GENERIC.into(),
+                title: "any line that starts with a timestamp in a common layout".into(),
+                priority: -100,
+                kind: Kind::Regex,
+                regex: None,
+                layout: None,
+                timestamp_keys: vec![],
+                host_keys: vec![],
+                level_keys: vec![],
+                require_keys: vec![],
+                header: None,
+                multiline: true,
+                samples: vec![def::Sample {
+                    line: "2026-11-23 18:41:37.123 anything after a leading timestamp".into(),
+                    ts: Some("2026-11-23T18:41:37.123Z".into()),
+                    host: None,
+                }],
+            },
+            regex: None,
+            ts_group: 0,
+            host_group: None,
+            level_group: None,
+            layout: None,
+            header: None,
+            ts_keys: vec![],
+            host_keys: vec![],
+            level_keys: vec![],
+            require_keys: vec![],
+        });
+        Ok(Registry { formats })
+    }
+
+    pub fn generic_idx(&self) -> u16 {
+        (self.formats.len() - 1) as u16
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<u16> {
+        self.formats.iter().position(|f| f.name() == name).map(|i| i as u16)
+    }
+
+    pub fn name(&self, idx: u16) -> &str {
+        self.formats[idx as usize].name()
+    }
+}

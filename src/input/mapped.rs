@@ -1,0 +1,282 @@
+//! Memory-mapped files that survive being truncated while mapped.
+//!
+//! Reading a page of a shared file mapping that lies past the file's current end raises
+//! SIGBUS, which by default kills the process. A log file is truncated under a reader all
+//! the time (`logrotate copytruncate`, `> app.log`), so deskew installs, once per process, a
+//! SIGBUS handler that:
+//! - handles only kernel-raised faults whose address falls inside a mapping registered here
+//!   (a fixed-size lock-free table of address ranges): it maps an anonymous zero page over
+//!   the faulting page (`mmap(MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS)`, async-signal-safe on
+//!   Linux in practice) and records the lowest faulting offset, so the read goes on with
+//!   zeros;
+//! - for any other SIGBUS, restores the default action and re-raises it.
+//!
+//! The reader then asks [`Mapped::shrunk`] where the valid data ends, stops there, and warns.
+//! When the table is full or the handler cannot be installed, a file is read into memory
+//! instead of mapped.
+
+use std::fs::File;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Once;
+
+use memmap2::{Mmap, MmapOptions};
+
+/// How many mappings can be guarded at once; past that, files are read into memory.
+const SLOTS: usize = 1024;
+
+struct Slot {
+    claimed: AtomicBool,
+    /// Start address of the mapping; 0 while the slot is free or being filled.
+    start: AtomicUsize,
+    /// One past the last byte of the mapping (rounded up to a page).
+    end: AtomicUsize,
+    /// Lowest offset (from `start`) of a page that faulted; `usize::MAX` if none.
+    first_fault: AtomicUsize,
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const FREE: Slot = Slot {
+    claimed: AtomicBool::new(false),
+    start: AtomicUsize::new(0),
+    end: AtomicUsize::new(0),
+    first_fault: AtomicUsize::new(usize::MAX),
+};
+
+static TABLE: [Slot; SLOTS] = [FREE; SLOTS];
+static PAGE_SIZE: AtomicUsize = AtomicUsize::new(0);
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+static INSTALL: Once = Once::new();
+
+/// Installs the SIGBUS handler once per process; false if that failed.
+fn install() -> bool {
+    INSTALL.call_once(|| {
+        // SAFETY: sysconf and sigaction are called with valid arguments; the handler only
+        // touches atomics and async-signal-safe calls.
+        unsafe {
+            let page = libc::sysconf(libc::_SC_PAGESIZE);
+            PAGE_SIZE.store(if page > 0 { page as usize } else { 4096 }, Ordering::SeqCst);
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigbus as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut action.sa_mask);
+            let ok = libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut()) == 0;
+            INSTALLED.store(ok, Ordering::SeqCst);
+        }
+    });
+    INSTALLED.load(Ordering::SeqCst)
+}
+
+extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo_t; only async-signal-safe calls follow.
+    unsafe {
+        // si_code > 0: raised by the kernel for a fault (not kill/raise, where si_addr is
+        // not an address).
+        if !info.is_null() && (*info).si_code > 0 {
+            let addr = (*info).si_addr() as usize;
+            let page = PAGE_SIZE.load(Ordering::Relaxed);
+            for slot in TABLE.iter() {
+                let start = slot.start.load(Ordering::Acquire);
+                if start == 0 || addr < start || addr >= slot.end.load(Ordering::Acquire) {
+                    continue;
+                }
+                let page_addr = addr & !(page - 1);
+                let zero = libc::mmap(
+                    page_addr as *mut libc::c_void,
+                    page,
+                    libc::PROT_READ,
+                    libc::MAP_FIXED | libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                );
+                if zero != libc::MAP_FAILED {
+                    slot.first_fault
+                        .fetch_min(page_addr - start, Ordering::AcqRel);
+                    return;
+                }
+                break;
+            }
+        }
+        // Not ours: die as if no handler were installed.
+        let mut dfl: libc::sigaction = std::mem::zeroed();
+        dfl.sa_sigaction = libc::SIG_DFL;
+        libc::sigemptyset(&mut dfl.sa_mask);
+        libc::sigaction(sig, &dfl, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+}
+
+/// A read-only shared mapping of a whole file, guarded against truncation.
+pub struct Mapped {
+    map: Mmap,
+    file: File,
+    slot: usize,
+}
+
+impl Mapped {
+    /// Maps `file` (of `len` bytes, `len > 0`). `Ok(None)`: it cannot be guarded now (the
+    /// handler is missing or the table is full); read the file instead.
+    pub fn new(file: File, len: u64) -> io::Result<Option<Mapped>> {
+        if !install() {
+            return Ok(None);
+        }
+        let Ok(len) = usize::try_from(len) else {
+            return Ok(None);
+        };
+        let Some(slot) = TABLE.iter().position(|s| {
+            s.claimed
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        }) else {
+            return Ok(None);
+        };
+        // SAFETY: the file may change under the mapping; a read past its new end is caught by
+        // the SIGBUS handler above, and changed contents are only bytes, never UB we rely on.
+        let map = match unsafe { MmapOptions::new().len(len).map(&file) } {
+            Ok(map) => map,
+            Err(e) => {
+                TABLE[slot].claimed.store(false, Ordering::Release);
+                return Err(e);
+            }
+        };
+        let _ = map.advise(memmap2::Advice::Sequential);
+        let page = PAGE_SIZE.load(Ordering::Relaxed);
+        let start = map.as_ptr() as usize;
+        let s = &TABLE[slot];
+        s.first_fault.store(usize::MAX, Ordering::Release);
+        s.end
+            .store(start + len.div_ceil(page) * page, Ordering::Release);
+        s.start.store(start, Ordering::Release);
+        Ok(Some(Mapped { map, file, slot }))
+    }
+
+    /// Where the valid data now ends, if before the end of the mapping: the file was
+    /// truncated (its current length), or a page faulted (its offset), whichever is lower.
+    /// Bytes from there on read as zeros (or as whatever was later written in their place).
+    pub fn shrunk(&self) -> Option<usize> {
+        let len = self.map.len();
+        let fault = TABLE[self.slot].first_fault.load(Ordering::Acquire);
+        let now = match self.file.metadata() {
+            Ok(m) => usize::try_from(m.len()).unwrap_or(usize::MAX),
+            Err(_) => usize::MAX,
+        };
+        let end = fault.min(now);
+        (end < len).then_some(end)
+    }
+}
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        let s = &TABLE[self.slot];
+        s.start.store(0, Ordering::Release);
+        s.end.store(0, Ordering::Release);
+        s.first_fault.store(usize::MAX, Ordering::Release);
+        s.claimed.store(false, Ordering::Release);
+    }
+}
+
+impl std::fmt::Debug for Mapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mapped")
+            .field("len", &self.map.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::process::Command;
+
+    /// Runs the ignored test `name` of this module in a child process, so that a SIGBUS
+    /// kills only the child; returns its exit status.
+    fn run_child(name: &str) -> std::process::ExitStatus {
+        let module = module_path!();
+        let module = module.split_once("::").map_or(module, |(_, rest)| rest);
+        Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", &format!("{module}::{name}"), "--ignored", "--test-threads=1"])
+            .env("DESKEW_SIGBUS_CHILD", "1")
+            .output()
+            .map(|o| {
+                if !o.status.success() {
+                    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
+                    eprintln!("{}", String::from_utf8_lossy(&o.stderr));
+                }
+                o.status
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn survives_truncation_while_mapped() {
+        assert!(run_child("child_truncate").success());
+    }
+
+    #[test]
+    fn foreign_sigbus_still_kills() {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(run_child("child_foreign_sigbus").signal(), Some(libc::SIGBUS));
+    }
+
+    #[test]
+    #[ignore = "run by survives_truncation_while_mapped in a child process"]
+    fn child_truncate() {
+        if std::env::var_os("DESKEW_SIGBUS_CHILD").is_none() {
+            return;
+        }
+        let mut tmp = tempfile::NamedTempFile::new().unwrap();
+        let line = b"2026-11-20T10:00:00Z host app: a line of text\n";
+        let mut len = 0;
+        while len < 64 * 1024 {
+            tmp.write_all(line).unwrap();
+            len += line.len();
+        }
+        tmp.flush().unwrap();
+        let file = File::open(tmp.path()).unwrap();
+        let mapped = Mapped::new(file, len as u64).unwrap().unwrap();
+        assert_eq!(mapped.shrunk(), None);
+        assert_eq!(&mapped[..line.len()], line);
+        let new_len = 5000;
+        tmp.as_file().set_len(new_len as u64).unwrap();
+        let mut sum = 0u64;
+        let mut zeros = 0usize;
+        for &b in mapped.iter() {
+            sum += u64::from(b);
+            zeros += usize::from(b == 0);
+        }
+        assert!(sum > 0);
+        assert_eq!(zeros, len - new_len);
+        assert!(mapped[new_len..].iter().all(|&b| b == 0));
+        assert_eq!(mapped.shrunk(), Some(new_len));
+        // The file grows back: the faulted pages still hold zeros, so the first fault bounds
+        // the valid data.
+        tmp.as_file().set_len(len as u64).unwrap();
+        let page = PAGE_SIZE.load(Ordering::Relaxed);
+        assert_eq!(mapped.shrunk(), Some(new_len.div_ceil(page) * page));
+        drop(mapped);
+        assert!(TABLE.iter().all(|s| !s.claimed.load(Ordering::Acquire)));
+    }
+
+    #[test]
+    #[ignore = "run by foreign_sigbus_still_kills in a child process"]
+    fn child_foreign_sigbus() {
+        if std::env::var_os("DESKEW_SIGBUS_CHILD").is_none() {
+            return;
+        }
+        assert!(install());
+        // SAFETY: raising a signal; the default action must end this process.
+        unsafe {
+            libc::raise(libc::SIGBUS);
+        }
+        // Not reached when SIGBUS kills as it should.
+        std::process::exit(0);
+    }
+}

@@ -1,0 +1,19 @@
+//! deskew: the logs of many hosts as one timeline you can trust.
+//!
+//! The way a record travels: `input` finds and opens sources; `format` finds each line's
+//! timestamp, host and level; `records` groups lines into records; `time` turns timestamp
+//! text into nanosecond UTC instants; `correct` applies each host's clock offset model
+//! (`skew`); `merge` orders the records of all sources; `output` writes them. `run` ties the
+//! steps together for each command; `stream` is the line-by-line path for stdin.
+
+pub mod correct;
+pub mod diag;
+pub mod format;
+pub mod input;
+pub mod merge;
+pub mod output;
+pub mod records;
+pub mod run;
+pub mod skew;
+pub mod stream;
+pub mod time;

@@ -1,0 +1,173 @@
+//! The deskew command line: parses arguments and calls the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use deskew::output::OutputFormat;
+use deskew::run::{self, split_host_arg, Options};
+use deskew::time::{rfc3339, zone::Tz};
+
+#[derive(Parser)]
+#[command(name = "deskew", version, about = "The logs of many hosts as one timeline you can trust: \
+every timestamp to RFC 3339 UTC, each host's clock error corrected from its NTP offset history.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One time-ordered timeline of every record in PATHs (files, directories, - for stdin)
+    Merge(MergeArgs),
+    /// The same records and fields in input order, streaming (for pipes and tail -f)
+    Normalize(MergeArgs),
+    /// Per file: the detected format, the share of lines that parse, first and last time
+    Detect(MergeArgs),
+    /// The built-in and user formats, with an example line each
+    Formats {
+        /// Extra format definitions (TOML files, same schema as the built-in formats/)
+        #[arg(long = "formats", value_name = "DIR")]
+        formats: Vec<PathBuf>,
+    },
+    /// The per-host offset models built from history files: samples, steps, drift, coverage
+    Offsets {
+        /// History files or directories; HOST=PATH binds a file to a host
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<String>,
+        /// Also draw the offsets over time as an SVG picture
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFmt {
+    Text,
+    Jsonl,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Files, directories (searched recursively) or - for stdin; none: stdin
+    #[arg(value_name = "PATH")]
+    paths: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    output_format: OutFmt,
+    /// Write to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Zone of timestamps that carry none: IANA name, UTC, or +HH:MM [default: $TZ, else UTC]
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+    /// Zone for one host's timestamps, repeatable
+    #[arg(long, value_name = "HOST=ZONE")]
+    host_tz: Vec<String>,
+    /// Year of the first timestamp that carries none (later ones roll over Dec -> Jan)
+    #[arg(long, value_name = "YYYY")]
+    year: Option<i32>,
+    /// Offset history file or directory, repeatable; HOST=PATH binds a file to a host
+    #[arg(long, value_name = "PATH")]
+    offsets: Vec<String>,
+    /// A constant clock correction for a host without history, e.g. web01=+2.5s
+    #[arg(long, value_name = "HOST=OFFSET")]
+    skew: Vec<String>,
+    /// Skip detection: parse every input with this format
+    #[arg(long, value_name = "NAME")]
+    input_format: Option<String>,
+    /// Host of records whose format captures none (stdin, lone files)
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
+    /// Extra format definitions (TOML files, same schema as the built-in formats/)
+    #[arg(long = "formats", value_name = "DIR")]
+    formats: Vec<PathBuf>,
+    /// Keep records whose corrected time is at or after TIME (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Keep records whose corrected time is before TIME (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// Place boot-relative timestamps (dmesg) after this boot time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    boot_time: Option<String>,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bar (it is shown only when stderr is a terminal anyway)
+    #[arg(long)]
+    no_progress: bool,
+    /// No per-host correction summary on stderr
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<i64>> {
+    s.as_deref()
+        .map(|t| rfc3339::parse(t).with_context(|| format!("{opt} {t:?}: expected RFC 3339, e.g. 2026-11-23T18:41:37Z")))
+        .transpose()
+}
+
+fn options(a: MergeArgs) -> Result<Options> {
+    let tz_text = a.tz.or_else(|| std::env::var("TZ").ok().filter(|s| !s.is_empty())).unwrap_or_else(|| "UTC".into());
+    let tz: Tz = tz_text.trim_start_matches(':').parse().map_err(|e| anyhow::anyhow!("--tz {tz_text}: {e}"))?;
+    let mut host_tz = Vec::new();
+    for s in &a.host_tz {
+        let (h, z) = split_host_arg(s).context("--host-tz")?;
+        let z: Tz = z.parse().map_err(|e| anyhow::anyhow!("--host-tz {s}: {e}"))?;
+        host_tz.push((h, z));
+    }
+    if let Some(n) = a.threads {
+        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
+    }
+    let mut paths = a.paths;
+    if paths.is_empty() {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() {
+            anyhow::bail!("no PATH given and stdin is a terminal: name files or directories, or pipe logs in");
+        }
+        paths.push("-".into());
+    }
+    Ok(Options {
+        paths,
+        output_format: match a.output_format {
+            OutFmt::Text => OutputFormat::Text,
+            OutFmt::Jsonl => OutputFormat::Jsonl,
+        },
+        output: a.output,
+        tz,
+        host_tz,
+        year: a.year,
+        offsets: a.offsets,
+        skew: a.skew,
+        input_format: a.input_format,
+        host: a.host,
+        formats: a.formats,
+        since: parse_time("--since", &a.since)?,
+        until: parse_time("--until", &a.until)?,
+        boot_time: parse_time("--boot-time", &a.boot_time)?,
+        progress: !a.no_progress,
+        quiet: a.quiet,
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Merge(a) => options(a).and_then(|o| run::merge(&o)),
+        Command::Normalize(a) => options(a).and_then(|o| run::normalize(&o)),
+        Command::Detect(a) => options(a).and_then(|o| run::detect(&o, &mut std::io::stdout().lock())),
+        Command::Formats { formats } => run::formats(&formats, &mut std::io::stdout().lock()),
+        Command::Offsets { paths, svg } => {
+            deskew::skew::report::run(&paths, svg.as_deref(), &mut std::io::stdout().lock())
+        }
+    };
+    match result {
+        Err(e) => {
+            eprintln!("deskew: {e:#}");
+            ExitCode::from(2)
+        }
+        Ok(()) if deskew::diag::failed() => ExitCode::from(1),
+        Ok(()) => ExitCode::SUCCESS,
+    }
+}

@@ -1,0 +1,204 @@
+//! Writing records: text lines for people, JSON lines for machines (SPEC "JSONL output").
+
+use crate::records::Record;
+use crate::time::rfc3339;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Jsonl,
+}
+
+/// What a writer needs to know about the source a record came from.
+pub struct SourceView<'a> {
+    pub data: &'a [u8],
+    /// The path as found, already escaped as a JSON string body.
+    pub display_json: &'a str,
+}
+
+/// Names a record refers to by index.
+pub struct Names<'a> {
+    pub hosts: &'a [String],
+    pub formats: &'a [String],
+}
+
+/// Append one record.
+pub fn write_record(buf: &mut Vec<u8>, fmt: OutputFormat, rec: &Record, src: &SourceView, names: &Names) {
+    let text = &src.data[rec.start..rec.end.max(rec.start)];
+    let host = names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str());
+    match fmt {
+        OutputFormat::Text => {
+            if rec.has_time() {
+                rfc3339::write(buf, rec.ts);
+            } else {
+                buf.push(b'-');
+            }
+            buf.push(b' ');
+            buf.extend_from_slice(host.as_bytes());
+            buf.push(b' ');
+            // Continuation lines as they were, but line ends normalized to \n.
+            for (i, l) in text.split(|&b| b == b'\n').enumerate() {
+                if i > 0 {
+                    buf.push(b'\n');
+                }
+                buf.extend_from_slice(l.strip_suffix(b"\r").unwrap_or(l));
+            }
+            buf.push(b'\n');
+        }
+        OutputFormat::Jsonl => {
+            buf.extend_from_slice(b"{\"ts\":");
+            if rec.has_time() {
+                buf.push(b'"');
+                rfc3339::write(buf, rec.ts);
+                buf.push(b'"');
+            } else {
+                buf.extend_from_slice(b"null");
+            }
+            buf.extend_from_slice(b",\"host\":\"");
+            json_escape(buf, host.as_bytes());
+            buf.extend_from_slice(b"\",\"source\":\"");
+            buf.extend_from_slice(src.display_json.as_bytes());
+            buf.extend_from_slice(b"\",\"line\":");
+            push_u64(buf, rec.line);
+            buf.extend_from_slice(b",\"format\":");
+            match names.formats.get(rec.format as usize) {
+                Some(f) => {
+                    buf.push(b'"');
+                    buf.extend_from_slice(f.as_bytes());
+                    buf.push(b'"');
+                }
+                None => buf.extend_from_slice(b"null"),
+            }
+            buf.extend_from_slice(b",\"raw_ts\":");
+            let (a, b) = (rec.raw_ts.0 as usize, rec.raw_ts.1 as usize);
+            if b > a {
+                buf.push(b'"');
+                json_escape(buf, &text[a.min(text.len())..b.min(text.len())]);
+                buf.push(b'"');
+            } else {
+                buf.extend_from_slice(b"null");
+            }
+            buf.extend_from_slice(b",\"offset\":");
+            push_seconds(buf, rec.offset);
+            let (a, b) = (rec.level.0 as usize, rec.level.1 as usize);
+            if b > a && b <= text.len() {
+                buf.extend_from_slice(b",\"level\":\"");
+                json_escape(buf, &text[a..b]);
+                buf.push(b'"');
+            }
+            buf.extend_from_slice(b",\"msg\":\"");
+            // The record's lines joined with \n; a CR before a line break is the line ending.
+            for (i, l) in text.split(|&b| b == b'\n').enumerate() {
+                if i > 0 {
+                    buf.extend_from_slice(b"\\n");
+                }
+                json_escape(buf, l.strip_suffix(b"\r").unwrap_or(l));
+            }
+            buf.extend_from_slice(b"\"}\n");
+        }
+    }
+}
+
+pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
+}
+
+/// Nanoseconds as decimal seconds, exactly (no float rounding): 2500000000 -> `2.5`.
+pub fn push_seconds(buf: &mut Vec<u8>, ns: i64) {
+    if ns < 0 {
+        buf.push(b'-');
+    }
+    let a = ns.unsigned_abs();
+    push_u64(buf, a / 1_000_000_000);
+    let mut frac = a % 1_000_000_000;
+    if frac != 0 {
+        buf.push(b'.');
+        let mut digits = 9;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        let s = frac.to_string();
+        buf.extend(std::iter::repeat_n(b'0', digits - s.len()));
+        buf.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// Append `s` as the body of a JSON string. Invalid UTF-8 becomes U+FFFD, so the output is
+/// always valid JSON.
+pub fn json_escape(buf: &mut Vec<u8>, s: &[u8]) {
+    match std::str::from_utf8(s) {
+        Ok(t) => escape_str(buf, t),
+        Err(_) => escape_str(buf, &String::from_utf8_lossy(s)),
+    }
+}
+
+fn escape_str(buf: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    let mut last = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f | 0x7f => b"",
+            _ => continue,
+        };
+        buf.extend_from_slice(&b[last..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            buf.extend_from_slice(b"\\u00");
+            buf.push(HEX[(c >> 4) as usize]);
+            buf.push(HEX[(c & 15) as usize]);
+        } else {
+            buf.extend_from_slice(esc);
+        }
+        last = i + 1;
+    }
+    buf.extend_from_slice(&b[last..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &[u8]) -> String {
+        let mut b = vec![];
+        json_escape(&mut b, s);
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn json_escape_output_is_valid_json_for_any_bytes() {
+        for s in [&b"plain"[..], b"q\"b\\s", b"\x00\x1b[2K\t", b"bad \xff\xfe utf8", "ünï".as_bytes()] {
+            let j = format!("\"{}\"", esc(s));
+            let back: String = serde_json::from_str(&j).unwrap();
+            assert_eq!(back, String::from_utf8_lossy(s));
+        }
+    }
+
+    #[test]
+    fn seconds_are_exact_decimals() {
+        let f = |ns| {
+            let mut b = vec![];
+            push_seconds(&mut b, ns);
+            String::from_utf8(b).unwrap()
+        };
+        assert_eq!(f(0), "0");
+        assert_eq!(f(2_500_000_000), "2.5");
+        assert_eq!(f(-1_234), "-0.000001234");
+        assert_eq!(f(-3_000_000_000), "-3");
+    }
+}

@@ -1,0 +1,219 @@
+//! Lines into records: a line with a timestamp starts a record, the lines after it without one
+//! (stack traces, multi-line messages) belong to it. Lines before the first timestamp of a
+//! source, and dating headers, become records without a time of their own.
+
+use memchr::memchr_iter;
+use rayon::prelude::*;
+
+use crate::format::detect::Matcher;
+use crate::format::{Hit, Span};
+use crate::time::resolve::{Resolver, Unresolved};
+use crate::time::{Nanos, Stamp};
+
+/// `ts` of a record that has no wall-clock time.
+pub const NO_TIME: Nanos = i64::MIN;
+
+/// One record of a source. Byte offsets index the source's data.
+#[derive(Clone, Copy, Debug)]
+pub struct Record {
+    /// Corrected time, or `NO_TIME`.
+    pub ts: Nanos,
+    /// The time the merge orders by: `ts`, or for a record without one, the time of the
+    /// record before it in its source (the first timed record's, at the start).
+    pub key: Nanos,
+    /// Nanoseconds added by clock correction.
+    pub offset: i64,
+    pub start: usize,
+    /// End of the record's text, without its final line break.
+    pub end: usize,
+    /// 1-based line number of the record's first line.
+    pub line: u64,
+    /// The timestamp text, relative to `start` ((0, 0): none).
+    pub raw_ts: Span,
+    pub level: Span,
+    /// Index into the run's host table.
+    pub host: u32,
+    pub format: u16,
+}
+
+impl Record {
+    pub fn has_time(&self) -> bool {
+        self.ts != NO_TIME
+    }
+}
+
+/// A line that is a record start or a header, as found by the parallel pass.
+#[derive(Clone, Copy, Debug)]
+pub struct LineHit {
+    pub line: u64,
+    pub start: usize,
+    pub end: usize,
+    pub hit: Hit,
+}
+
+/// Find the hits of every line of `data[range]`, counting lines from `first_line` (0-based).
+fn scan_range(data: &[u8], range: std::ops::Range<usize>, matcher: &Matcher) -> (u64, Vec<LineHit>) {
+    let mut s = matcher.scratch();
+    let mut hits = Vec::new();
+    let mut n = 0u64;
+    let mut pos = range.start;
+    let chunk = &data[range.clone()];
+    let mut visit = |a: usize, b: usize, n: u64, hits: &mut Vec<LineHit>| {
+        let mut e = b;
+        if e > a && data[e - 1] == b'\r' {
+            e -= 1;
+        }
+        if let Some(hit) = matcher.line(&data[a..e], &mut s) {
+            hits.push(LineHit { line: n, start: a, end: e, hit });
+        }
+    };
+    for nl in memchr_iter(b'\n', chunk) {
+        let end = range.start + nl;
+        visit(pos, end, n, &mut hits);
+        n += 1;
+        pos = end + 1;
+    }
+    if pos < range.end {
+        visit(pos, range.end, n, &mut hits);
+        n += 1;
+    }
+    (n, hits)
+}
+
+/// Hits of all lines of `data`, in order, with 0-based line numbers, parsed in parallel
+/// chunks; and the number of lines.
+pub fn scan(data: &[u8], matcher: &Matcher) -> (u64, Vec<LineHit>) {
+    let chunks = crate::input::split_chunks(data, 1 << 20);
+    let parts: Vec<(u64, Vec<LineHit>)> =
+        chunks.into_par_iter().map(|r| scan_range(data, r, matcher)).collect();
+    let mut total = 0u64;
+    let mut hits = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+    for (n, mut h) in parts {
+        for x in &mut h {
+            x.line += total;
+        }
+        total += n;
+        hits.extend(h);
+    }
+    (total, hits)
+}
+
+/// Why a record's timestamp gave no instant, for the caller to report.
+pub enum Problem {
+    Unresolved(u64, Unresolved),
+}
+
+/// Group lines into records and resolve their timestamps, in file order.
+/// `host_of` maps a captured host span of a line to a host index; `default_host` is used
+/// otherwise. Returns the records and the lines whose timestamps could not be resolved.
+pub fn build(
+    data: &[u8],
+    hits: &[LineHit],
+    resolver: &mut Resolver,
+    default_host: u32,
+    mut host_of: impl FnMut(&[u8]) -> u32,
+) -> (Vec<Record>, Vec<Problem>) {
+    let mut records = Vec::with_capacity(hits.len() + 1);
+    let mut problems = Vec::new();
+    let plan: Vec<_> = hits
+        .iter()
+        .filter_map(|h| match &h.hit {
+            Hit::Stamp { stamp: Stamp::Civil(c), .. } if c.year.is_none() => Some(*c),
+            _ => None,
+        })
+        .collect();
+    if !plan.is_empty() {
+        resolver.plan_years(plan.iter());
+    }
+    let untimed = |start: usize, end: usize, line: u64, host: u32| Record {
+        ts: NO_TIME,
+        key: NO_TIME,
+        offset: 0,
+        start,
+        end,
+        line,
+        raw_ts: (0, 0),
+        level: (0, 0),
+        host,
+        format: u16::MAX,
+    };
+    // Lines before the first hit: each a record of its own.
+    let first = hits.first().map_or(data.len(), |h| h.start);
+    let mut pos = 0;
+    let mut line = 0u64;
+    while pos < first {
+        let nl = memchr::memchr(b'\n', &data[pos..first]).map(|i| pos + i);
+        let end = nl.unwrap_or(first);
+        let e = if end > pos && data[end - 1] == b'\r' { end - 1 } else { end };
+        records.push(untimed(pos, e, line + 1, default_host));
+        line += 1;
+        pos = end + 1;
+    }
+    for (k, h) in hits.iter().enumerate() {
+        // The record runs to the line break before the next hit (or the end of the data).
+        let mut end = hits.get(k + 1).map_or(data.len(), |n| n.start);
+        if end > h.start && end <= data.len() && data[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > h.start && data[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let end = end.max(h.end);
+        match h.hit {
+            Hit::Header { year, month, day } => {
+                resolver.header_date(year, month, day);
+                records.push(untimed(h.start, end, h.line + 1, default_host));
+            }
+            Hit::Stamp { stamp, format, ts, host, level } => {
+                let host = match host {
+                    Some((a, b)) => host_of(&data[h.start + a as usize..h.start + b as usize]),
+                    None => default_host,
+                };
+                let t = match resolver.resolve(&stamp) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        if !matches!(e, Unresolved::Relative(_)) {
+                            problems.push(Problem::Unresolved(h.line + 1, e));
+                        }
+                        NO_TIME
+                    }
+                };
+                records.push(Record {
+                    ts: t,
+                    key: t,
+                    offset: 0,
+                    start: h.start,
+                    end,
+                    line: h.line + 1,
+                    raw_ts: ts,
+                    level: level.unwrap_or((0, 0)),
+                    host,
+                    format,
+                });
+            }
+        }
+    }
+    (records, problems)
+}
+
+/// Give records without a time the key of the record before them (the first timed one's at
+/// the start of the source), so the merge keeps them beside their neighbours.
+pub fn fill_keys(records: &mut [Record]) {
+    let first = records.iter().find(|r| r.has_time()).map_or(NO_TIME, |r| r.key);
+    let mut prev = first;
+    for r in records.iter_mut() {
+        if r.has_time() {
+            prev = r.key;
+        } else {
+            r.key = prev;
+        }
+    }
+}
+
+/// 1-based line number of the first line that is not valid UTF-8, if any.
+pub fn first_bad_utf8(data: &[u8]) -> Option<u64> {
+    match std::str::from_utf8(data) {
+        Ok(_) => None,
+        Err(e) => Some(memchr::memchr_iter(b'\n', &data[..e.valid_up_to()]).count() as u64 + 1),
+    }
+}

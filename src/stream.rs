@@ -1,0 +1,143 @@
+//! `normalize` on stdin: line by line, in bounded memory, writing each record as soon as the
+//! next record starts (a record may still gain continuation lines until then), and flushing
+//! whenever the input has nothing more buffered, so `tail -f | deskew normalize` is live.
+
+use std::io::{BufRead, Write};
+
+use anyhow::{Context as _, Result};
+
+use crate::diag;
+use crate::format::detect::Matcher;
+use crate::format::Hit;
+use crate::output::{self, Names, SourceView};
+use crate::records::{Record, NO_TIME};
+use crate::run::Context;
+use crate::time::resolve::{Resolver, YearRule};
+
+/// A record being gathered: its text (lines joined with \n) and its parsed fields.
+struct Pending {
+    text: Vec<u8>,
+    rec: Record,
+}
+
+pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
+    let mut input = crate::input::stdin_lines();
+    let matcher = Matcher::all(cx.reg, cx.forced);
+    let mut scratch = matcher.scratch();
+    let now = crate::time::Nanos::try_from(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+    )
+    .unwrap_or(0);
+    let year = cx.opts.year.map_or(YearRule::NotAfter(now), YearRule::Fixed);
+    let host_name = cx.opts.host.clone().unwrap_or_else(|| "-".into());
+    let mut resolver = Resolver::new(cx.opts.tz.clone(), year);
+    resolver.set_boot_time(cx.opts.boot_time);
+    let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
+    let default_host = cx.hosts.lock().unwrap().intern(&host_name);
+
+    let mut line = Vec::with_capacity(4096);
+    let mut pending: Option<Pending> = None;
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut n = 0u64;
+    let mut bad_utf8_reported = false;
+    let emit = |p: Pending, buf: &mut Vec<u8>| {
+        let mut rec = p.rec;
+        let hosts = cx.hosts.lock().unwrap().names().to_vec();
+        let mut one = [rec];
+        cx.corrector.apply(&mut one, &hosts);
+        rec = one[0];
+        rec.start = 0;
+        rec.end = p.text.len();
+        let view = SourceView { data: &p.text, display_json: "-" };
+        let in_window = rec.key == NO_TIME && cx.opts.since.is_none() && cx.opts.until.is_none()
+            || (rec.key != NO_TIME
+                && cx.opts.since.is_none_or(|s| rec.key >= s)
+                && cx.opts.until.is_none_or(|u| rec.key < u));
+        if in_window {
+            output::write_record(buf, cx.opts.output_format, &rec, &view, &Names { hosts: &hosts, formats: &formats });
+        }
+    };
+    loop {
+        line.clear();
+        let got = input.read_until(b'\n', &mut line).context("cannot read stdin")?;
+        if got == 0 {
+            break;
+        }
+        n += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if !bad_utf8_reported && std::str::from_utf8(&line).is_err() {
+            bad_utf8_reported = true;
+            diag::error(format!("-:{n}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)"));
+        }
+        let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
+        let hit = matcher.line(trimmed, &mut scratch);
+        let starts = hit.is_some() || pending.is_none();
+        if starts {
+            if let Some(p) = pending.take() {
+                emit(p, &mut buf);
+            }
+            let mut rec = Record {
+                ts: NO_TIME,
+                key: NO_TIME,
+                offset: 0,
+                start: 0,
+                end: 0,
+                line: n,
+                raw_ts: (0, 0),
+                level: (0, 0),
+                host: default_host,
+                format: u16::MAX,
+            };
+            match hit {
+                Some(Hit::Header { year, month, day }) => resolver.header_date(year, month, day),
+                Some(Hit::Stamp { stamp, format, ts, host, level }) => {
+                    if let Ok(t) = resolver.resolve(&stamp) {
+                        rec.ts = t;
+                        rec.key = t;
+                    }
+                    rec.format = format;
+                    rec.raw_ts = ts;
+                    rec.level = level.unwrap_or((0, 0));
+                    if let Some((a, b)) = host {
+                        let name = String::from_utf8_lossy(&trimmed[a as usize..b as usize]).into_owned();
+                        rec.host = cx.hosts.lock().unwrap().intern(&name);
+                    }
+                }
+                None => {}
+            }
+            pending = Some(Pending { text: line.clone(), rec });
+            // Lines before the first timestamp are records of their own: nothing can follow.
+            if hit.is_none() {
+                if let Some(p) = pending.take() {
+                    emit(p, &mut buf);
+                }
+            }
+        } else if let Some(p) = pending.as_mut() {
+            p.text.push(b'\n');
+            p.text.extend_from_slice(&line);
+        }
+        if input.buffer().is_empty() || buf.len() > 1 << 16 {
+            if write_out(out, &mut buf)? {
+                return Ok(());
+            }
+        }
+    }
+    if let Some(p) = pending.take() {
+        emit(p, &mut buf);
+    }
+    write_out(out, &mut buf)?;
+    Ok(())
+}
+
+/// Write and flush; true when the reader went away (broken pipe), which ends the run quietly.
+fn write_out(out: &mut dyn Write, buf: &mut Vec<u8>) -> Result<bool> {
+    let r = out.write_all(buf).and_then(|_| out.flush());
+    buf.clear();
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(true),
+        Err(e) => Err(e).context("cannot write the output"),
+        Ok(()) => Ok(false),
+    }
+}
