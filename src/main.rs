@@ -153,10 +153,24 @@ fn options(a: MergeArgs) -> Result<Options> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Bad options are usage errors (exit 2); a failure while running is exit 1.
+    let usage = |e: anyhow::Error| {
+        eprintln!("deskew: {e:#}");
+        ExitCode::from(2)
+    };
     let result = match cli.command {
-        Command::Merge(a) => options(a).and_then(|o| run::merge(&o)),
-        Command::Normalize(a) => options(a).and_then(|o| run::normalize(&o)),
-        Command::Detect(a) => options(a).and_then(|o| run::detect(&o, &mut std::io::stdout().lock())),
+        Command::Merge(a) => match options(a) {
+            Ok(o) => run::merge(&o),
+            Err(e) => return usage(e),
+        },
+        Command::Normalize(a) => match options(a) {
+            Ok(o) => run::normalize(&o),
+            Err(e) => return usage(e),
+        },
+        Command::Detect(a) => match options(a) {
+            Ok(o) => run::detect(&o, &mut std::io::stdout().lock()),
+            Err(e) => return usage(e),
+        },
         Command::Formats { formats } => run::formats(&formats, &mut std::io::stdout().lock()),
         Command::Offsets { paths, svg } => {
             deskew::skew::report::run(&paths, svg.as_deref(), &mut std::io::stdout().lock())
@@ -165,7 +179,7 @@ fn main() -> ExitCode {
     match result {
         Err(e) => {
             eprintln!("deskew: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(1)
         }
         Ok(()) if deskew::diag::failed() => ExitCode::from(1),
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install what the tests need (Debian) and run them all.
+#
+# The history tests start a real chronyd on 127.0.0.1 (always with -x and cap_sys_time
+# dropped: it never touches this machine's clock), so they need chrony, faketime and capsh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chronyd >/dev/null || need+=(chrony)
+command -v faketime >/dev/null || need+=(faketime)
+command -v capsh >/dev/null || need+=(libcap2-bin)
+command -v cargo >/dev/null || { echo "test.sh: cargo not found; install Rust from https://rustup.rs" >&2; exit 1; }
+if ((${#need[@]})); then
+  sudo=
+  [[ $(id -u) -ne 0 ]] && sudo=sudo
+  # In a container without an init system, keep apt from starting the chrony service it
+  # installs: a system chronyd would discipline the real clock.
+  guard=
+  if [[ ! -e /usr/sbin/policy-rc.d && ! -d /run/systemd/system ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+    guard=1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+  [[ -n $guard ]] && $sudo rm -f /usr/sbin/policy-rc.d
+fi
+
+cargo build --release --locked
+cargo test --release --locked
