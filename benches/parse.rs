@@ -1,1 +1,47 @@
-fn main() {}
+//! Throughput of the hot paths: the timestamp scanner, format matching per line, and a whole
+//! source through scan (parallel chunks). Run: `cargo bench --bench parse`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use deskew::format::detect::Matcher;
+use deskew::format::Registry;
+use deskew::time::scan;
+
+const LINES: &[&str] = &[
+    "2026-11-20T14:02:03.123456Z web01 nginx[311]: GET /api/orders 200",
+    "Nov 20 14:02:03 web01 sshd[19939]: authentication failure; logname= uid=0",
+    r#"{"level":"info","ts":1763647323.1234567,"caller":"app/main.go:42","msg":"request done","status":200}"#,
+    r#"10.0.0.5 - - [20/Nov/2026:14:02:03 +0000] "GET /api/orders HTTP/1.1" 200 512 "-" "curl/8.0""#,
+    "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created",
+];
+
+fn corpus(line: &str, n: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity((line.len() + 1) * n);
+    for _ in 0..n {
+        v.extend_from_slice(line.as_bytes());
+        v.push(b'\n');
+    }
+    v
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scan_leading");
+    for l in LINES {
+        g.throughput(Throughput::Bytes(l.len() as u64));
+        g.bench_function(&l[..12], |b| b.iter(|| scan::leading(std::hint::black_box(l.as_bytes()))));
+    }
+    g.finish();
+
+    let reg = Registry::load::<&str>(&[]).unwrap();
+    let mut g = c.benchmark_group("source_scan");
+    for l in LINES {
+        let data = corpus(l, 100_000);
+        let m = Matcher::detect(&reg, &data, None);
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        g.sample_size(10);
+        g.bench_function(&l[..12], |b| b.iter(|| deskew::records::scan(&data, &m)));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -43,7 +43,7 @@ impl Corrector {
         for r in records.iter_mut().filter(|r| r.has_time()) {
             let slot = per_host.entry(r.host).or_insert_with(|| {
                 let name = &host_names[r.host as usize];
-                self.models.model_for(name).map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
+                self.models.find(name).map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
             });
             let Some((_, _, cursor, stats)) = slot else { continue };
             let look = cursor.lookup(r.ts);

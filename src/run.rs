@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 
 use crate::correct::Corrector;
@@ -232,7 +232,7 @@ fn parse_all(cx: &Context) -> Vec<Parsed> {
         .into_par_iter()
         .map(|spec| {
             let size = std::fs::metadata(&spec.path).map(|m| m.len()).unwrap_or(0);
-            let opened = if spec.is_stdin { input::read_all_stdin().map(|d| input::Opened { data: d, mtime: None, warnings: vec![] }).map_err(|e| format!("-: {e}")) } else { input::open(&spec).map_err(|e| e.to_string()) };
+            let opened = input::open(&spec).map_err(|e| e.to_string());
             let out = match opened {
                 Ok(o) => Some(parse_source(cx, spec, o)),
                 Err(e) => {

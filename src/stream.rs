@@ -21,7 +21,8 @@ struct Pending {
 }
 
 pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
-    let mut input = crate::input::stdin_lines();
+    // An outer buffer whose emptiness tells when the input has nothing more at hand.
+    let mut input = std::io::BufReader::with_capacity(1 << 16, crate::input::stdin_lines());
     let matcher = Matcher::all(cx.reg, cx.forced);
     let mut scratch = matcher.scratch();
     let now = crate::time::Nanos::try_from(
@@ -40,6 +41,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
     let mut buf = Vec::with_capacity(1 << 16);
     let mut n = 0u64;
     let mut bad_utf8_reported = false;
+    let mut ended = false;
     let emit = |p: Pending, buf: &mut Vec<u8>| {
         let mut rec = p.rec;
         let hosts = cx.hosts.lock().unwrap().names().to_vec();
@@ -59,7 +61,18 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
     };
     loop {
         line.clear();
-        let got = input.read_until(b'\n', &mut line).context("cannot read stdin")?;
+        if ended {
+            break;
+        }
+        let got = match input.read_until(b'\n', &mut line) {
+            Ok(n) => n,
+            Err(e) => {
+                // A truncated compressed stream: keep the partial line read so far, then stop.
+                diag::error(format!("-:{}: {e}", n + 1));
+                ended = true;
+                line.len()
+            }
+        };
         if got == 0 {
             break;
         }

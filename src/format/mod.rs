@@ -365,3 +365,70 @@ impl Registry {
         self.formats[idx as usize].name()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::resolve::{Resolver, YearRule};
+    use crate::time::rfc3339;
+
+    /// Every sample line of every built-in format parses with that format, to the instant and
+    /// host the definition states (with `--tz UTC --year 2024`).
+    #[test]
+    fn every_builtin_sample_parses_to_its_stated_time_and_host() {
+        let reg = Registry::load::<&str>(&[]).unwrap();
+        let mut failures = Vec::new();
+        for (i, f) in reg.formats.iter().enumerate() {
+            assert!(!f.def.samples.is_empty(), "{} has no samples", f.name());
+            for s in &f.def.samples {
+                let line = s.line.as_bytes();
+                let mut locs = f.scratch();
+                let hit = if f.name() == GENERIC { generic(i as u16, line) } else { f.parse(i as u16, line, &mut locs) };
+                let Some(Hit::Stamp { stamp, host, .. }) = hit else {
+                    failures.push(format!("{}: no match: {}", f.name(), s.line));
+                    continue;
+                };
+                let mut r = Resolver::new("UTC".parse().unwrap(), YearRule::Fixed(2024));
+                let got = r.resolve(&stamp).ok().map(|t| {
+                    let mut b = Vec::new();
+                    rfc3339::write(&mut b, t);
+                    String::from_utf8(b).unwrap()
+                });
+                let want = s.ts.as_deref().and_then(rfc3339::parse);
+                if got.as_deref().and_then(rfc3339::parse) != want {
+                    failures.push(format!("{}: {:?} want {:?} got {:?}", f.name(), s.line, s.ts, got));
+                }
+                let got_host = host.map(|(a, b)| String::from_utf8_lossy(&line[a as usize..b as usize]).into_owned());
+                if s.host.is_some() && got_host != s.host {
+                    failures.push(format!("{}: {:?} host want {:?} got {:?}", f.name(), s.line, s.host, got_host));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn a_user_format_replaces_a_builtin_of_the_same_name_and_bad_ones_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "name = \"mine\"\ntitle = \"t\"\nregex = '^T=(?P<ts>\\d+) '\nlayout = \"epoch\"\n",
+        )
+        .unwrap();
+        let reg = Registry::load(&[dir.path()]).unwrap();
+        let i = reg.by_name("mine").unwrap();
+        let f = &reg.formats[i as usize];
+        assert!(f.parse(i, b"T=1700000000 hello", &mut f.scratch()).is_some());
+        std::fs::write(dir.path().join("bad.toml"), "name = \"bad\"\ntitle = \"t\"\nregex = '^(?P<x>.)'\n").unwrap();
+        let err = Registry::load(&[dir.path()]).err().unwrap().to_string();
+        assert!(err.contains("bad.toml") && err.contains("`ts`"), "{err}");
+    }
+
+    #[test]
+    fn generic_finds_a_leading_timestamp_after_escapes_and_in_brackets() {
+        let h = generic(0, b"\x1b[2K2024-04-25T05:32:35.584725130Z x").unwrap();
+        assert!(matches!(h, Hit::Stamp { ts: (4, 34), .. }));
+        assert!(generic(0, b"[2024-04-25 05:32:35] x").is_some());
+        assert!(generic(0, b"hello 2024-04-25").is_none());
+    }
+}

@@ -115,9 +115,9 @@ fn describe(kind: Compression, failure: &Failure, kept: &[u8]) -> String {
         Failure::TrailingGarbage => format!(
             "trailing garbage after {name} stream ignored (kept {bytes} bytes, {lines} lines)"
         ),
-        Failure::Io(e) if is_truncation(e) => format!(
-            "truncated {name} stream after {bytes} bytes ({lines} lines); the rest is lost"
-        ),
+        Failure::Io(e) if is_truncation(e) => {
+            format!("truncated {name} stream after {bytes} bytes ({lines} lines); the rest is lost")
+        }
         Failure::Io(e) => format!(
             "corrupt {name} stream after {bytes} bytes ({lines} lines): {e}; the rest is lost"
         ),
@@ -194,11 +194,13 @@ fn could_be_magic(head: &[u8]) -> bool {
     let bzip2 = {
         let full = b"BZh9\x31\x41\x59\x26\x53\x59";
         head.len() < full.len()
-            && head
-                .iter()
-                .zip(full)
-                .enumerate()
-                .all(|(i, (h, f))| if i == 3 { h.is_ascii_digit() } else { h == f })
+            && head.iter().zip(full).enumerate().all(|(i, (h, f))| {
+                if i == 3 {
+                    h.is_ascii_digit()
+                } else {
+                    h == f
+                }
+            })
     };
     prefix_of(GZIP) || prefix_of(ZSTD) || prefix_of(XZ) || bzip2
 }
@@ -233,7 +235,11 @@ pub fn auto_decompress<R: Read + Send + 'static>(
 }
 
 pub fn unsupported_message(kind: Compression) -> String {
-    let tool = if kind == Compression::Xz { "xz" } else { "bzip2" };
+    let tool = if kind == Compression::Xz {
+        "xz"
+    } else {
+        "bzip2"
+    };
     format!("{tool}-compressed input is not supported; decompress it first ({tool} -dc FILE | deskew ... -)")
 }
 
@@ -260,7 +266,13 @@ mod tests {
 
     fn text(lines: usize) -> Vec<u8> {
         (0..lines)
-            .map(|i| format!("2026-11-20T10:00:{:02}Z web01 line {i} {}\n", i % 60, i * 7919))
+            .map(|i| {
+                format!(
+                    "2026-11-20T10:00:{:02}Z web01 line {i} {}\n",
+                    i % 60,
+                    i * 7919
+                )
+            })
             .collect::<String>()
             .into_bytes()
     }
@@ -279,9 +291,15 @@ mod tests {
     fn gzip_multi_member_and_padding() {
         let mut input = gzip(b"one\n");
         input.extend(gzip(b"two\n"));
-        assert_eq!(decompress(Compression::Gzip, &input), (b"one\ntwo\n".to_vec(), None));
+        assert_eq!(
+            decompress(Compression::Gzip, &input),
+            (b"one\ntwo\n".to_vec(), None)
+        );
         input.extend([0u8; 512]);
-        assert_eq!(decompress(Compression::Gzip, &input), (b"one\ntwo\n".to_vec(), None));
+        assert_eq!(
+            decompress(Compression::Gzip, &input),
+            (b"one\ntwo\n".to_vec(), None)
+        );
         input.extend(b"junk");
         let (out, warning) = decompress(Compression::Gzip, &input);
         assert_eq!(out, b"one\ntwo\n");
@@ -299,7 +317,10 @@ mod tests {
         let lines = line_count(&out);
         assert_eq!(
             w,
-            format!("truncated gzip stream after {} bytes ({lines} lines); the rest is lost", out.len())
+            format!(
+                "truncated gzip stream after {} bytes ({lines} lines); the rest is lost",
+                out.len()
+            )
         );
         // Cut inside the trailer: everything is there, the stream is still truncated.
         let (out, warning) = decompress(Compression::Gzip, &full[..full.len() - 3]);
@@ -325,7 +346,11 @@ mod tests {
     #[test]
     fn stream_auto_decompress() {
         let data = text(1000);
-        for input in [data.clone(), gzip(&data), zstd::encode_all(&data[..], 1).unwrap()] {
+        for input in [
+            data.clone(),
+            gzip(&data),
+            zstd::encode_all(&data[..], 1).unwrap(),
+        ] {
             let mut r = auto_decompress(Cursor::new(input), 1 << 16).unwrap();
             let mut out = Vec::new();
             r.read_to_end(&mut out).unwrap();
@@ -341,7 +366,10 @@ mod tests {
         let mut r = auto_decompress(Cursor::new(full[..full.len() / 2].to_vec()), 1 << 16).unwrap();
         let mut out = Vec::new();
         let e = r.read_to_end(&mut out).unwrap_err();
-        assert!(e.to_string().starts_with("truncated gzip stream after"), "{e}");
+        assert!(
+            e.to_string().starts_with("truncated gzip stream after"),
+            "{e}"
+        );
         assert_eq!(out[..], data[..out.len()]);
     }
 }

@@ -55,7 +55,10 @@ fn install() -> bool {
         // touches atomics and async-signal-safe calls.
         unsafe {
             let page = libc::sysconf(libc::_SC_PAGESIZE);
-            PAGE_SIZE.store(if page > 0 { page as usize } else { 4096 }, Ordering::SeqCst);
+            PAGE_SIZE.store(
+                if page > 0 { page as usize } else { 4096 },
+                Ordering::SeqCst,
+            );
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigbus as *const () as usize;
             action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
@@ -197,17 +200,25 @@ mod tests {
     use std::process::Command;
 
     /// Runs the ignored test `name` of this module in a child process, so that a SIGBUS
-    /// kills only the child; returns its exit status.
+    /// kills only the child; returns its exit status (success only if the test ran).
     fn run_child(name: &str) -> std::process::ExitStatus {
         let module = module_path!();
         let module = module.split_once("::").map_or(module, |(_, rest)| rest);
         Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", &format!("{module}::{name}"), "--ignored", "--test-threads=1"])
+            .args([
+                "--exact",
+                &format!("{module}::{name}"),
+                "--ignored",
+                "--test-threads=1",
+            ])
             .env("DESKEW_SIGBUS_CHILD", "1")
             .output()
             .map(|o| {
-                if !o.status.success() {
-                    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
+                let out = String::from_utf8_lossy(&o.stdout);
+                if o.status.success() {
+                    assert!(out.contains("1 passed"), "the child ran no test: {out}");
+                } else {
+                    eprintln!("{out}");
                     eprintln!("{}", String::from_utf8_lossy(&o.stderr));
                 }
                 o.status
@@ -223,7 +234,10 @@ mod tests {
     #[test]
     fn foreign_sigbus_still_kills() {
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(run_child("child_foreign_sigbus").signal(), Some(libc::SIGBUS));
+        assert_eq!(
+            run_child("child_foreign_sigbus").signal(),
+            Some(libc::SIGBUS)
+        );
     }
 
     #[test]

@@ -73,7 +73,9 @@ pub(crate) fn cause(e: &io::Error) -> String {
 fn hint(e: &io::Error) -> &'static str {
     match e.kind() {
         io::ErrorKind::NotFound => "check the path",
-        io::ErrorKind::PermissionDenied => "check its permissions (or run as a user who may read it)",
+        io::ErrorKind::PermissionDenied => {
+            "check its permissions (or run as a user who may read it)"
+        }
         _ if e.raw_os_error() == Some(libc::EISDIR) => {
             "name it as a PATH on the command line to read the files in it"
         }
@@ -150,10 +152,11 @@ pub fn open(spec: &SourceSpec) -> Result<Opened, InputError> {
     } else {
         let mut buf = Vec::new();
         let mut file = file;
-        file.read_to_end(&mut buf).map_err(|source| InputError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        file.read_to_end(&mut buf)
+            .map_err(|source| InputError::Read {
+                path: path.clone(),
+                source,
+            })?;
         Data::Owned(buf)
     };
     finish(path, raw, mtime)

@@ -122,7 +122,10 @@ fn date_digits(s: &[u8]) -> Option<Vec<u8>> {
     if !s[..4].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if !s.iter().all(|b| b.is_ascii_digit() || *b == b'-' || *b == b'_') {
+    if !s
+        .iter()
+        .all(|b| b.is_ascii_digit() || *b == b'-' || *b == b'_')
+    {
         return None;
     }
     let digits: Vec<u8> = s.iter().copied().filter(u8::is_ascii_digit).collect();
@@ -164,8 +167,20 @@ mod tests {
     #[test]
     fn numbered_oldest_first() {
         assert_eq!(
-            sorted(&["syslog", "syslog.1", "syslog.2.gz", "syslog.3.gz", "syslog.10.gz"]),
-            ["syslog.10.gz", "syslog.3.gz", "syslog.2.gz", "syslog.1", "syslog"]
+            sorted(&[
+                "syslog",
+                "syslog.1",
+                "syslog.2.gz",
+                "syslog.3.gz",
+                "syslog.10.gz"
+            ]),
+            [
+                "syslog.10.gz",
+                "syslog.3.gz",
+                "syslog.2.gz",
+                "syslog.1",
+                "syslog"
+            ]
         );
     }
 
@@ -211,7 +226,10 @@ mod tests {
         assert_eq!(host_from_file_name("syslog.1"), "syslog");
         assert_eq!(host_from_file_name("syslog-20261120.zst"), "syslog");
         assert_eq!(host_from_file_name("app-20261120.log"), "app");
-        assert_eq!(host_from_file_name("web01.example.com.log"), "web01.example.com");
+        assert_eq!(
+            host_from_file_name("web01.example.com.log"),
+            "web01.example.com"
+        );
         assert_eq!(host_from_file_name(".hidden"), ".hidden");
     }
 }

@@ -14,7 +14,13 @@ fn spec(path: &Path) -> SourceSpec {
 
 fn text(lines: usize) -> Vec<u8> {
     (0..lines)
-        .map(|i| format!("Nov 20 10:00:{:02} web01 app[{i}]: message {}\n", i % 60, i * 31))
+        .map(|i| {
+            format!(
+                "Nov 20 10:00:{:02} web01 app[{i}]: message {}\n",
+                i % 60,
+                i * 31
+            )
+        })
         .collect::<String>()
         .into_bytes()
 }
@@ -144,7 +150,8 @@ fn big_single_line() {
 #[test]
 fn split_chunks_edges() {
     assert!(split_chunks(b"", 10).is_empty());
-    assert_eq!(split_chunks(b"abc", 10), [0..3]);
+    assert_eq!(split_chunks(b"abc", 10).first(), Some(&(0..3)));
+    assert_eq!(split_chunks(b"abc", 10).len(), 1);
     assert_eq!(split_chunks(b"a\nb\nc\n", 1), [0..2, 2..4, 4..6]);
     assert_eq!(split_chunks(b"a\nb\nc", 3), [0..4, 4..5]);
     assert_eq!(split_chunks(b"a\nb\nc", 0), [0..2, 2..4, 4..5]);

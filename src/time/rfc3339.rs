@@ -1,16 +1,125 @@
 //! RFC 3339 text for instants: written for every output record, parsed for --since/--until.
 
-use super::Nanos;
+use super::civil::civil_from_days;
+use super::{scan, Nanos, Stamp, NANOS_PER_SEC};
 
 /// Append `t` as `YYYY-MM-DDTHH:MM:SS[.f]Z`, the fraction with as many digits as the instant
 /// needs (trailing zeros dropped), at most 9.
 pub fn write(buf: &mut Vec<u8>, t: Nanos) {
-    let _ = (buf, t);
-    unimplemented!()
+    let secs = t.div_euclid(NANOS_PER_SEC);
+    let nanos = t.rem_euclid(NANOS_PER_SEC) as u32;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    let (y, m, d) = civil_from_days(days);
+    // i64 nanoseconds span the years 1677..=2262: always four digits.
+    let y = y.clamp(0, 9999) as u32;
+    let mut out = [0u8; 30];
+    out[..20].copy_from_slice(b"0000-00-00T00:00:00Z");
+    put2(&mut out[0..2], y / 100);
+    put2(&mut out[2..4], y % 100);
+    put2(&mut out[5..7], u32::from(m));
+    put2(&mut out[8..10], u32::from(d));
+    put2(&mut out[11..13], sod / 3600);
+    put2(&mut out[14..16], sod / 60 % 60);
+    put2(&mut out[17..19], sod % 60);
+    let mut len = 19;
+    if nanos != 0 {
+        out[19] = b'.';
+        let mut n = nanos;
+        for i in (20..29).rev() {
+            out[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        len = 29;
+        while out[len - 1] == b'0' {
+            len -= 1;
+        }
+    }
+    out[len] = b'Z';
+    buf.extend_from_slice(&out[..=len]);
 }
 
-/// Parse RFC 3339 text (any offset) to an instant.
+fn put2(dst: &mut [u8], v: u32) {
+    dst[0] = b'0' + (v / 10) as u8;
+    dst[1] = b'0' + (v % 10) as u8;
+}
+
+/// Parse RFC 3339 text (any offset) to an instant: `YYYY-MM-DD`, `T` (or `t`, a space),
+/// `HH:MM:SS[.frac]`, then `Z` or `+HH:MM`. Text without an offset is refused.
 pub fn parse(s: &str) -> Option<Nanos> {
-    let _ = s;
-    unimplemented!()
+    let b = s.trim().as_bytes();
+    if b.len() < 20 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return None;
+    }
+    match scan::exact(b)? {
+        Stamp::Instant(t) => Some(t),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn w(t: Nanos) -> String {
+        let mut b = Vec::new();
+        write(&mut b, t);
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn writes_whole_seconds_without_fraction() {
+        assert_eq!(w(0), "1970-01-01T00:00:00Z");
+        assert_eq!(w(1_700_000_000 * NANOS_PER_SEC), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn drops_trailing_zeros_of_the_fraction() {
+        assert_eq!(w(1_500_000_000), "1970-01-01T00:00:01.5Z");
+        assert_eq!(w(1_000_000_001), "1970-01-01T00:00:01.000000001Z");
+        assert_eq!(w(1_490_386_367_764_000_000), "2017-03-24T20:12:47.764Z");
+    }
+
+    #[test]
+    fn writes_negative_instants() {
+        assert_eq!(w(-1), "1969-12-31T23:59:59.999999999Z");
+        assert_eq!(w(-NANOS_PER_SEC), "1969-12-31T23:59:59Z");
+        assert_eq!(w(i64::MIN), "1677-09-21T00:12:43.145224192Z");
+        assert_eq!(w(i64::MAX), "2262-04-11T23:47:16.854775807Z");
+    }
+
+    #[test]
+    fn appends_to_the_buffer() {
+        let mut b = b"x ".to_vec();
+        write(&mut b, 0);
+        assert_eq!(b, b"x 1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn parses_any_offset() {
+        assert_eq!(parse("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse("1969-12-31T19:00:00.5-05:00"), Some(500_000_000));
+        assert_eq!(parse("2026-11-23t18:41:37z"), parse("2026-11-23T18:41:37Z"));
+        assert_eq!(parse(" 2026-11-23 18:41:37Z "), parse("2026-11-23T18:41:37Z"));
+    }
+
+    #[test]
+    fn parse_refuses_text_without_offset_or_garbage() {
+        assert_eq!(parse("2026-11-23T18:41:37"), None);
+        assert_eq!(parse("1700000000"), None);
+        assert_eq!(parse("2026-11-23T18:41:37Zx"), None);
+        assert_eq!(parse("2026-13-23T18:41:37Z"), None);
+        assert_eq!(parse(""), None);
+    }
+
+    proptest! {
+        #[test]
+        fn parse_of_write_is_identity(t in any::<i64>()) {
+            let mut b = Vec::new();
+            write(&mut b, t);
+            prop_assert_eq!(parse(std::str::from_utf8(&b).unwrap()), Some(t));
+        }
+    }
 }

@@ -1,0 +1,144 @@
+//! The history readers on logs written by a real chronyd, whose clock error is known.
+//!
+//! `tests/chrony/run.sh` starts, on 127.0.0.1 only, a chronyd server whose clock runs 2.5 s
+//! ahead (libfaketime) and a measuring chronyd client of it, both with `-x` (never control
+//! the system clock) and without cap_sys_time; it stops both by the PIDs of their pid files.
+//! The client's clock is the system clock, so the true offset (RFC 5905 theta, true - host)
+//! is +2.5 s throughout, and every reader must say so.
+//!
+//! Needs root (or passwordless sudo) and, on Debian: `apt-get install -y chrony faketime libcap2-bin`. Without them
+//! the test fails, saying what to install.
+
+use deskew::skew::{self, Kind};
+use std::path::Path;
+use std::process::Command;
+
+const MS: i64 = 1_000_000;
+const THETA: i64 = 2_500 * MS;
+/// faketime's shift is exact; chronyd over loopback measures it within ~20 us.
+const TOL: i64 = 3 * MS;
+
+fn have(tool: &str) -> bool {
+    [
+        "/usr/sbin",
+        "/sbin",
+        "/usr/bin",
+        "/bin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+    ]
+    .iter()
+    .map(|d| Path::new(d).join(tool))
+    .chain(
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|d| d.join(tool)),
+    )
+    .any(|p| p.is_file())
+}
+
+fn free_udp_port() -> u16 {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    s.local_addr().unwrap().port()
+}
+
+fn check(name: &str, h: &skew::History, min: usize) {
+    assert!(
+        h.samples.len() >= min,
+        "{name}: only {} samples",
+        h.samples.len()
+    );
+    assert!(h.warnings.is_empty(), "{name}: {:?}", h.warnings);
+    for s in &h.samples {
+        assert!(
+            (s.offset - THETA).abs() <= TOL,
+            "{name}: offset {} ns at host time {}, want +2.5 s",
+            s.offset,
+            s.host_time
+        );
+    }
+}
+
+#[test]
+fn real_chronyd_client_of_a_server_2_5s_ahead() {
+    let missing: Vec<&str> = ["chronyd", "faketime", "capsh"]
+        .into_iter()
+        .filter(|t| !have(t))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{missing:?} not installed: run `apt-get install -y chrony faketime libcap2-bin` (Debian/Ubuntu) to run this test"
+    );
+    // chronyd starts as root only; use passwordless sudo where the tests run as a user (CI)
+    let uid = Command::new("id").arg("-u").output().expect("id -u");
+    let root = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+    let mut cmd = if root {
+        Command::new("bash")
+    } else {
+        let sudo = Command::new("sudo").args(["-n", "true"]).status();
+        assert!(
+            sudo.is_ok_and(|s| s.success()),
+            "chronyd must be started as root (here with -x and without cap_sys_time: it never touches the clock); run the tests as root or with passwordless sudo"
+        );
+        let mut c = Command::new("sudo");
+        c.args(["-n", "bash"]);
+        c
+    };
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chrony/run.sh");
+    let out = cmd
+        .arg(&script)
+        .arg(dir.path())
+        .arg(free_udp_port().to_string())
+        .args(["30", "25"])
+        .output()
+        .expect("run tests/chrony/run.sh");
+    assert!(
+        out.status.success(),
+        "{} failed ({}):\n{}",
+        script.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let log = dir.path().join("client/log");
+    let read = |f: &str| skew::parse(&std::fs::read_to_string(log.join(f)).expect(f));
+
+    let tracking = read("tracking.log");
+    assert_eq!(tracking.kind(), Kind::ChronyTracking);
+    check("tracking.log", &tracking, 20);
+
+    for (f, kind) in [
+        ("measurements.log", Kind::ChronyMeasurements),
+        ("statistics.log", Kind::ChronyStatistics),
+    ] {
+        let mut h = read(f);
+        assert_eq!(h.kind(), kind, "{f}");
+        h.apply_chrony_updates(&tracking);
+        check(f, &h, 20);
+    }
+
+    // the whole directory, bound to a host, through the loader and the model
+    let (set, warn) = skew::load(&[format!("client={}", log.display())]);
+    assert!(warn.is_empty(), "{warn:?}");
+    let m = set
+        .model_for("client.example.org")
+        .expect("model bound to client");
+    assert!(m.steps().is_empty(), "{:?}", m.steps());
+    let (a, b) = m.coverage().expect("coverage");
+    let mut c = m.cursor();
+    for i in 0..=100 {
+        let t = a + (b - a) / 100 * i;
+        let l = c.lookup(t);
+        assert!(!l.outside);
+        assert!(
+            (l.offset - THETA).abs() <= TOL,
+            "model at {t}: {}",
+            l.offset
+        );
+    }
+    let l = c.lookup(b + 3_600_000 * MS);
+    assert!(l.outside && (l.offset - THETA).abs() <= TOL);
+}
