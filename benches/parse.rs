@@ -31,7 +31,7 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    let reg = Registry::load::<&str>(&[]).unwrap();
+    let reg = Registry::load(&[] as &[&str]).unwrap();
     let mut g = c.benchmark_group("source_scan");
     for l in LINES {
         let data = corpus(l, 100_000);

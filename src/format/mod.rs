@@ -376,7 +376,7 @@ mod tests {
     /// host the definition states (with `--tz UTC --year 2024`).
     #[test]
     fn every_builtin_sample_parses_to_its_stated_time_and_host() {
-        let reg = Registry::load::<&str>(&[]).unwrap();
+        let reg = Registry::load(&[] as &[&str]).unwrap();
         let mut failures = Vec::new();
         for (i, f) in reg.formats.iter().enumerate() {
             assert!(!f.def.samples.is_empty(), "{} has no samples", f.name());

@@ -69,7 +69,15 @@ pub fn to_secs(year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8) 
 
 /// Nanoseconds since the epoch of a civil date-time read as UTC; `None` outside the `i64` range
 /// (about 1677..2262).
-pub fn to_nanos(year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8, nanos: u32) -> Option<Nanos> {
+pub fn to_nanos(
+    year: i32,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minute: u8,
+    second: u8,
+    nanos: u32,
+) -> Option<Nanos> {
     let secs = i128::from(to_secs(year, month, day, hour, minute, second));
     Nanos::try_from(secs * i128::from(NANOS_PER_SEC) + i128::from(nanos)).ok()
 }

@@ -2,7 +2,9 @@
 //! `mjd`. Compiled once by [`Layout::new`], then matched without allocation.
 
 use super::civil::month_day_from_ordinal;
-use super::scan::{abbrev, century, epoch, finish, frac_digits, month3, num, num_var, relative, run};
+use super::scan::{
+    abbrev, century, epoch, finish, frac_digits, month3, num, num_var, relative, run,
+};
 use super::zone::parse_offset;
 use super::{Civil, Stamp, ZoneText, NANOS_PER_SEC};
 
@@ -49,10 +51,28 @@ pub struct Layout {
 }
 
 const MONTH_NAMES: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
     "december",
 ];
-const DAY_NAMES: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const DAY_NAMES: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 impl Layout {
     /// Compile `%Y %y %m %d %e %H %I %M %S %f %p %b %B %a %A %z %Z %s %j %T %F %D %R %%`,
@@ -156,7 +176,16 @@ fn name_at(s: &[u8], i: usize, names: &[&str]) -> Option<(usize, usize)> {
 }
 
 fn parse_items(items: &[Item], s: &[u8]) -> Option<(Stamp, usize)> {
-    let mut c = Civil { year: None, month: 0, day: 0, hour: 0, minute: 0, second: 0, nanos: 0, zone: ZoneText::None };
+    let mut c = Civil {
+        year: None,
+        month: 0,
+        day: 0,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        nanos: 0,
+        zone: ZoneText::None,
+    };
     let (mut pm, mut h12, mut epoch_secs, mut ordinal) = (None, None, None, None);
     let mut i = 0;
     for item in items {
@@ -216,7 +245,8 @@ fn parse_items(items: &[Item], s: &[u8]) -> Option<(Stamp, usize)> {
                 i += 2;
             }
             Item::MonthName => {
-                let (k, e) = name_at(s, i, &MONTH_NAMES).or_else(|| Some((usize::from(month3(s, i)? - 1), i + 3)))?;
+                let (k, e) = name_at(s, i, &MONTH_NAMES)
+                    .or_else(|| Some((usize::from(month3(s, i)? - 1), i + 3)))?;
                 c.month = k as u8 + 1;
                 i = e;
             }
@@ -237,7 +267,12 @@ fn parse_items(items: &[Item], s: &[u8]) -> Option<(Stamp, usize)> {
                 if n == 0 || n > 12 {
                     return None;
                 }
-                epoch_secs = Some(std::str::from_utf8(&s[i..i + n]).ok()?.parse::<i64>().ok()?);
+                epoch_secs = Some(
+                    std::str::from_utf8(&s[i..i + n])
+                        .ok()?
+                        .parse::<i64>()
+                        .ok()?,
+                );
                 i += n;
             }
             Item::Ordinal => {
@@ -248,7 +283,9 @@ fn parse_items(items: &[Item], s: &[u8]) -> Option<(Stamp, usize)> {
         }
     }
     if let Some(secs) = epoch_secs {
-        let t = secs.checked_mul(NANOS_PER_SEC)?.checked_add(i64::from(c.nanos))?;
+        let t = secs
+            .checked_mul(NANOS_PER_SEC)?
+            .checked_add(i64::from(c.nanos))?;
         return Some((Stamp::Instant(t), i));
     }
     if let Some(h) = h12 {
@@ -290,7 +327,8 @@ fn mjd(s: &[u8]) -> Option<(Stamp, usize)> {
         }
     }
     // MJD 40587 is 1970-01-01.
-    let t = ((i64::from(day) - 40_587) * 86_400 + i64::from(secs)) * NANOS_PER_SEC + i64::from(nanos);
+    let t =
+        ((i64::from(day) - 40_587) * 86_400 + i64::from(secs)) * NANOS_PER_SEC + i64::from(nanos);
     Some((Stamp::Instant(t), e))
 }
 
@@ -314,58 +352,140 @@ mod tests {
     }
 
     fn civil(y: Option<i32>, mo: u8, d: u8, h: u8, mi: u8, s: u8, n: u32) -> String {
-        let c = Civil { year: y, month: mo, day: d, hour: h, minute: mi, second: s, nanos: n, zone: ZoneText::None };
+        let c = Civil {
+            year: y,
+            month: mo,
+            day: d,
+            hour: h,
+            minute: mi,
+            second: s,
+            nanos: n,
+            zone: ZoneText::None,
+        };
         format!("{:?}", Stamp::Civil(c))
     }
 
     #[test]
     fn clf_layout_with_offset_is_an_instant() {
-        assert_eq!(at("%d/%b/%Y:%H:%M:%S %z", "22/Jan/2019:03:56:14 +0330").unwrap(), "2019-01-22T00:26:14Z");
+        assert_eq!(
+            at("%d/%b/%Y:%H:%M:%S %z", "22/Jan/2019:03:56:14 +0330").unwrap(),
+            "2019-01-22T00:26:14Z"
+        );
     }
 
     #[test]
     fn redis_layouts_without_year() {
-        assert_eq!(at("%d %b %H:%M:%S", "25 Apr 05:32:35"), Some(civil(None, 4, 25, 5, 32, 35, 0)));
-        assert_eq!(at("%d %b %H:%M:%S.%f", "14 Nov 07:01:22.119"), Some(civil(None, 11, 14, 7, 1, 22, 119_000_000)));
+        assert_eq!(
+            at("%d %b %H:%M:%S", "25 Apr 05:32:35"),
+            Some(civil(None, 4, 25, 5, 32, 35, 0))
+        );
+        assert_eq!(
+            at("%d %b %H:%M:%S.%f", "14 Nov 07:01:22.119"),
+            Some(civil(None, 11, 14, 7, 1, 22, 119_000_000))
+        );
     }
 
     #[test]
     fn a_space_in_the_layout_matches_several() {
-        assert_eq!(at("%F %T", "2024-01-02   03:04:05"), Some(civil(Some(2024), 1, 2, 3, 4, 5, 0)));
-        assert_eq!(at("%b %e %T", "Jun  4 01:02:03"), Some(civil(None, 6, 4, 1, 2, 3, 0)));
+        assert_eq!(
+            at("%F %T", "2024-01-02   03:04:05"),
+            Some(civil(Some(2024), 1, 2, 3, 4, 5, 0))
+        );
+        assert_eq!(
+            at("%b %e %T", "Jun  4 01:02:03"),
+            Some(civil(None, 6, 4, 1, 2, 3, 0))
+        );
     }
 
     #[test]
     fn twelve_hour_clock_and_names() {
-        assert_eq!(at("%A, %B %d %Y %I:%M:%S %p", "Friday, September 27 2013 12:42:26 AM"), Some(civil(Some(2013), 9, 27, 0, 42, 26, 0)));
-        assert_eq!(at("%m/%d/%Y %I:%M %p", "9/27/2013 12:05 pm"), Some(civil(Some(2013), 9, 27, 12, 5, 0, 0)));
+        assert_eq!(
+            at(
+                "%A, %B %d %Y %I:%M:%S %p",
+                "Friday, September 27 2013 12:42:26 AM"
+            ),
+            Some(civil(Some(2013), 9, 27, 0, 42, 26, 0))
+        );
+        assert_eq!(
+            at("%m/%d/%Y %I:%M %p", "9/27/2013 12:05 pm"),
+            Some(civil(Some(2013), 9, 27, 12, 5, 0, 0))
+        );
         assert_eq!(at("%I:%M %p", "13:05 PM"), None);
     }
 
     #[test]
     fn zone_names_and_offsets() {
-        assert_eq!(at("%Y-%m-%d %H:%M:%S %Z", "2024-01-02 03:04:05 UTC").unwrap(), "2024-01-02T03:04:05Z");
-        assert_eq!(at("%Y-%m-%dT%H:%M:%S%z", "2024-01-02T03:04:05-07:00").unwrap(), "2024-01-02T10:04:05Z");
-        assert_eq!(at("%Y-%m-%dT%H:%M:%S%z", "2024-01-02T03:04:05Z").unwrap(), "2024-01-02T03:04:05Z");
-        assert!(at("%Y %H:%M %Z", "2024 03:04 PDT").unwrap().contains("Abbrev"));
+        assert_eq!(
+            at("%Y-%m-%d %H:%M:%S %Z", "2024-01-02 03:04:05 UTC").unwrap(),
+            "2024-01-02T03:04:05Z"
+        );
+        assert_eq!(
+            at("%Y-%m-%dT%H:%M:%S%z", "2024-01-02T03:04:05-07:00").unwrap(),
+            "2024-01-02T10:04:05Z"
+        );
+        assert_eq!(
+            at("%Y-%m-%dT%H:%M:%S%z", "2024-01-02T03:04:05Z").unwrap(),
+            "2024-01-02T03:04:05Z"
+        );
+        assert!(at("%Y %H:%M %Z", "2024 03:04 PDT")
+            .unwrap()
+            .contains("Abbrev"));
     }
 
     #[test]
     fn epoch_seconds_ordinal_days_and_percent() {
-        assert_eq!(at("%s.%f", "1700000000.25").unwrap(), "2023-11-14T22:13:20.25Z");
-        assert_eq!(at("%Y.%j %T", "2024.060 00:00:00"), Some(civil(Some(2024), 2, 29, 0, 0, 0, 0)));
+        assert_eq!(
+            at("%s.%f", "1700000000.25").unwrap(),
+            "2023-11-14T22:13:20.25Z"
+        );
+        assert_eq!(
+            at("%Y.%j %T", "2024.060 00:00:00"),
+            Some(civil(Some(2024), 2, 29, 0, 0, 0, 0))
+        );
         assert_eq!(at("%H%%%M", "10%30"), Some(civil(None, 0, 0, 10, 30, 0, 0)));
     }
 
     #[test]
     fn named_layouts_epoch_boot_mjd() {
-        assert_eq!(at("epoch", "1428634687123").unwrap(), "2015-04-10T02:58:07.123Z");
-        assert_eq!(at("epoch", "1761019822.3152757").unwrap(), "2025-10-21T04:10:22.3152757Z");
-        assert_eq!(at("epoch", "1364481363.243").unwrap(), "2013-03-28T14:36:03.243Z");
-        assert_eq!(at("boot", "316.559919"), Some(format!("{:?}", Stamp::Relative(316_559_919_000))));
-        assert_eq!(at("boot", "0.000000"), Some(format!("{:?}", Stamp::Relative(0))));
-        assert_eq!(at("mjd", "59000 3600.123").unwrap(), "2020-05-31T01:00:00.123Z");
-        assert_eq!(at("mjd", "61000 86399.999").unwrap(), "2025-11-21T23:59:59.999Z");
+        assert_eq!(
+            at("epoch", "1428634687123").unwrap(),
+            "2015-04-10T02:58:07.123Z"
+        );
+        assert_eq!(
+            at("epoch", "1761019822.3152757").unwrap(),
+            "2025-10-21T04:10:22.3152757Z"
+        );
+        assert_eq!(
+            at("epoch", "1364481363.243").unwrap(),
+            "2013-03-28T14:36:03.243Z"
+        );
+        assert_eq!(
+            at("boot", "316.559919"),
+            Some(format!("{:?}", Stamp::Relative(316_559_919_000)))
+        );
+        assert_eq!(
+            at("boot", "0.000000"),
+            Some(format!("{:?}", Stamp::Relative(0)))
+        );
+        assert_eq!(
+            at("mjd", "59000 3600.123").unwrap(),
+            "2020-05-31T01:00:00.123Z"
+        );
+        assert_eq!(
+            at("mjd", "61000 86399.999").unwrap(),
+            "2025-11-21T23:59:59.999Z"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn layouts_never_panic(spec in "[%YymdeHIMSfpbBaAzZsjTF: /.,-]{1,12}", text in "[0-9A-Za-z :/.,+-]{0,30}") {
+            if let Ok(l) = Layout::new(&spec) {
+                if let Some((_, n)) = l.parse(text.as_bytes()) {
+                    proptest::prop_assert!(n <= text.len());
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,10 +12,14 @@
 //! 3. `rfc3339` writes an instant as RFC 3339 UTC text.
 
 pub mod civil;
+mod layout;
 pub mod resolve;
 pub mod rfc3339;
 pub mod scan;
 pub mod zone;
+
+#[cfg(test)]
+mod corpus_tests;
 
 /// Nanoseconds since 1970-01-01T00:00:00Z.
 pub type Nanos = i64;
