@@ -27,7 +27,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("scan_leading");
     for l in LINES {
         g.throughput(Throughput::Bytes(l.len() as u64));
-        g.bench_function(&l[..12], |b| b.iter(|| scan::leading(std::hint::black_box(l.as_bytes()))));
+        g.bench_function(&l[..12], |b| {
+            b.iter(|| scan::leading(std::hint::black_box(l.as_bytes())))
+        });
     }
     g.finish();
 

@@ -23,10 +23,14 @@ impl Corrector {
             diag::error(w);
         }
         for s in skews {
-            let (host, off) = skew::parse_skew(s).map_err(|e| anyhow::anyhow!("--skew {s}: {e}"))?;
+            let (host, off) =
+                skew::parse_skew(s).map_err(|e| anyhow::anyhow!("--skew {s}: {e}"))?;
             models.add_constant(&host, off);
         }
-        Ok(Corrector { models, stats: Mutex::new(HashMap::new()) })
+        Ok(Corrector {
+            models,
+            stats: Mutex::new(HashMap::new()),
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -39,13 +43,18 @@ impl Corrector {
             return;
         }
         // Per host of this source: its model's name, a cursor and the stats being gathered.
-        let mut per_host: HashMap<u32, Option<(String, &Model, skew::Cursor, HostStats)>> = HashMap::new();
+        let mut per_host: HashMap<u32, Option<(String, &Model, skew::Cursor, HostStats)>> =
+            HashMap::new();
         for r in records.iter_mut().filter(|r| r.has_time()) {
             let slot = per_host.entry(r.host).or_insert_with(|| {
                 let name = &host_names[r.host as usize];
-                self.models.find(name).map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
+                self.models
+                    .find(name)
+                    .map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
             });
-            let Some((_, _, cursor, stats)) = slot else { continue };
+            let Some((_, _, cursor, stats)) = slot else {
+                continue;
+            };
             let look = cursor.lookup(r.ts);
             stats.add(look.offset, look.outside);
             r.offset = look.offset;
@@ -54,7 +63,9 @@ impl Corrector {
         }
         let mut all = self.stats.lock().unwrap();
         for (name, model, _, s) in per_host.into_values().flatten() {
-            let e = all.entry(name).or_insert_with(|| HostStats::for_model(model));
+            let e = all
+                .entry(name)
+                .or_insert_with(|| HostStats::for_model(model));
             e.merge(&s);
         }
     }

@@ -10,8 +10,12 @@ use deskew::run::{self, split_host_arg, Options};
 use deskew::time::{rfc3339, zone::Tz};
 
 #[derive(Parser)]
-#[command(name = "deskew", version, about = "The logs of many hosts as one timeline you can trust: \
-every timestamp to RFC 3339 UTC, each host's clock error corrected from its NTP offset history.")]
+#[command(
+    name = "deskew",
+    version,
+    about = "The logs of many hosts as one timeline you can trust: \
+every timestamp to RFC 3339 UTC, each host's clock error corrected from its NTP offset history."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -104,27 +108,43 @@ struct MergeArgs {
 
 fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<i64>> {
     s.as_deref()
-        .map(|t| rfc3339::parse(t).with_context(|| format!("{opt} {t:?}: expected RFC 3339, e.g. 2026-11-23T18:41:37Z")))
+        .map(|t| {
+            rfc3339::parse(t).with_context(|| {
+                format!("{opt} {t:?}: expected RFC 3339, e.g. 2026-11-23T18:41:37Z")
+            })
+        })
         .transpose()
 }
 
 fn options(a: MergeArgs) -> Result<Options> {
-    let tz_text = a.tz.or_else(|| std::env::var("TZ").ok().filter(|s| !s.is_empty())).unwrap_or_else(|| "UTC".into());
-    let tz: Tz = tz_text.trim_start_matches(':').parse().map_err(|e| anyhow::anyhow!("--tz {tz_text}: {e}"))?;
+    let tz_text =
+        a.tz.or_else(|| std::env::var("TZ").ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "UTC".into());
+    let tz: Tz = tz_text
+        .trim_start_matches(':')
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--tz {tz_text}: {e}"))?;
     let mut host_tz = Vec::new();
     for s in &a.host_tz {
         let (h, z) = split_host_arg(s).context("--host-tz")?;
-        let z: Tz = z.parse().map_err(|e| anyhow::anyhow!("--host-tz {s}: {e}"))?;
+        let z: Tz = z
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--host-tz {s}: {e}"))?;
         host_tz.push((h, z));
     }
     if let Some(n) = a.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .ok();
     }
     let mut paths = a.paths;
     if paths.is_empty() {
         use std::io::IsTerminal;
         if std::io::stdin().is_terminal() {
-            anyhow::bail!("no PATH given and stdin is a terminal: name files or directories, or pipe logs in");
+            anyhow::bail!(
+                "no PATH given and stdin is a terminal: name files or directories, or pipe logs in"
+            );
         }
         paths.push("-".into());
     }

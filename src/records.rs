@@ -52,7 +52,11 @@ pub struct LineHit {
 }
 
 /// Find the hits of every line of `data[range]`, counting lines from `first_line` (0-based).
-fn scan_range(data: &[u8], range: std::ops::Range<usize>, matcher: &Matcher) -> (u64, Vec<LineHit>) {
+fn scan_range(
+    data: &[u8],
+    range: std::ops::Range<usize>,
+    matcher: &Matcher,
+) -> (u64, Vec<LineHit>) {
     let mut s = matcher.scratch();
     let mut hits = Vec::new();
     let mut n = 0u64;
@@ -64,7 +68,12 @@ fn scan_range(data: &[u8], range: std::ops::Range<usize>, matcher: &Matcher) -> 
             e -= 1;
         }
         if let Some(hit) = matcher.line(&data[a..e], &mut s) {
-            hits.push(LineHit { line: n, start: a, end: e, hit });
+            hits.push(LineHit {
+                line: n,
+                start: a,
+                end: e,
+                hit,
+            });
         }
     };
     for nl in memchr_iter(b'\n', chunk) {
@@ -84,8 +93,10 @@ fn scan_range(data: &[u8], range: std::ops::Range<usize>, matcher: &Matcher) -> 
 /// chunks; and the number of lines.
 pub fn scan(data: &[u8], matcher: &Matcher) -> (u64, Vec<LineHit>) {
     let chunks = crate::input::split_chunks(data, 1 << 20);
-    let parts: Vec<(u64, Vec<LineHit>)> =
-        chunks.into_par_iter().map(|r| scan_range(data, r, matcher)).collect();
+    let parts: Vec<(u64, Vec<LineHit>)> = chunks
+        .into_par_iter()
+        .map(|r| scan_range(data, r, matcher))
+        .collect();
     let mut total = 0u64;
     let mut hits = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
     for (n, mut h) in parts {
@@ -118,7 +129,10 @@ pub fn build(
     let plan: Vec<_> = hits
         .iter()
         .filter_map(|h| match &h.hit {
-            Hit::Stamp { stamp: Stamp::Civil(c), .. } if c.year.is_none() => Some(*c),
+            Hit::Stamp {
+                stamp: Stamp::Civil(c),
+                ..
+            } if c.year.is_none() => Some(*c),
             _ => None,
         })
         .collect();
@@ -144,7 +158,11 @@ pub fn build(
     while pos < first {
         let nl = memchr::memchr(b'\n', &data[pos..first]).map(|i| pos + i);
         let end = nl.unwrap_or(first);
-        let e = if end > pos && data[end - 1] == b'\r' { end - 1 } else { end };
+        let e = if end > pos && data[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
         records.push(untimed(pos, e, line + 1, default_host));
         line += 1;
         pos = end + 1;
@@ -164,7 +182,13 @@ pub fn build(
                 resolver.header_date(year, month, day);
                 records.push(untimed(h.start, end, h.line + 1, default_host));
             }
-            Hit::Stamp { stamp, format, ts, host, level } => {
+            Hit::Stamp {
+                stamp,
+                format,
+                ts,
+                host,
+                level,
+            } => {
                 let host = match host {
                     Some((a, b)) => host_of(&data[h.start + a as usize..h.start + b as usize]),
                     None => default_host,
@@ -199,7 +223,10 @@ pub fn build(
 /// Give records without a time the key of the record before them (the first timed one's at
 /// the start of the source), so the merge keeps them beside their neighbours.
 pub fn fill_keys(records: &mut [Record]) {
-    let first = records.iter().find(|r| r.has_time()).map_or(NO_TIME, |r| r.key);
+    let first = records
+        .iter()
+        .find(|r| r.has_time())
+        .map_or(NO_TIME, |r| r.key);
     let mut prev = first;
     for r in records.iter_mut() {
         if r.has_time() {

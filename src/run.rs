@@ -88,10 +88,16 @@ impl<'a> Context<'a> {
             None => None,
         };
         let corrector = Corrector::load(&opts.offsets, &opts.skew)?;
-        Ok(Context { opts, reg, forced, hosts: Mutex::new(Hosts::default()), corrector })
+        Ok(Context {
+            opts,
+            reg,
+            forced,
+            hosts: Mutex::new(Hosts::default()),
+            corrector,
+        })
     }
 
-    fn tz_for(&self, host: &str) -> Tz {
+    pub fn tz_for(&self, host: &str) -> Tz {
         for (h, tz) in &self.opts.host_tz {
             if crate::skew::host_matches(host, h) {
                 return tz.clone();
@@ -125,9 +131,12 @@ fn parse_source(cx: &Context, spec: SourceSpec, opened: input::Opened) -> Parsed
     let default_name = cx.opts.host.clone().unwrap_or_else(|| spec.host.clone());
     // The zone: that of the source's host, else of the first host its lines name.
     let first_captured = hits.iter().find_map(|h| match h.hit {
-        crate::format::Hit::Stamp { host: Some((a, b)), .. } => {
-            Some(String::from_utf8_lossy(&bytes[h.start + a as usize..h.start + b as usize]).into_owned())
-        }
+        crate::format::Hit::Stamp {
+            host: Some((a, b)), ..
+        } => Some(
+            String::from_utf8_lossy(&bytes[h.start + a as usize..h.start + b as usize])
+                .into_owned(),
+        ),
         _ => None,
     });
     let mut tz = cx.tz_for(&default_name);
@@ -178,7 +187,13 @@ fn parse_source(cx: &Context, spec: SourceSpec, opened: input::Opened) -> Parsed
     cx.corrector.apply(&mut recs, &host_names);
     records::fill_keys(&mut recs);
     let display_json = json_string(&spec.display);
-    Parsed { spec, data, records: recs, lines, display_json }
+    Parsed {
+        spec,
+        data,
+        records: recs,
+        lines,
+        display_json,
+    }
 }
 
 fn report_problems(display: &str, problems: &[records::Problem]) {
@@ -186,14 +201,19 @@ fn report_problems(display: &str, problems: &[records::Problem]) {
     for p in problems.iter().take(SHOWN) {
         let records::Problem::Unresolved(line, why) = p;
         let what = match why {
-            Unresolved::NoDate => "a time of day with no date (no header states one); kept without a time",
+            Unresolved::NoDate => {
+                "a time of day with no date (no header states one); kept without a time"
+            }
             Unresolved::Invalid => "a timestamp that names no real instant; kept without a time",
             Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
         };
         diag::error(format!("{display}:{line}: {what}"));
     }
     if problems.len() > SHOWN {
-        diag::error(format!("{display}: {} more lines like these", problems.len() - SHOWN));
+        diag::error(format!(
+            "{display}: {} more lines like these",
+            problems.len() - SHOWN
+        ));
     }
 }
 
@@ -220,14 +240,17 @@ fn parse_all(cx: &Context) -> Vec<Parsed> {
         .filter_map(|s| std::fs::metadata(&s.path).ok())
         .map(|m| m.len())
         .sum();
-    let bar = (cx.opts.progress && std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
-        let b = indicatif::ProgressBar::new(total);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+    let bar =
+        (cx.opts.progress && std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
+            );
+            b
+        });
     let parsed: Vec<Option<Parsed>> = specs
         .into_par_iter()
         .map(|spec| {
@@ -254,7 +277,10 @@ fn parse_all(cx: &Context) -> Vec<Parsed> {
 
 fn open_output(opts: &Options) -> Result<Box<dyn Write + Send>> {
     Ok(match &opts.output {
-        Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("{}: cannot create the output file", p.display()))?),
+        Some(p) => Box::new(
+            std::fs::File::create(p)
+                .with_context(|| format!("{}: cannot create the output file", p.display()))?,
+        ),
         None => Box::new(std::io::stdout()),
     })
 }
@@ -277,10 +303,23 @@ fn write_ordered(
     out: &mut dyn Write,
 ) -> Result<()> {
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
-    let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
-    let names = Names { hosts: &hosts, formats: &formats };
-    let views: Vec<SourceView> =
-        parsed.iter().map(|p| SourceView { data: &p.data, display_json: &p.display_json }).collect();
+    let formats: Vec<String> = cx
+        .reg
+        .formats
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let names = Names {
+        hosts: &hosts,
+        formats: &formats,
+    };
+    let views: Vec<SourceView> = parsed
+        .iter()
+        .map(|p| SourceView {
+            data: &p.data,
+            display_json: &p.display_json,
+        })
+        .collect();
     let fmt = cx.opts.output_format;
     const BATCH: usize = 1 << 16;
     let mut batch = Vec::with_capacity(BATCH);
@@ -311,7 +350,9 @@ fn write_ordered(
         }
     }
     match out.flush() {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write the output"),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write the output")
+        }
         _ => Ok(()),
     }
 }
@@ -324,7 +365,10 @@ pub fn merge(opts: &Options) -> Result<()> {
     parsed.par_iter_mut().for_each(|p| {
         crate::merge::order_source(&mut p.records);
     });
-    let lists: Vec<Vec<Record>> = parsed.iter_mut().map(|p| std::mem::take(&mut p.records)).collect();
+    let lists: Vec<Vec<Record>> = parsed
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.records))
+        .collect();
     let order: Vec<(usize, usize)> = crate::merge::Merge::new(&lists).collect();
     for (p, l) in parsed.iter_mut().zip(lists) {
         p.records = l;
@@ -347,7 +391,10 @@ pub fn normalize(opts: &Options) -> Result<()> {
         crate::stream::normalize_stdin(&cx, &mut out)?;
     } else {
         let parsed = parse_all(&cx);
-        let order = parsed.iter().enumerate().flat_map(|(s, p)| (0..p.records.len()).map(move |i| (s, i)));
+        let order = parsed
+            .iter()
+            .enumerate()
+            .flat_map(|(s, p)| (0..p.records.len()).map(move |i| (s, i)));
         let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
         write_ordered(&cx, &parsed, order, &mut out)?;
     }
@@ -363,7 +410,11 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
     let cx = Context::new(opts, &reg)?;
     let parsed = parse_all(&cx);
     if opts.output_format == OutputFormat::Text {
-        writeln!(out, "{:<40} {:<18} {:>7} {:>9}  first .. last", "source", "format", "lines", "parsed")?;
+        writeln!(
+            out,
+            "{:<40} {:<18} {:>7} {:>9}  first .. last",
+            "source", "format", "lines", "parsed"
+        )?;
     }
     for p in &parsed {
         let mut counts: HashMap<u16, u64> = HashMap::new();
@@ -372,13 +423,23 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
         for r in &p.records {
             if r.has_time() {
                 *counts.entry(r.format).or_default() += 1;
-                timed_lines += 1 + p.data[r.start..r.end].iter().filter(|&&b| b == b'\n').count() as u64;
+                timed_lines += 1 + p.data[r.start..r.end]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count() as u64;
                 first = Some(first.map_or(r.ts, |f: Nanos| f.min(r.ts)));
                 last = Some(last.map_or(r.ts, |l: Nanos| l.max(r.ts)));
             }
         }
-        let fmt = counts.iter().max_by_key(|(i, n)| (**n, std::cmp::Reverse(**i))).map_or("-", |(i, _)| reg.name(*i));
-        let share = if p.lines == 0 { 0.0 } else { timed_lines as f64 / p.lines as f64 };
+        let fmt = counts
+            .iter()
+            .max_by_key(|(i, n)| (**n, std::cmp::Reverse(**i)))
+            .map_or("-", |(i, _)| reg.name(*i));
+        let share = if p.lines == 0 {
+            0.0
+        } else {
+            timed_lines as f64 / p.lines as f64
+        };
         let ts = |t: Option<Nanos>| {
             t.map_or("-".to_string(), |t| {
                 let mut b = Vec::new();

@@ -26,14 +26,24 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
     let matcher = Matcher::all(cx.reg, cx.forced);
     let mut scratch = matcher.scratch();
     let now = crate::time::Nanos::try_from(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
     )
     .unwrap_or(0);
-    let year = cx.opts.year.map_or(YearRule::NotAfter(now), YearRule::Fixed);
+    let year = cx
+        .opts
+        .year
+        .map_or(YearRule::NotAfter(now), YearRule::Fixed);
     let host_name = cx.opts.host.clone().unwrap_or_else(|| "-".into());
-    let mut resolver = Resolver::new(cx.opts.tz.clone(), year);
+    let mut resolver = Resolver::new(cx.tz_for(&host_name), year);
     resolver.set_boot_time(cx.opts.boot_time);
-    let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
+    let formats: Vec<String> = cx
+        .reg
+        .formats
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
     let default_host = cx.hosts.lock().unwrap().intern(&host_name);
 
     let mut line = Vec::with_capacity(4096);
@@ -50,13 +60,25 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
         rec = one[0];
         rec.start = 0;
         rec.end = p.text.len();
-        let view = SourceView { data: &p.text, display_json: "-" };
+        let view = SourceView {
+            data: &p.text,
+            display_json: "-",
+        };
         let in_window = rec.key == NO_TIME && cx.opts.since.is_none() && cx.opts.until.is_none()
             || (rec.key != NO_TIME
                 && cx.opts.since.is_none_or(|s| rec.key >= s)
                 && cx.opts.until.is_none_or(|u| rec.key < u));
         if in_window {
-            output::write_record(buf, cx.opts.output_format, &rec, &view, &Names { hosts: &hosts, formats: &formats });
+            output::write_record(
+                buf,
+                cx.opts.output_format,
+                &rec,
+                &view,
+                &Names {
+                    hosts: &hosts,
+                    formats: &formats,
+                },
+            );
         }
     };
     loop {
@@ -82,7 +104,9 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
         }
         if !bad_utf8_reported && std::str::from_utf8(&line).is_err() {
             bad_utf8_reported = true;
-            diag::error(format!("-:{n}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)"));
+            diag::error(format!(
+                "-:{n}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)"
+            ));
         }
         let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
         let hit = matcher.line(trimmed, &mut scratch);
@@ -105,7 +129,13 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
             };
             match hit {
                 Some(Hit::Header { year, month, day }) => resolver.header_date(year, month, day),
-                Some(Hit::Stamp { stamp, format, ts, host, level }) => {
+                Some(Hit::Stamp {
+                    stamp,
+                    format,
+                    ts,
+                    host,
+                    level,
+                }) => {
                     if let Ok(t) = resolver.resolve(&stamp) {
                         rec.ts = t;
                         rec.key = t;
@@ -114,13 +144,17 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
                     rec.raw_ts = ts;
                     rec.level = level.unwrap_or((0, 0));
                     if let Some((a, b)) = host {
-                        let name = String::from_utf8_lossy(&trimmed[a as usize..b as usize]).into_owned();
+                        let name =
+                            String::from_utf8_lossy(&trimmed[a as usize..b as usize]).into_owned();
                         rec.host = cx.hosts.lock().unwrap().intern(&name);
                     }
                 }
                 None => {}
             }
-            pending = Some(Pending { text: line.clone(), rec });
+            pending = Some(Pending {
+                text: line.clone(),
+                rec,
+            });
             // Lines before the first timestamp are records of their own: nothing can follow.
             if hit.is_none() {
                 if let Some(p) = pending.take() {

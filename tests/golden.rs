@@ -46,7 +46,8 @@ fn normalize(rel: &str) -> String {
         ])
         .output()
         .unwrap_or_else(|e| panic!("cannot run deskew: {e}"));
-    let stdout = String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("{rel}: stdout is not UTF-8: {e}"));
+    let stdout =
+        String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("{rel}: stdout is not UTF-8: {e}"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
@@ -73,7 +74,11 @@ fn run_golden(name: &str) {
     });
     if got != want {
         let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
-        let i = g.iter().zip(&w).position(|(a, b)| a != b).unwrap_or(g.len().min(w.len()));
+        let i = g
+            .iter()
+            .zip(&w)
+            .position(|(a, b)| a != b)
+            .unwrap_or(g.len().min(w.len()));
         panic!(
             "format `{name}`: output differs from {} at output line {} ({} lines expected, {} got)\n  want: {}\n  got:  {}\n(if the change is intended: UPDATE_GOLDEN=1 cargo test --test golden {name})",
             golden.display(),
@@ -92,8 +97,12 @@ fn json_string_field(obj: &str, key: &str) -> Option<String> {
     let mut from = 0;
     while let Some(i) = obj[from..].find(&pat) {
         from += i + pat.len();
-        let Some(rest) = obj[from..].trim_start().strip_prefix(':') else { continue };
-        let Some(body) = rest.trim_start().strip_prefix('"') else { continue };
+        let Some(rest) = obj[from..].trim_start().strip_prefix(':') else {
+            continue;
+        };
+        let Some(body) = rest.trim_start().strip_prefix('"') else {
+            continue;
+        };
         return decode_json_string(body);
     }
     None
@@ -105,7 +114,9 @@ fn decode_json_string(s: &str) -> Option<String> {
     let mut chars = s.chars();
     let hex4 = |chars: &mut std::str::Chars| -> Option<u32> {
         let h: String = chars.by_ref().take(4).collect();
-        (h.len() == 4).then(|| u32::from_str_radix(&h, 16).ok()).flatten()
+        (h.len() == 4)
+            .then(|| u32::from_str_radix(&h, 16).ok())
+            .flatten()
     };
     loop {
         match chars.next()? {
@@ -126,7 +137,9 @@ fn decode_json_string(s: &str) -> Option<String> {
                             return None;
                         }
                         let lo = hex4(&mut chars)?;
-                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF))
+                        char::from_u32(
+                            0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF),
+                        )
                     } else {
                         char::from_u32(hi)
                     };
@@ -147,7 +160,9 @@ fn check_lossless(rel: &str, jsonl: &str) {
     let norm = |s: &str| -> Vec<String> {
         let s = s.strip_prefix('\u{feff}').unwrap_or(s);
         let s = s.strip_suffix('\n').unwrap_or(s);
-        s.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string()).collect()
+        s.split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+            .collect()
     };
     let want = norm(&input);
     let mut got_text = String::new();
@@ -161,7 +176,11 @@ fn check_lossless(rel: &str, jsonl: &str) {
     }
     let got = norm(&got_text);
     if got != want {
-        let i = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+        let i = got
+            .iter()
+            .zip(&want)
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.len().min(want.len()));
         panic!(
             "{rel}: the records' msg do not give back the input lines exactly once ({} input lines, {} in output); first difference at input line {}:\n  input:  {:?}\n  output: {:?}",
             want.len(),
@@ -264,7 +283,9 @@ fn every_format_has_a_sample_file_and_a_test() {
             problems.push(format!("formats/{d}.toml has no testdata/formats/{d}.log"));
         }
         if !FORMATS.contains(&d.as_str()) {
-            problems.push(format!("formats/{d}.toml has no golden test: add `{d}` to golden!() in tests/golden.rs"));
+            problems.push(format!(
+                "formats/{d}.toml has no golden test: add `{d}` to golden!() in tests/golden.rs"
+            ));
         }
         let text = fs::read_to_string(root.join(format!("formats/{d}.toml"))).unwrap();
         let name = text
@@ -273,7 +294,9 @@ fn every_format_has_a_sample_file_and_a_test() {
             .and_then(|r| r.strip_prefix('='))
             .map(|r| r.trim().trim_matches('"').to_string());
         if name.as_deref() != Some(d.as_str()) {
-            problems.push(format!("formats/{d}.toml: `name` is {name:?}, expected {d:?}"));
+            problems.push(format!(
+                "formats/{d}.toml: `name` is {name:?}, expected {d:?}"
+            ));
         }
     }
     for s in stems(&root.join("testdata/formats"), "log") {
@@ -292,8 +315,17 @@ fn every_format_has_a_sample_file_and_a_test() {
 #[test]
 fn json_string_decoding() {
     let o = r#"{"ts":"x","msg":"a\"b\\c\n\tq\u00e9\ud83d\ude00","host":"h"}"#;
-    assert_eq!(json_string_field(o, "msg").as_deref(), Some("a\"b\\c\n\tqé😀"));
+    assert_eq!(
+        json_string_field(o, "msg").as_deref(),
+        Some("a\"b\\c\n\tqé😀")
+    );
     assert_eq!(json_string_field(o, "host").as_deref(), Some("h"));
-    assert_eq!(json_string_field(r#"{"msg" : "x"}"#, "msg").as_deref(), Some("x"));
-    assert_eq!(json_string_field(r#"{"raw_msg":1,"msg":"y"}"#, "msg").as_deref(), Some("y"));
+    assert_eq!(
+        json_string_field(r#"{"msg" : "x"}"#, "msg").as_deref(),
+        Some("x")
+    );
+    assert_eq!(
+        json_string_field(r#"{"raw_msg":1,"msg":"y"}"#, "msg").as_deref(),
+        Some("y")
+    );
 }

@@ -55,7 +55,11 @@ impl<'r> Matcher<'r> {
         }
         let mut order: Vec<u16> = (0..n as u16).filter(|&i| counts[i as usize] > 0).collect();
         order.sort_by_key(|&i| {
-            (std::cmp::Reverse(reg.formats[i as usize].def.priority), std::cmp::Reverse(counts[i as usize]), i)
+            (
+                std::cmp::Reverse(reg.formats[i as usize].def.priority),
+                std::cmp::Reverse(counts[i as usize]),
+                i,
+            )
         });
         Self::with_order(reg, order, true, false)
     }
@@ -72,12 +76,25 @@ impl<'r> Matcher<'r> {
     }
 
     fn with_order(reg: &'r Registry, order: Vec<u16>, generic: bool, sticky: bool) -> Matcher<'r> {
-        let headers = order.iter().copied().filter(|&i| reg.formats[i as usize].def.header.is_some()).collect();
-        Matcher { reg, order, headers, generic, sticky }
+        let headers = order
+            .iter()
+            .copied()
+            .filter(|&i| reg.formats[i as usize].def.header.is_some())
+            .collect();
+        Matcher {
+            reg,
+            order,
+            headers,
+            generic,
+            sticky,
+        }
     }
 
     pub fn scratch(&self) -> Scratch {
-        Scratch { locs: self.reg.formats.iter().map(|f| f.scratch()).collect(), last: None }
+        Scratch {
+            locs: self.reg.formats.iter().map(|f| f.scratch()).collect(),
+            last: None,
+        }
     }
 
     /// The candidates, in order (for `deskew detect`).
@@ -92,7 +109,9 @@ impl<'r> Matcher<'r> {
         }
         if self.sticky {
             if let Some(i) = s.last {
-                if let Some(h) = self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
+                if let Some(h) =
+                    self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize])
+                {
                     return Some(h);
                 }
             }

@@ -82,7 +82,10 @@ impl Format {
         let (mut regex, mut ts_group, mut host_group, mut level_group) = (None, 0, None, None);
         match def.kind {
             Kind::Regex => {
-                let src = def.regex.as_deref().ok_or("kind \"regex\" needs a `regex`")?;
+                let src = def
+                    .regex
+                    .as_deref()
+                    .ok_or("kind \"regex\" needs a `regex`")?;
                 let re = build_regex(src).map_err(|e| format!("regex: {e}"))?;
                 let idx = |name: &str| re.capture_names().position(|n| n == Some(name));
                 ts_group = idx("ts").ok_or("the regex has no named group `ts`")?;
@@ -163,7 +166,11 @@ impl Format {
         if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
             return None;
         }
-        Some(Hit::Header { year: year as i32, month: month as u8, day: day as u8 })
+        Some(Hit::Header {
+            year: year as i32,
+            month: month as u8,
+            day: day as u8,
+        })
     }
 
     /// The record hit of `line` for this format, if the line is one of its records.
@@ -176,7 +183,9 @@ impl Format {
                 let (s, e) = locs.get(self.ts_group)?;
                 let stamp = self.read_ts(&line[s..e])?;
                 let span = |g: Option<usize>| {
-                    g.and_then(|g| locs.get(g)).filter(|(a, b)| b > a).map(|(a, b)| (a as u32, b as u32))
+                    g.and_then(|g| locs.get(g))
+                        .filter(|(a, b)| b > a)
+                        .map(|(a, b)| (a as u32, b as u32))
                 };
                 Some(Hit::Stamp {
                     stamp,
@@ -264,7 +273,13 @@ pub fn generic(idx: u16, line: &[u8]) -> Option<Hit> {
             return None;
         }
         let s = i + 1;
-        return Some(Hit::Stamp { stamp, format: idx, ts: (s as u32, (s + n) as u32), host: None, level: None });
+        return Some(Hit::Stamp {
+            stamp,
+            format: idx,
+            ts: (s as u32, (s + n) as u32),
+            host: None,
+            level: None,
+        });
     }
     if !(first.is_ascii_alphanumeric()) {
         return None;
@@ -274,7 +289,13 @@ pub fn generic(idx: u16, line: &[u8]) -> Option<Hit> {
     if line.get(i + n).is_some_and(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    Some(Hit::Stamp { stamp, format: idx, ts: (i as u32, (i + n) as u32), host: None, level: None })
+    Some(Hit::Stamp {
+        stamp,
+        format: idx,
+        ts: (i as u32, (i + n) as u32),
+        host: None,
+        level: None,
+    })
 }
 
 /// All formats: built-in, then user ones; the last one is the `generic` fallback.
@@ -292,7 +313,8 @@ impl Registry {
             .collect();
         for dir in user_dirs {
             let dir = dir.as_ref();
-            let rd = std::fs::read_dir(dir).map_err(|e| FormatError::Dir(dir.display().to_string(), e))?;
+            let rd = std::fs::read_dir(dir)
+                .map_err(|e| FormatError::Dir(dir.display().to_string(), e))?;
             let mut files: Vec<_> = rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -308,11 +330,19 @@ impl Registry {
         }
         let mut formats: Vec<Format> = Vec::new();
         for (path, text) in defs {
-            let def: FormatDef = toml::from_str(&text)
-                .map_err(|e| FormatError::Def { path: path.clone(), msg: e.to_string().replace('\n', " ") })?;
-            let f = Format::compile(def).map_err(|msg| FormatError::Def { path: path.clone(), msg })?;
+            let def: FormatDef = toml::from_str(&text).map_err(|e| FormatError::Def {
+                path: path.clone(),
+                msg: e.to_string().replace('\n', " "),
+            })?;
+            let f = Format::compile(def).map_err(|msg| FormatError::Def {
+                path: path.clone(),
+                msg,
+            })?;
             if f.name() == GENERIC {
-                return Err(FormatError::Def { path, msg: "the name `generic` is reserved".into() });
+                return Err(FormatError::Def {
+                    path,
+                    msg: "the name `generic` is reserved".into(),
+                });
             }
             match formats.iter_mut().find(|g| g.name() == f.name()) {
                 Some(slot) => *slot = f,
@@ -358,7 +388,10 @@ impl Registry {
     }
 
     pub fn by_name(&self, name: &str) -> Option<u16> {
-        self.formats.iter().position(|f| f.name() == name).map(|i| i as u16)
+        self.formats
+            .iter()
+            .position(|f| f.name() == name)
+            .map(|i| i as u16)
     }
 
     pub fn name(&self, idx: u16) -> &str {
@@ -383,7 +416,11 @@ mod tests {
             for s in &f.def.samples {
                 let line = s.line.as_bytes();
                 let mut locs = f.scratch();
-                let hit = if f.name() == GENERIC { generic(i as u16, line) } else { f.parse(i as u16, line, &mut locs) };
+                let hit = if f.name() == GENERIC {
+                    generic(i as u16, line)
+                } else {
+                    f.parse(i as u16, line, &mut locs)
+                };
                 let Some(Hit::Stamp { stamp, host, .. }) = hit else {
                     failures.push(format!("{}: no match: {}", f.name(), s.line));
                     continue;
@@ -396,11 +433,25 @@ mod tests {
                 });
                 let want = s.ts.as_deref().and_then(rfc3339::parse);
                 if got.as_deref().and_then(rfc3339::parse) != want {
-                    failures.push(format!("{}: {:?} want {:?} got {:?}", f.name(), s.line, s.ts, got));
+                    failures.push(format!(
+                        "{}: {:?} want {:?} got {:?}",
+                        f.name(),
+                        s.line,
+                        s.ts,
+                        got
+                    ));
                 }
-                let got_host = host.map(|(a, b)| String::from_utf8_lossy(&line[a as usize..b as usize]).into_owned());
+                let got_host = host.map(|(a, b)| {
+                    String::from_utf8_lossy(&line[a as usize..b as usize]).into_owned()
+                });
                 if s.host.is_some() && got_host != s.host {
-                    failures.push(format!("{}: {:?} host want {:?} got {:?}", f.name(), s.line, s.host, got_host));
+                    failures.push(format!(
+                        "{}: {:?} host want {:?} got {:?}",
+                        f.name(),
+                        s.line,
+                        s.host,
+                        got_host
+                    ));
                 }
             }
         }
@@ -418,8 +469,14 @@ mod tests {
         let reg = Registry::load(&[dir.path()]).unwrap();
         let i = reg.by_name("mine").unwrap();
         let f = &reg.formats[i as usize];
-        assert!(f.parse(i, b"T=1700000000 hello", &mut f.scratch()).is_some());
-        std::fs::write(dir.path().join("bad.toml"), "name = \"bad\"\ntitle = \"t\"\nregex = '^(?P<x>.)'\n").unwrap();
+        assert!(f
+            .parse(i, b"T=1700000000 hello", &mut f.scratch())
+            .is_some());
+        std::fs::write(
+            dir.path().join("bad.toml"),
+            "name = \"bad\"\ntitle = \"t\"\nregex = '^(?P<x>.)'\n",
+        )
+        .unwrap();
         let err = Registry::load(&[dir.path()]).err().unwrap().to_string();
         assert!(err.contains("bad.toml") && err.contains("`ts`"), "{err}");
     }

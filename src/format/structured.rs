@@ -102,9 +102,17 @@ pub fn json_members(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> bool {
             return false;
         };
         let v = if s[i] == b'"' {
-            Value { start: i + 1, end: vend - 1, quoted: true }
+            Value {
+                start: i + 1,
+                end: vend - 1,
+                quoted: true,
+            }
         } else {
-            Value { start: i, end: vend, quoted: false }
+            Value {
+                start: i,
+                end: vend,
+                quoted: false,
+            }
         };
         if !f(key, v) {
             return true;
@@ -145,7 +153,11 @@ pub fn logfmt_pairs(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> usize 
             let Some(e) = end_of_string(s, i + 1) else {
                 return n;
             };
-            let v = Value { start: i + 1, end: e - 1, quoted: true };
+            let v = Value {
+                start: i + 1,
+                end: e - 1,
+                quoted: true,
+            };
             i = e;
             v
         } else {
@@ -153,7 +165,11 @@ pub fn logfmt_pairs(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> usize 
             while i < s.len() && s[i] != b' ' && s[i] != b'\r' {
                 i += 1;
             }
-            Value { start: v0, end: i, quoted: false }
+            Value {
+                start: v0,
+                end: i,
+                quoted: false,
+            }
         };
         n += 1;
         if !f(key, v) {
@@ -181,7 +197,9 @@ mod tests {
 
     #[test]
     fn json_members_reports_top_level_values_only() {
-        let (ok, m) = members(r#"{"a":{"time":"x"},"time":"2023-03-24T14:26:16.243Z","n":[1,{"b":2}],"ts":1.5}"#);
+        let (ok, m) = members(
+            r#"{"a":{"time":"x"},"time":"2023-03-24T14:26:16.243Z","n":[1,{"b":2}],"ts":1.5}"#,
+        );
         assert!(ok);
         assert_eq!(m[1], ("time".into(), "2023-03-24T14:26:16.243Z".into()));
         assert_eq!(m[3], ("ts".into(), "1.5".into()));
@@ -190,7 +208,8 @@ mod tests {
 
     #[test]
     fn json_members_handles_spaces_and_escaped_quotes() {
-        let (ok, m) = members(r#"{ "log" : "say \"hi\"\n" , "__REALTIME_TIMESTAMP" : "1534860261221373" }"#);
+        let (ok, m) =
+            members(r#"{ "log" : "say \"hi\"\n" , "__REALTIME_TIMESTAMP" : "1534860261221373" }"#);
         assert!(ok);
         assert_eq!(m[1].1, "1534860261221373");
     }
@@ -207,7 +226,10 @@ mod tests {
         let s = r#"time="2021-09-15T21:17:10.220731Z" level=error msg="pod \"x\" gone" bare"#;
         let mut got = vec![];
         let n = logfmt_pairs(s.as_bytes(), |k, v| {
-            got.push((String::from_utf8_lossy(k).into_owned(), s[v.start..v.end].to_string()));
+            got.push((
+                String::from_utf8_lossy(k).into_owned(),
+                s[v.start..v.end].to_string(),
+            ));
             true
         });
         assert_eq!(n, 3);
