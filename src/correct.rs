@@ -76,7 +76,8 @@ impl Corrector {
         let mut hosts: Vec<_> = all.iter().collect();
         hosts.sort_by(|a, b| a.0.cmp(b.0));
         for (h, s) in hosts {
-            diag::note(skew::summary_line(h, s));
+            // summary_line carries its own `deskew: ` prefix.
+            eprintln!("{}", skew::summary_line(h, s));
         }
     }
 }

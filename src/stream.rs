@@ -165,10 +165,8 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
             p.text.push(b'\n');
             p.text.extend_from_slice(&line);
         }
-        if input.buffer().is_empty() || buf.len() > 1 << 16 {
-            if write_out(out, &mut buf)? {
-                return Ok(());
-            }
+        if (input.buffer().is_empty() || buf.len() > 1 << 16) && write_out(out, &mut buf)? {
+            return Ok(());
         }
     }
     if let Some(p) = pending.take() {
