@@ -156,7 +156,7 @@ fn nearest_offset(samples: &[Sample], t: Nanos) -> Option<Nanos> {
         .flatten()
         .filter_map(|j| samples.get(j))
     {
-        if best.map_or(true, |b| (s.host_time - t).abs() < (b.host_time - t).abs()) {
+        if best.is_none_or(|b| (s.host_time - t).abs() < (b.host_time - t).abs()) {
             best = Some(s);
         }
     }

@@ -423,7 +423,7 @@ impl Cursor<'_> {
 
 /// Index k of the last knot with `knots[k].t <= t` (0 when none), starting near `hint`.
 fn find_knot(knots: &[Knot], hint: usize, t: Nanos) -> usize {
-    let ok = |k: usize| knots[k].t <= t && knots.get(k + 1).map_or(true, |n| t < n.t);
+    let ok = |k: usize| knots[k].t <= t && knots.get(k + 1).is_none_or(|n| t < n.t);
     let mut k = hint.min(knots.len() - 1);
     for _ in 0..8 {
         if ok(k) {
