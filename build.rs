@@ -19,15 +19,8 @@ fn main() {
     for n in &names {
         let p = dir.join(n);
         println!("cargo:rerun-if-changed={}", p.display());
-        out.push_str(&format!(
-            "    ({n:?}, include_str!({:?})),\n",
-            p.display().to_string()
-        ));
+        out.push_str(&format!("    ({n:?}, include_str!({:?})),\n", p.display().to_string()));
     }
     out.push_str("];\n");
-    fs::write(
-        Path::new(&env::var("OUT_DIR").unwrap()).join("builtin_formats.rs"),
-        out,
-    )
-    .unwrap();
+    fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("builtin_formats.rs"), out).unwrap();
 }

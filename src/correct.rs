@@ -27,10 +27,7 @@ impl Corrector {
                 skew::parse_skew(s).map_err(|e| anyhow::anyhow!("--skew {s}: {e}"))?;
             models.add_constant(&host, off);
         }
-        Ok(Corrector {
-            models,
-            stats: Mutex::new(HashMap::new()),
-        })
+        Ok(Corrector { models, stats: Mutex::new(HashMap::new()) })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -42,34 +39,18 @@ impl Corrector {
         if self.is_empty() {
             return;
         }
-        // Per host of this source: its model's name, a cursor and the stats being gathered.
-        let mut per_host: HashMap<u32, Option<(String, &Model, skew::Cursor, HostStats)>> =
-            HashMap::new();
-        for r in records.iter_mut().filter(|r| r.has_time()) {
-            let slot = per_host.entry(r.host).or_insert_with(|| {
-                let name = &host_names[r.host as usize];
-                self.models
-                    .find(name)
-                    .map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
-            });
-            let Some((_, _, cursor, stats)) = slot else {
-                continue;
-            };
-            let look = cursor.lookup(r.ts);
-            stats.add(look.offset, look.outside);
-            r.offset = look.offset;
-            r.ts += look.offset;
-            r.key = r.ts;
+        let mut session = self.session();
+        for r in records.iter_mut() {
+            session.correct(r, host_names);
         }
-        let mut all = self.stats.lock().unwrap();
-        for (name, model, _, s) in per_host.into_values().flatten() {
-            let e = all
-                .entry(name)
-                .or_insert_with(|| HostStats::for_model(model));
-            e.merge(&s);
-        }
+        session.finish();
     }
 
+    /// A correction pass over one source: cursors and stats per host, kept across records
+    /// (the stream path feeds records one at a time).
+    pub fn session(&self) -> Session<'_> {
+        Session { corrector: self, per_host: HashMap::new() }
+    }
     /// One line per corrected host on stderr.
     pub fn summarize(&self) {
         let all = self.stats.lock().unwrap();
@@ -78,6 +59,45 @@ impl Corrector {
         for (h, s) in hosts {
             // summary_line carries its own `deskew: ` prefix.
             eprintln!("{}", skew::summary_line(h, s));
+        }
+    }
+}
+
+/// Per host of one source: the history's host name, its model, a cursor, the stats so far
+/// (`None`: no model for that host).
+type HostState<'a> = Option<(String, &'a Model, skew::Cursor<'a>, HostStats)>;
+
+pub struct Session<'a> {
+    corrector: &'a Corrector,
+    per_host: HashMap<u32, HostState<'a>>,
+}
+
+impl Session<'_> {
+    /// Correct one record (records of a source must come in file order).
+    pub fn correct(&mut self, r: &mut Record, host_names: &[String]) {
+        if !r.has_time() || self.corrector.is_empty() {
+            return;
+        }
+        let models = &self.corrector.models;
+        let slot = self.per_host.entry(r.host).or_insert_with(|| {
+            let name = host_names.get(r.host as usize)?;
+            models.find(name).map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
+        });
+        let Some((_, _, cursor, stats)) = slot else {
+            return;
+        };
+        let look = cursor.lookup(r.ts);
+        stats.add(look.offset, look.outside);
+        r.offset = look.offset;
+        r.ts += look.offset;
+        r.key = r.ts;
+    }
+
+    /// Add this pass's stats to the run's.
+    pub fn finish(self) {
+        let mut all = self.corrector.stats.lock().unwrap();
+        for (name, model, _, s) in self.per_host.into_values().flatten() {
+            all.entry(name).or_insert_with(|| HostStats::for_model(model)).merge(&s);
         }
     }
 }

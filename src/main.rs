@@ -127,16 +127,11 @@ fn options(a: MergeArgs) -> Result<Options> {
     let mut host_tz = Vec::new();
     for s in &a.host_tz {
         let (h, z) = split_host_arg(s).context("--host-tz")?;
-        let z: Tz = z
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--host-tz {s}: {e}"))?;
+        let z: Tz = z.parse().map_err(|e| anyhow::anyhow!("--host-tz {s}: {e}"))?;
         host_tz.push((h, z));
     }
     if let Some(n) = a.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global()
-            .ok();
+        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
     }
     let mut paths = a.paths;
     if paths.is_empty() {

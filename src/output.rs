@@ -31,10 +31,7 @@ pub fn write_record(
     names: &Names,
 ) {
     let text = &src.data[rec.start..rec.end.max(rec.start)];
-    let host = names
-        .hosts
-        .get(rec.host as usize)
-        .map_or("-", |s| s.as_str());
+    let host = names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str());
     match fmt {
         OutputFormat::Text => {
             if rec.has_time() {
@@ -191,13 +188,9 @@ mod tests {
 
     #[test]
     fn json_escape_output_is_valid_json_for_any_bytes() {
-        for s in [
-            &b"plain"[..],
-            b"q\"b\\s",
-            b"\x00\x1b[2K\t",
-            b"bad \xff\xfe utf8",
-            "ünï".as_bytes(),
-        ] {
+        for s in
+            [&b"plain"[..], b"q\"b\\s", b"\x00\x1b[2K\t", b"bad \xff\xfe utf8", "ünï".as_bytes()]
+        {
             let j = format!("\"{}\"", esc(s));
             let back: String = serde_json::from_str(&j).unwrap();
             assert_eq!(back, String::from_utf8_lossy(s));

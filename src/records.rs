@@ -68,12 +68,7 @@ fn scan_range(
             e -= 1;
         }
         if let Some(hit) = matcher.line(&data[a..e], &mut s) {
-            hits.push(LineHit {
-                line: n,
-                start: a,
-                end: e,
-                hit,
-            });
+            hits.push(LineHit { line: n, start: a, end: e, hit });
         }
     };
     for nl in memchr_iter(b'\n', chunk) {
@@ -93,10 +88,8 @@ fn scan_range(
 /// chunks; and the number of lines.
 pub fn scan(data: &[u8], matcher: &Matcher) -> (u64, Vec<LineHit>) {
     let chunks = crate::input::split_chunks(data, 1 << 20);
-    let parts: Vec<(u64, Vec<LineHit>)> = chunks
-        .into_par_iter()
-        .map(|r| scan_range(data, r, matcher))
-        .collect();
+    let parts: Vec<(u64, Vec<LineHit>)> =
+        chunks.into_par_iter().map(|r| scan_range(data, r, matcher)).collect();
     let mut total = 0u64;
     let mut hits = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
     for (n, mut h) in parts {
@@ -116,11 +109,14 @@ pub enum Problem {
 
 /// Group lines into records and resolve their timestamps, in file order.
 /// `host_of` maps a captured host span of a line to a host index; `default_host` is used
-/// otherwise. Returns the records and the lines whose timestamps could not be resolved.
+/// otherwise. `multiline[f]` says whether format `f` takes the untimed lines after a record
+/// into it; where not, each is a record of its own. Returns the records and the lines whose
+/// timestamps could not be resolved.
 pub fn build(
     data: &[u8],
     hits: &[LineHit],
     resolver: &mut Resolver,
+    multiline: &[bool],
     default_host: u32,
     mut host_of: impl FnMut(&[u8]) -> u32,
 ) -> (Vec<Record>, Vec<Problem>) {
@@ -129,10 +125,7 @@ pub fn build(
     let plan: Vec<_> = hits
         .iter()
         .filter_map(|h| match &h.hit {
-            Hit::Stamp {
-                stamp: Stamp::Civil(c),
-                ..
-            } if c.year.is_none() => Some(*c),
+            Hit::Stamp { stamp: Stamp::Civil(c), .. } if c.year.is_none() => Some(*c),
             _ => None,
         })
         .collect();
@@ -151,22 +144,18 @@ pub fn build(
         host,
         format: u16::MAX,
     };
+    // Each line of data[pos..limit] as a record of its own, without a time.
+    let each_line = |records: &mut Vec<Record>, mut pos: usize, limit: usize, mut line: u64| {
+        while pos < limit {
+            let end = memchr::memchr(b'\n', &data[pos..limit]).map_or(limit, |i| pos + i);
+            let e = if end > pos && data[end - 1] == b'\r' { end - 1 } else { end };
+            records.push(untimed(pos, e, line + 1, default_host));
+            line += 1;
+            pos = end + 1;
+        }
+    };
     // Lines before the first hit: each a record of its own.
-    let first = hits.first().map_or(data.len(), |h| h.start);
-    let mut pos = 0;
-    let mut line = 0u64;
-    while pos < first {
-        let nl = memchr::memchr(b'\n', &data[pos..first]).map(|i| pos + i);
-        let end = nl.unwrap_or(first);
-        let e = if end > pos && data[end - 1] == b'\r' {
-            end - 1
-        } else {
-            end
-        };
-        records.push(untimed(pos, e, line + 1, default_host));
-        line += 1;
-        pos = end + 1;
-    }
+    each_line(&mut records, 0, hits.first().map_or(data.len(), |h| h.start), 0);
     for (k, h) in hits.iter().enumerate() {
         // The record runs to the line break before the next hit (or the end of the data).
         let mut end = hits.get(k + 1).map_or(data.len(), |n| n.start);
@@ -182,13 +171,7 @@ pub fn build(
                 resolver.header_date(year, month, day);
                 records.push(untimed(h.start, end, h.line + 1, default_host));
             }
-            Hit::Stamp {
-                stamp,
-                format,
-                ts,
-                host,
-                level,
-            } => {
+            Hit::Stamp { stamp, format, ts, host, level } => {
                 let host = match host {
                     Some((a, b)) => host_of(&data[h.start + a as usize..h.start + b as usize]),
                     None => default_host,
@@ -202,18 +185,23 @@ pub fn build(
                         NO_TIME
                     }
                 };
+                let single = !multiline.get(format as usize).copied().unwrap_or(true);
                 records.push(Record {
                     ts: t,
                     key: t,
                     offset: 0,
                     start: h.start,
-                    end,
+                    end: if single { h.end } else { end },
                     line: h.line + 1,
                     raw_ts: ts,
                     level: level.unwrap_or((0, 0)),
                     host,
                     format,
                 });
+                if single && end > h.end {
+                    let next = h.end + 1 + usize::from(data.get(h.end) == Some(&b'\r'));
+                    each_line(&mut records, next, end, h.line + 1);
+                }
             }
         }
     }
@@ -223,10 +211,7 @@ pub fn build(
 /// Give records without a time the key of the record before them (the first timed one's at
 /// the start of the source), so the merge keeps them beside their neighbours.
 pub fn fill_keys(records: &mut [Record]) {
-    let first = records
-        .iter()
-        .find(|r| r.has_time())
-        .map_or(NO_TIME, |r| r.key);
+    let first = records.iter().find(|r| r.has_time()).map_or(NO_TIME, |r| r.key);
     let mut prev = first;
     for r in records.iter_mut() {
         if r.has_time() {

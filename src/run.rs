@@ -77,6 +77,8 @@ pub struct Context<'a> {
     pub forced: Option<u16>,
     pub hosts: Mutex<Hosts>,
     pub corrector: Corrector,
+    /// Per format: whether untimed lines belong to the record above.
+    pub multiline: Vec<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -88,13 +90,9 @@ impl<'a> Context<'a> {
             None => None,
         };
         let corrector = Corrector::load(&opts.offsets, &opts.skew)?;
-        Ok(Context {
-            opts,
-            reg,
-            forced,
-            hosts: Mutex::new(Hosts::default()),
-            corrector,
-        })
+        let multiline = reg.formats.iter().map(|f| f.def.multiline).collect();
+        let hosts = Mutex::new(Hosts::default());
+        Ok(Context { opts, reg, forced, hosts, corrector, multiline })
     }
 
     pub fn tz_for(&self, host: &str) -> Tz {
@@ -131,9 +129,7 @@ fn parse_source(cx: &Context, spec: SourceSpec, opened: input::Opened) -> Parsed
     let default_name = cx.opts.host.clone().unwrap_or_else(|| spec.host.clone());
     // The zone: that of the source's host, else of the first host its lines name.
     let first_captured = hits.iter().find_map(|h| match h.hit {
-        crate::format::Hit::Stamp {
-            host: Some((a, b)), ..
-        } => Some(
+        crate::format::Hit::Stamp { host: Some((a, b)), .. } => Some(
             String::from_utf8_lossy(&bytes[h.start + a as usize..h.start + b as usize])
                 .into_owned(),
         ),
@@ -156,7 +152,7 @@ fn parse_source(cx: &Context, spec: SourceSpec, opened: input::Opened) -> Parsed
         let mut hosts = cx.hosts.lock().unwrap();
         let default_host = hosts.intern(&default_name);
         let mut last: Option<(Vec<u8>, u32)> = None;
-        records::build(bytes, &hits, &mut resolver, default_host, |name| {
+        records::build(bytes, &hits, &mut resolver, &cx.multiline, default_host, |name| {
             if let Some((n, i)) = &last {
                 if n == name {
                     return *i;
@@ -187,13 +183,7 @@ fn parse_source(cx: &Context, spec: SourceSpec, opened: input::Opened) -> Parsed
     cx.corrector.apply(&mut recs, &host_names);
     records::fill_keys(&mut recs);
     let display_json = json_string(&spec.display);
-    Parsed {
-        spec,
-        data,
-        records: recs,
-        lines,
-        display_json,
-    }
+    Parsed { spec, data, records: recs, lines, display_json }
 }
 
 fn report_problems(display: &str, problems: &[records::Problem]) {
@@ -210,10 +200,7 @@ fn report_problems(display: &str, problems: &[records::Problem]) {
         diag::error(format!("{display}:{line}: {what}"));
     }
     if problems.len() > SHOWN {
-        diag::error(format!(
-            "{display}: {} more lines like these",
-            problems.len() - SHOWN
-        ));
+        diag::error(format!("{display}: {} more lines like these", problems.len() - SHOWN));
     }
 }
 
@@ -235,11 +222,8 @@ fn parse_all(cx: &Context) -> Vec<Parsed> {
     for e in errors {
         diag::error(e);
     }
-    let total: u64 = specs
-        .iter()
-        .filter_map(|s| std::fs::metadata(&s.path).ok())
-        .map(|m| m.len())
-        .sum();
+    let total: u64 =
+        specs.iter().filter_map(|s| std::fs::metadata(&s.path).ok()).map(|m| m.len()).sum();
     let bar =
         (cx.opts.progress && std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
             let b = indicatif::ProgressBar::new(total);
@@ -285,7 +269,8 @@ fn open_output(opts: &Options) -> Result<Box<dyn Write + Send>> {
     })
 }
 
-fn in_window(opts: &Options, r: &Record) -> bool {
+/// Whether `--since`/`--until` keep the record (a window drops records without a time).
+pub fn in_window(opts: &Options, r: &Record) -> bool {
     if opts.since.is_none() && opts.until.is_none() {
         return true;
     }
@@ -303,22 +288,11 @@ fn write_ordered(
     out: &mut dyn Write,
 ) -> Result<()> {
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
-    let formats: Vec<String> = cx
-        .reg
-        .formats
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
-    let names = Names {
-        hosts: &hosts,
-        formats: &formats,
-    };
+    let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
+    let names = Names { hosts: &hosts, formats: &formats };
     let views: Vec<SourceView> = parsed
         .iter()
-        .map(|p| SourceView {
-            data: &p.data,
-            display_json: &p.display_json,
-        })
+        .map(|p| SourceView { data: &p.data, display_json: &p.display_json })
         .collect();
     let fmt = cx.opts.output_format;
     const BATCH: usize = 1 << 16;
@@ -365,10 +339,8 @@ pub fn merge(opts: &Options) -> Result<()> {
     parsed.par_iter_mut().for_each(|p| {
         crate::merge::order_source(&mut p.records);
     });
-    let lists: Vec<Vec<Record>> = parsed
-        .iter_mut()
-        .map(|p| std::mem::take(&mut p.records))
-        .collect();
+    let lists: Vec<Vec<Record>> =
+        parsed.iter_mut().map(|p| std::mem::take(&mut p.records)).collect();
     let order: Vec<(usize, usize)> = crate::merge::Merge::new(&lists).collect();
     for (p, l) in parsed.iter_mut().zip(lists) {
         p.records = l;
@@ -391,10 +363,8 @@ pub fn normalize(opts: &Options) -> Result<()> {
         crate::stream::normalize_stdin(&cx, &mut out)?;
     } else {
         let parsed = parse_all(&cx);
-        let order = parsed
-            .iter()
-            .enumerate()
-            .flat_map(|(s, p)| (0..p.records.len()).map(move |i| (s, i)));
+        let order =
+            parsed.iter().enumerate().flat_map(|(s, p)| (0..p.records.len()).map(move |i| (s, i)));
         let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
         write_ordered(&cx, &parsed, order, &mut out)?;
     }
@@ -423,10 +393,8 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
         for r in &p.records {
             if r.has_time() {
                 *counts.entry(r.format).or_default() += 1;
-                timed_lines += 1 + p.data[r.start..r.end]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count() as u64;
+                timed_lines +=
+                    1 + p.data[r.start..r.end].iter().filter(|&&b| b == b'\n').count() as u64;
                 first = Some(first.map_or(r.ts, |f: Nanos| f.min(r.ts)));
                 last = Some(last.map_or(r.ts, |l: Nanos| l.max(r.ts)));
             }
@@ -435,11 +403,7 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
             .iter()
             .max_by_key(|(i, n)| (**n, std::cmp::Reverse(**i)))
             .map_or("-", |(i, _)| reg.name(*i));
-        let share = if p.lines == 0 {
-            0.0
-        } else {
-            timed_lines as f64 / p.lines as f64
-        };
+        let share = if p.lines == 0 { 0.0 } else { timed_lines as f64 / p.lines as f64 };
         let ts = |t: Option<Nanos>| {
             t.map_or("-".to_string(), |t| {
                 let mut b = Vec::new();

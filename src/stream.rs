@@ -31,19 +31,11 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
             .map_or(0, |d| d.as_nanos()),
     )
     .unwrap_or(0);
-    let year = cx
-        .opts
-        .year
-        .map_or(YearRule::NotAfter(now), YearRule::Fixed);
+    let year = cx.opts.year.map_or(YearRule::NotAfter(now), YearRule::Fixed);
     let host_name = cx.opts.host.clone().unwrap_or_else(|| "-".into());
     let mut resolver = Resolver::new(cx.tz_for(&host_name), year);
     resolver.set_boot_time(cx.opts.boot_time);
-    let formats: Vec<String> = cx
-        .reg
-        .formats
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
+    let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
     let default_host = cx.hosts.lock().unwrap().intern(&host_name);
 
     let mut line = Vec::with_capacity(4096);
@@ -52,32 +44,21 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
     let mut n = 0u64;
     let mut bad_utf8_reported = false;
     let mut ended = false;
-    let emit = |p: Pending, buf: &mut Vec<u8>| {
+    let mut session = cx.corrector.session();
+    let mut emit = |p: Pending, buf: &mut Vec<u8>| {
         let mut rec = p.rec;
-        let hosts = cx.hosts.lock().unwrap().names().to_vec();
-        let mut one = [rec];
-        cx.corrector.apply(&mut one, &hosts);
-        rec = one[0];
+        let hosts = cx.hosts.lock().unwrap();
+        session.correct(&mut rec, hosts.names());
         rec.start = 0;
         rec.end = p.text.len();
-        let view = SourceView {
-            data: &p.text,
-            display_json: "-",
-        };
-        let in_window = rec.key == NO_TIME && cx.opts.since.is_none() && cx.opts.until.is_none()
-            || (rec.key != NO_TIME
-                && cx.opts.since.is_none_or(|s| rec.key >= s)
-                && cx.opts.until.is_none_or(|u| rec.key < u));
-        if in_window {
+        let view = SourceView { data: &p.text, display_json: "-" };
+        if crate::run::in_window(cx.opts, &rec) {
             output::write_record(
                 buf,
                 cx.opts.output_format,
                 &rec,
                 &view,
-                &Names {
-                    hosts: &hosts,
-                    formats: &formats,
-                },
+                &Names { hosts: hosts.names(), formats: &formats },
             );
         }
     };
@@ -104,9 +85,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
         }
         if !bad_utf8_reported && std::str::from_utf8(&line).is_err() {
             bad_utf8_reported = true;
-            diag::error(format!(
-                "-:{n}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)"
-            ));
+            diag::error(format!("-:{n}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)"));
         }
         let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
         let hit = matcher.line(trimmed, &mut scratch);
@@ -129,13 +108,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
             };
             match hit {
                 Some(Hit::Header { year, month, day }) => resolver.header_date(year, month, day),
-                Some(Hit::Stamp {
-                    stamp,
-                    format,
-                    ts,
-                    host,
-                    level,
-                }) => {
+                Some(Hit::Stamp { stamp, format, ts, host, level }) => {
                     if let Ok(t) = resolver.resolve(&stamp) {
                         rec.ts = t;
                         rec.key = t;
@@ -151,10 +124,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
                 }
                 None => {}
             }
-            pending = Some(Pending {
-                text: line.clone(),
-                rec,
-            });
+            pending = Some(Pending { text: line.clone(), rec });
             // Lines before the first timestamp are records of their own: nothing can follow.
             if hit.is_none() {
                 if let Some(p) = pending.take() {
@@ -172,6 +142,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
     if let Some(p) = pending.take() {
         emit(p, &mut buf);
     }
+    session.finish();
     write_out(out, &mut buf)?;
     Ok(())
 }

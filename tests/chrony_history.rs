@@ -19,23 +19,13 @@ const THETA: i64 = 2_500 * MS;
 const TOL: i64 = 3 * MS;
 
 fn have(tool: &str) -> bool {
-    [
-        "/usr/sbin",
-        "/sbin",
-        "/usr/bin",
-        "/bin",
-        "/usr/local/bin",
-        "/usr/local/sbin",
-    ]
-    .iter()
-    .map(|d| Path::new(d).join(tool))
-    .chain(
-        std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            .map(|d| d.join(tool)),
-    )
-    .any(|p| p.is_file())
+    ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/bin", "/usr/local/sbin"]
+        .iter()
+        .map(|d| Path::new(d).join(tool))
+        .chain(
+            std::env::var_os("PATH").iter().flat_map(std::env::split_paths).map(|d| d.join(tool)),
+        )
+        .any(|p| p.is_file())
 }
 
 fn free_udp_port() -> u16 {
@@ -44,11 +34,7 @@ fn free_udp_port() -> u16 {
 }
 
 fn check(name: &str, h: &skew::History, min: usize) {
-    assert!(
-        h.samples.len() >= min,
-        "{name}: only {} samples",
-        h.samples.len()
-    );
+    assert!(h.samples.len() >= min, "{name}: only {} samples", h.samples.len());
     assert!(h.warnings.is_empty(), "{name}: {:?}", h.warnings);
     for s in &h.samples {
         assert!(
@@ -62,10 +48,8 @@ fn check(name: &str, h: &skew::History, min: usize) {
 
 #[test]
 fn real_chronyd_client_of_a_server_2_5s_ahead() {
-    let missing: Vec<&str> = ["chronyd", "faketime", "capsh"]
-        .into_iter()
-        .filter(|t| !have(t))
-        .collect();
+    let missing: Vec<&str> =
+        ["chronyd", "faketime", "capsh"].into_iter().filter(|t| !have(t)).collect();
     assert!(
         missing.is_empty(),
         "{missing:?} not installed: run `apt-get install -y chrony faketime libcap2-bin` (Debian/Ubuntu) to run this test"
@@ -110,10 +94,9 @@ fn real_chronyd_client_of_a_server_2_5s_ahead() {
     assert_eq!(tracking.kind(), Kind::ChronyTracking);
     check("tracking.log", &tracking, 20);
 
-    for (f, kind) in [
-        ("measurements.log", Kind::ChronyMeasurements),
-        ("statistics.log", Kind::ChronyStatistics),
-    ] {
+    for (f, kind) in
+        [("measurements.log", Kind::ChronyMeasurements), ("statistics.log", Kind::ChronyStatistics)]
+    {
         let mut h = read(f);
         assert_eq!(h.kind(), kind, "{f}");
         h.apply_chrony_updates(&tracking);
@@ -123,9 +106,7 @@ fn real_chronyd_client_of_a_server_2_5s_ahead() {
     // the whole directory, bound to a host, through the loader and the model
     let (set, warn) = skew::load(&[format!("client={}", log.display())]);
     assert!(warn.is_empty(), "{warn:?}");
-    let m = set
-        .model_for("client.example.org")
-        .expect("model bound to client");
+    let m = set.model_for("client.example.org").expect("model bound to client");
     assert!(m.steps().is_empty(), "{:?}", m.steps());
     let (a, b) = m.coverage().expect("coverage");
     let mut c = m.cursor();
@@ -133,11 +114,7 @@ fn real_chronyd_client_of_a_server_2_5s_ahead() {
         let t = a + (b - a) / 100 * i;
         let l = c.lookup(t);
         assert!(!l.outside);
-        assert!(
-            (l.offset - THETA).abs() <= TOL,
-            "model at {t}: {}",
-            l.offset
-        );
+        assert!((l.offset - THETA).abs() <= TOL, "model at {t}: {}", l.offset);
     }
     let l = c.lookup(b + 3_600_000 * MS);
     assert!(l.outside && (l.offset - THETA).abs() <= TOL);

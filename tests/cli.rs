@@ -9,17 +9,11 @@ fn bin() -> Command {
 }
 
 fn testdata(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/cli")
-        .join(p)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cli").join(p)
 }
 
 fn run(args: &[&str]) -> Output {
-    bin()
-        .args(args)
-        .arg("--no-progress")
-        .output()
-        .expect("run deskew")
+    bin().args(args).arg("--no-progress").output().expect("run deskew")
 }
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
@@ -71,12 +65,7 @@ fn lines_of(recs: &[serde_json::Value]) -> Vec<String> {
 
 #[test]
 fn merge_orders_records_of_all_hosts_by_time_and_keeps_every_line() {
-    let out = run(&[
-        "merge",
-        "--output-format",
-        "jsonl",
-        testdata("logs").to_str().unwrap(),
-    ]);
+    let out = run(&["merge", "--output-format", "jsonl", testdata("logs").to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let recs = jsonl(&out);
     let ts: Vec<&str> = recs.iter().map(|r| r["ts"].as_str().unwrap()).collect();
@@ -88,10 +77,7 @@ fn merge_orders_records_of_all_hosts_by_time_and_keeps_every_line() {
     let hosts: std::collections::BTreeSet<_> =
         recs.iter().map(|r| r["host"].as_str().unwrap()).collect();
     assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["db01", "web01"]);
-    let cont = recs
-        .iter()
-        .find(|r| r["line"] == 3 && r["host"] == "db01")
-        .unwrap();
+    let cont = recs.iter().find(|r| r["line"] == 3 && r["host"] == "db01").unwrap();
     assert!(cont["msg"]
         .as_str()
         .unwrap()
@@ -110,36 +96,23 @@ fn jsonl_record_has_every_spec_key() {
     let r = &jsonl(&out)[0];
     assert_eq!(r["ts"], "2026-11-20T14:02:03Z");
     assert_eq!(r["host"], "access");
-    assert!(r["source"]
-        .as_str()
-        .unwrap()
-        .ends_with("testdata/cli/logs/web01/access.log"));
+    assert!(r["source"].as_str().unwrap().ends_with("testdata/cli/logs/web01/access.log"));
     assert_eq!(r["line"], 1);
     assert_eq!(r["raw_ts"], "20/Nov/2026:14:02:03 +0000");
     assert_eq!(r["offset"], 0);
     assert!(r["format"].is_string());
-    assert!(r["msg"]
-        .as_str()
-        .unwrap()
-        .starts_with("10.0.0.5 - - [20/Nov/2026:14:02:03 +0000]"));
+    assert!(r["msg"].as_str().unwrap().starts_with("10.0.0.5 - - [20/Nov/2026:14:02:03 +0000]"));
 }
 
 #[test]
 fn out_of_order_lines_move_to_their_place_with_their_continuations() {
-    let out = run(&[
-        "merge",
-        "--output-format",
-        "jsonl",
-        testdata("unordered.log").to_str().unwrap(),
-    ]);
+    let out =
+        run(&["merge", "--output-format", "jsonl", testdata("unordered.log").to_str().unwrap()]);
     let recs = jsonl(&out);
     let lines: Vec<u64> = recs.iter().map(|r| r["line"].as_u64().unwrap()).collect();
     // The header (no time) travels with the record that followed it in the file (line 2).
     assert_eq!(lines, [3, 5, 1, 2]);
-    assert_eq!(
-        recs[0]["msg"],
-        "2026-11-20T14:00:01Z a first\n  a continuation of first"
-    );
+    assert_eq!(recs[0]["msg"], "2026-11-20T14:00:01Z a first\n  a continuation of first");
     assert!(recs[2]["ts"].is_null());
 }
 
@@ -151,21 +124,13 @@ fn normalize_keeps_input_order() {
         "jsonl",
         testdata("unordered.log").to_str().unwrap(),
     ]);
-    let lines: Vec<u64> = jsonl(&out)
-        .iter()
-        .map(|r| r["line"].as_u64().unwrap())
-        .collect();
+    let lines: Vec<u64> = jsonl(&out).iter().map(|r| r["line"].as_u64().unwrap()).collect();
     assert_eq!(lines, [1, 2, 3, 5]);
 }
 
 #[test]
 fn text_output_is_time_host_and_line_then_continuations() {
-    let out = run(&[
-        "merge",
-        "--host",
-        "box",
-        testdata("unordered.log").to_str().unwrap(),
-    ]);
+    let out = run(&["merge", "--host", "box", testdata("unordered.log").to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(
@@ -198,28 +163,11 @@ fn gzip_and_zstd_are_read_by_magic_bytes() {
     e.write_all(text).unwrap();
     e.finish().unwrap();
     let zs = dir.path().join("b.log");
-    std::fs::write(
-        &zs,
-        zstd::encode_all(&b"2026-11-20T14:00:00Z zstd line\n"[..], 3).unwrap(),
-    )
-    .unwrap();
-    let out = run(&[
-        "merge",
-        "--output-format",
-        "jsonl",
-        dir.path().to_str().unwrap(),
-    ]);
-    let msgs: Vec<_> = jsonl(&out)
-        .iter()
-        .map(|r| r["msg"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        msgs,
-        [
-            "2026-11-20T14:00:00Z zstd line",
-            "2026-11-20T14:00:01Z gz line"
-        ]
-    );
+    std::fs::write(&zs, zstd::encode_all(&b"2026-11-20T14:00:00Z zstd line\n"[..], 3).unwrap())
+        .unwrap();
+    let out = run(&["merge", "--output-format", "jsonl", dir.path().to_str().unwrap()]);
+    let msgs: Vec<_> = jsonl(&out).iter().map(|r| r["msg"].as_str().unwrap().to_string()).collect();
+    assert_eq!(msgs, ["2026-11-20T14:00:00Z zstd line", "2026-11-20T14:00:01Z gz line"]);
 }
 
 #[test]
@@ -227,11 +175,8 @@ fn truncated_gzip_keeps_what_was_read_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = Vec::new();
     for i in 0..5000 {
-        writeln!(
-            text,
-            "2026-11-20T14:00:00.{i:04}Z line {i} with some padding to make it longer"
-        )
-        .unwrap();
+        writeln!(text, "2026-11-20T14:00:00.{i:04}Z line {i} with some padding to make it longer")
+            .unwrap();
     }
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(&text).unwrap();
@@ -241,43 +186,25 @@ fn truncated_gzip_keeps_what_was_read_and_says_so() {
     let out = run(&["normalize", "--output-format", "jsonl", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(
-        err.contains("cut.log.gz") && err.lines().count() >= 1,
-        "{err}"
-    );
+    assert!(err.contains("cut.log.gz") && err.lines().count() >= 1, "{err}");
     let recs = jsonl(&out);
     assert!(recs.len() > 100 && recs.len() < 5000, "{}", recs.len());
 }
 
 #[test]
 fn invalid_utf8_is_reported_with_file_and_line_and_still_emitted() {
-    let out = run(&[
-        "normalize",
-        "--output-format",
-        "jsonl",
-        testdata("bad_utf8.log").to_str().unwrap(),
-    ]);
+    let out =
+        run(&["normalize", "--output-format", "jsonl", testdata("bad_utf8.log").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("bad_utf8.log:1: invalid UTF-8"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("bad_utf8.log:1: invalid UTF-8"), "{}", stderr(&out));
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 2);
-    assert_eq!(
-        recs[0]["msg"],
-        "Nov 20 14:00:01 host1 app: latin1 caf\u{fffd}"
-    );
+    assert_eq!(recs[0]["msg"], "Nov 20 14:00:01 host1 app: latin1 caf\u{fffd}");
 }
 
 #[test]
 fn missing_file_is_an_error_but_other_inputs_still_go_through() {
-    let out = run(&[
-        "merge",
-        "/nonexistent/x.log",
-        testdata("unordered.log").to_str().unwrap(),
-    ]);
+    let out = run(&["merge", "/nonexistent/x.log", testdata("unordered.log").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("/nonexistent/x.log"));
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
@@ -285,12 +212,7 @@ fn missing_file_is_an_error_but_other_inputs_still_go_through() {
 
 #[test]
 fn bad_option_is_a_usage_error() {
-    let out = run(&[
-        "merge",
-        "--tz",
-        "Mars/Olympus",
-        testdata("unordered.log").to_str().unwrap(),
-    ]);
+    let out = run(&["merge", "--tz", "Mars/Olympus", testdata("unordered.log").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("Mars/Olympus"));
 }
@@ -307,18 +229,8 @@ fn since_and_until_keep_a_half_open_window_of_corrected_time() {
         "2026-11-20T14:02:08Z",
         testdata("logs").to_str().unwrap(),
     ]);
-    let ts: Vec<_> = jsonl(&out)
-        .iter()
-        .map(|r| r["ts"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        ts,
-        [
-            "2026-11-20T14:02:05Z",
-            "2026-11-20T14:02:06.25Z",
-            "2026-11-20T14:02:06.25Z"
-        ]
-    );
+    let ts: Vec<_> = jsonl(&out).iter().map(|r| r["ts"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ts, ["2026-11-20T14:02:05Z", "2026-11-20T14:02:06.25Z", "2026-11-20T14:02:06.25Z"]);
 }
 
 #[test]
@@ -351,18 +263,11 @@ fn a_50_mb_line_goes_through_whole() {
     drop(f);
     let out = run(&["merge", p.to_str().unwrap()]);
     assert!(out.status.success());
-    let lines: Vec<&[u8]> = out
-        .stdout
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with(b"2026-11-20T14:00:00Z big 2026-11-20T14:00:00Z xxx"));
     assert_eq!(lines[0].iter().filter(|&&b| b == b'x').count(), 50 << 20);
-    assert_eq!(
-        lines[1],
-        b"2026-11-20T14:00:01Z big 2026-11-20T14:00:01Z after"
-    );
+    assert_eq!(lines[1], b"2026-11-20T14:00:01Z big 2026-11-20T14:00:01Z after");
 }
 
 #[test]
@@ -383,10 +288,7 @@ fn binary_junk_never_crashes_and_every_line_comes_out_once() {
     assert!(out.status.code().is_some(), "killed by a signal");
     let recs = jsonl(&out);
     let want = String::from_utf8_lossy(&junk).split('\n').count();
-    let got: usize = recs
-        .iter()
-        .map(|r| r["msg"].as_str().unwrap().split('\n').count())
-        .sum();
+    let got: usize = recs.iter().map(|r| r["msg"].as_str().unwrap().split('\n').count()).sum();
     assert_eq!(got, want);
 }
 
@@ -400,10 +302,7 @@ fn rotated_files_are_read_oldest_first() {
     std::fs::write(dir.path().join("syslog.2.gz"), e.finish().unwrap()).unwrap();
     let out = run(&["normalize", "--year", "2026", dir.path().to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
-    let words: Vec<_> = text
-        .lines()
-        .map(|l| l.rsplit(' ').next().unwrap())
-        .collect();
+    let words: Vec<_> = text.lines().map(|l| l.rsplit(' ').next().unwrap()).collect();
     assert_eq!(words, ["first", "second", "third"]);
 }
 
@@ -413,10 +312,7 @@ fn year_less_times_roll_over_from_december_to_january() {
         &["normalize", "--output-format", "jsonl", "--year", "2025"],
         b"Dec 31 23:59:59 h a: old year\nJan  1 00:00:01 h a: new year\n",
     );
-    let ts: Vec<_> = jsonl(&out)
-        .iter()
-        .map(|r| r["ts"].as_str().unwrap().to_string())
-        .collect();
+    let ts: Vec<_> = jsonl(&out).iter().map(|r| r["ts"].as_str().unwrap().to_string()).collect();
     assert_eq!(ts, ["2025-12-31T23:59:59Z", "2026-01-01T00:00:01Z"]);
 }
 
@@ -453,10 +349,7 @@ fn formats_lists_every_builtin_format_with_an_example() {
     let out = run_formats();
     let text = String::from_utf8(out.stdout).unwrap();
     for name in ["rfc3164", "rfc5424", "json", "logfmt", "generic"] {
-        assert!(
-            text.lines().any(|l| l.starts_with(name)),
-            "{name} missing from:\n{text}"
-        );
+        assert!(text.lines().any(|l| l.starts_with(name)), "{name} missing from:\n{text}");
     }
 }
 
@@ -470,8 +363,5 @@ fn detect_names_the_format_and_share_of_each_file() {
     let text = String::from_utf8(out.stdout).unwrap();
     let pg = text.lines().find(|l| l.contains("postgresql.log")).unwrap();
     assert!(pg.contains("100.0%"), "{pg}");
-    assert!(
-        pg.contains("2026-11-20T14:02:04.1Z .. 2026-11-20T14:02:08Z"),
-        "{pg}"
-    );
+    assert!(pg.contains("2026-11-20T14:02:04.1Z .. 2026-11-20T14:02:08Z"), "{pg}");
 }

@@ -49,11 +49,7 @@ fn normalize(rel: &str) -> String {
     let stdout =
         String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("{rel}: stdout is not UTF-8: {e}"));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{rel}: deskew exited with {}\nstderr:\n{stderr}",
-        out.status
-    );
+    assert!(out.status.success(), "{rel}: deskew exited with {}\nstderr:\n{stderr}", out.status);
     stdout
 }
 
@@ -74,11 +70,7 @@ fn run_golden(name: &str) {
     });
     if got != want {
         let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
-        let i = g
-            .iter()
-            .zip(&w)
-            .position(|(a, b)| a != b)
-            .unwrap_or(g.len().min(w.len()));
+        let i = g.iter().zip(&w).position(|(a, b)| a != b).unwrap_or(g.len().min(w.len()));
         panic!(
             "format `{name}`: output differs from {} at output line {} ({} lines expected, {} got)\n  want: {}\n  got:  {}\n(if the change is intended: UPDATE_GOLDEN=1 cargo test --test golden {name})",
             golden.display(),
@@ -114,9 +106,7 @@ fn decode_json_string(s: &str) -> Option<String> {
     let mut chars = s.chars();
     let hex4 = |chars: &mut std::str::Chars| -> Option<u32> {
         let h: String = chars.by_ref().take(4).collect();
-        (h.len() == 4)
-            .then(|| u32::from_str_radix(&h, 16).ok())
-            .flatten()
+        (h.len() == 4).then(|| u32::from_str_radix(&h, 16).ok()).flatten()
     };
     loop {
         match chars.next()? {
@@ -160,9 +150,7 @@ fn check_lossless(rel: &str, jsonl: &str) {
     let norm = |s: &str| -> Vec<String> {
         let s = s.strip_prefix('\u{feff}').unwrap_or(s);
         let s = s.strip_suffix('\n').unwrap_or(s);
-        s.split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
-            .collect()
+        s.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string()).collect()
     };
     let want = norm(&input);
     let mut got_text = String::new();
@@ -176,11 +164,8 @@ fn check_lossless(rel: &str, jsonl: &str) {
     }
     let got = norm(&got_text);
     if got != want {
-        let i = got
-            .iter()
-            .zip(&want)
-            .position(|(a, b)| a != b)
-            .unwrap_or(got.len().min(want.len()));
+        let i =
+            got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
         panic!(
             "{rel}: the records' msg do not give back the input lines exactly once ({} input lines, {} in output); first difference at input line {}:\n  input:  {:?}\n  output: {:?}",
             want.len(),
@@ -294,9 +279,7 @@ fn every_format_has_a_sample_file_and_a_test() {
             .and_then(|r| r.strip_prefix('='))
             .map(|r| r.trim().trim_matches('"').to_string());
         if name.as_deref() != Some(d.as_str()) {
-            problems.push(format!(
-                "formats/{d}.toml: `name` is {name:?}, expected {d:?}"
-            ));
+            problems.push(format!("formats/{d}.toml: `name` is {name:?}, expected {d:?}"));
         }
     }
     for s in stems(&root.join("testdata/formats"), "log") {
@@ -315,17 +298,8 @@ fn every_format_has_a_sample_file_and_a_test() {
 #[test]
 fn json_string_decoding() {
     let o = r#"{"ts":"x","msg":"a\"b\\c\n\tq\u00e9\ud83d\ude00","host":"h"}"#;
-    assert_eq!(
-        json_string_field(o, "msg").as_deref(),
-        Some("a\"b\\c\n\tqé😀")
-    );
+    assert_eq!(json_string_field(o, "msg").as_deref(), Some("a\"b\\c\n\tqé😀"));
     assert_eq!(json_string_field(o, "host").as_deref(), Some("h"));
-    assert_eq!(
-        json_string_field(r#"{"msg" : "x"}"#, "msg").as_deref(),
-        Some("x")
-    );
-    assert_eq!(
-        json_string_field(r#"{"raw_msg":1,"msg":"y"}"#, "msg").as_deref(),
-        Some("y")
-    );
+    assert_eq!(json_string_field(r#"{"msg" : "x"}"#, "msg").as_deref(), Some("x"));
+    assert_eq!(json_string_field(r#"{"raw_msg":1,"msg":"y"}"#, "msg").as_deref(), Some("y"));
 }

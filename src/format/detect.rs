@@ -81,20 +81,11 @@ impl<'r> Matcher<'r> {
             .copied()
             .filter(|&i| reg.formats[i as usize].def.header.is_some())
             .collect();
-        Matcher {
-            reg,
-            order,
-            headers,
-            generic,
-            sticky,
-        }
+        Matcher { reg, order, headers, generic, sticky }
     }
 
     pub fn scratch(&self) -> Scratch {
-        Scratch {
-            locs: self.reg.formats.iter().map(|f| f.scratch()).collect(),
-            last: None,
-        }
+        Scratch { locs: self.reg.formats.iter().map(|f| f.scratch()).collect(), last: None }
     }
 
     /// The candidates, in order (for `deskew detect`).

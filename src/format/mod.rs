@@ -35,13 +35,7 @@ pub type Span = (u32, u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hit {
     /// A record starts here.
-    Stamp {
-        stamp: Stamp,
-        format: u16,
-        ts: Span,
-        host: Option<Span>,
-        level: Option<Span>,
-    },
+    Stamp { stamp: Stamp, format: u16, ts: Span, host: Option<Span>, level: Option<Span> },
     /// A header that dates the lines after it; not a record.
     Header { year: i32, month: u8, day: u8 },
 }
@@ -62,11 +56,7 @@ pub struct Format {
 }
 
 fn build_regex(src: &str) -> Result<Regex, String> {
-    RegexBuilder::new(src)
-        .unicode(false)
-        .size_limit(1 << 22)
-        .build()
-        .map_err(|e| e.to_string())
+    RegexBuilder::new(src).unicode(false).size_limit(1 << 22).build().map_err(|e| e.to_string())
 }
 
 impl Format {
@@ -82,10 +72,7 @@ impl Format {
         let (mut regex, mut ts_group, mut host_group, mut level_group) = (None, 0, None, None);
         match def.kind {
             Kind::Regex => {
-                let src = def
-                    .regex
-                    .as_deref()
-                    .ok_or("kind \"regex\" needs a `regex`")?;
+                let src = def.regex.as_deref().ok_or("kind \"regex\" needs a `regex`")?;
                 let re = build_regex(src).map_err(|e| format!("regex: {e}"))?;
                 let idx = |name: &str| re.capture_names().position(|n| n == Some(name));
                 ts_group = idx("ts").ok_or("the regex has no named group `ts`")?;
@@ -166,11 +153,7 @@ impl Format {
         if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
             return None;
         }
-        Some(Hit::Header {
-            year: year as i32,
-            month: month as u8,
-            day: day as u8,
-        })
+        Some(Hit::Header { year: year as i32, month: month as u8, day: day as u8 })
     }
 
     /// The record hit of `line` for this format, if the line is one of its records.
@@ -289,13 +272,7 @@ pub fn generic(idx: u16, line: &[u8]) -> Option<Hit> {
     if line.get(i + n).is_some_and(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    Some(Hit::Stamp {
-        stamp,
-        format: idx,
-        ts: (i as u32, (i + n) as u32),
-        host: None,
-        level: None,
-    })
+    Some(Hit::Stamp { stamp, format: idx, ts: (i as u32, (i + n) as u32), host: None, level: None })
 }
 
 /// All formats: built-in, then user ones; the last one is the `generic` fallback.
@@ -334,10 +311,8 @@ impl Registry {
                 path: path.clone(),
                 msg: e.to_string().replace('\n', " "),
             })?;
-            let f = Format::compile(def).map_err(|msg| FormatError::Def {
-                path: path.clone(),
-                msg,
-            })?;
+            let f =
+                Format::compile(def).map_err(|msg| FormatError::Def { path: path.clone(), msg })?;
             if f.name() == GENERIC {
                 return Err(FormatError::Def {
                     path,
@@ -388,10 +363,7 @@ impl Registry {
     }
 
     pub fn by_name(&self, name: &str) -> Option<u16> {
-        self.formats
-            .iter()
-            .position(|f| f.name() == name)
-            .map(|i| i as u16)
+        self.formats.iter().position(|f| f.name() == name).map(|i| i as u16)
     }
 
     pub fn name(&self, idx: u16) -> &str {
@@ -469,9 +441,7 @@ mod tests {
         let reg = Registry::load(&[dir.path()]).unwrap();
         let i = reg.by_name("mine").unwrap();
         let f = &reg.formats[i as usize];
-        assert!(f
-            .parse(i, b"T=1700000000 hello", &mut f.scratch())
-            .is_some());
+        assert!(f.parse(i, b"T=1700000000 hello", &mut f.scratch()).is_some());
         std::fs::write(
             dir.path().join("bad.toml"),
             "name = \"bad\"\ntitle = \"t\"\nregex = '^(?P<x>.)'\n",

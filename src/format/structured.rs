@@ -102,17 +102,9 @@ pub fn json_members(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> bool {
             return false;
         };
         let v = if s[i] == b'"' {
-            Value {
-                start: i + 1,
-                end: vend - 1,
-                quoted: true,
-            }
+            Value { start: i + 1, end: vend - 1, quoted: true }
         } else {
-            Value {
-                start: i,
-                end: vend,
-                quoted: false,
-            }
+            Value { start: i, end: vend, quoted: false }
         };
         if !f(key, v) {
             return true;
@@ -153,11 +145,7 @@ pub fn logfmt_pairs(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> usize 
             let Some(e) = end_of_string(s, i + 1) else {
                 return n;
             };
-            let v = Value {
-                start: i + 1,
-                end: e - 1,
-                quoted: true,
-            };
+            let v = Value { start: i + 1, end: e - 1, quoted: true };
             i = e;
             v
         } else {
@@ -165,11 +153,7 @@ pub fn logfmt_pairs(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> usize 
             while i < s.len() && s[i] != b' ' && s[i] != b'\r' {
                 i += 1;
             }
-            Value {
-                start: v0,
-                end: i,
-                quoted: false,
-            }
+            Value { start: v0, end: i, quoted: false }
         };
         n += 1;
         if !f(key, v) {
@@ -186,10 +170,7 @@ mod tests {
     fn members(s: &str) -> (bool, Vec<(String, String)>) {
         let mut out = vec![];
         let ok = json_members(s.as_bytes(), |k, v| {
-            out.push((
-                String::from_utf8_lossy(k).into(),
-                s[v.start..v.end].to_string(),
-            ));
+            out.push((String::from_utf8_lossy(k).into(), s[v.start..v.end].to_string()));
             true
         });
         (ok, out)
@@ -226,10 +207,7 @@ mod tests {
         let s = r#"time="2021-09-15T21:17:10.220731Z" level=error msg="pod \"x\" gone" bare"#;
         let mut got = vec![];
         let n = logfmt_pairs(s.as_bytes(), |k, v| {
-            got.push((
-                String::from_utf8_lossy(k).into_owned(),
-                s[v.start..v.end].to_string(),
-            ));
+            got.push((String::from_utf8_lossy(k).into_owned(), s[v.start..v.end].to_string()));
             true
         });
         assert_eq!(n, 3);

@@ -226,31 +226,18 @@ pub fn auto_decompress<R: Read + Send + 'static>(
             Box::new(BufReader::with_capacity(capacity, counted(kind, decoder)))
         }
         Compression::Xz | Compression::Bzip2 => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                unsupported_message(kind),
-            ))
+            return Err(io::Error::new(io::ErrorKind::Unsupported, unsupported_message(kind)))
         }
     })
 }
 
 pub fn unsupported_message(kind: Compression) -> String {
-    let tool = if kind == Compression::Xz {
-        "xz"
-    } else {
-        "bzip2"
-    };
+    let tool = if kind == Compression::Xz { "xz" } else { "bzip2" };
     format!("{tool}-compressed input is not supported; decompress it first ({tool} -dc FILE | deskew ... -)")
 }
 
 fn counted<R: Read>(kind: Compression, inner: R) -> Counted<R> {
-    Counted {
-        inner,
-        kind,
-        bytes: 0,
-        lines: 0,
-        last: b'\n',
-    }
+    Counted { inner, kind, bytes: 0, lines: 0, last: b'\n' }
 }
 
 #[cfg(test)]
@@ -266,13 +253,7 @@ mod tests {
 
     fn text(lines: usize) -> Vec<u8> {
         (0..lines)
-            .map(|i| {
-                format!(
-                    "2026-11-20T10:00:{:02}Z web01 line {i} {}\n",
-                    i % 60,
-                    i * 7919
-                )
-            })
+            .map(|i| format!("2026-11-20T10:00:{:02}Z web01 line {i} {}\n", i % 60, i * 7919))
             .collect::<String>()
             .into_bytes()
     }
@@ -291,15 +272,9 @@ mod tests {
     fn gzip_multi_member_and_padding() {
         let mut input = gzip(b"one\n");
         input.extend(gzip(b"two\n"));
-        assert_eq!(
-            decompress(Compression::Gzip, &input),
-            (b"one\ntwo\n".to_vec(), None)
-        );
+        assert_eq!(decompress(Compression::Gzip, &input), (b"one\ntwo\n".to_vec(), None));
         input.extend([0u8; 512]);
-        assert_eq!(
-            decompress(Compression::Gzip, &input),
-            (b"one\ntwo\n".to_vec(), None)
-        );
+        assert_eq!(decompress(Compression::Gzip, &input), (b"one\ntwo\n".to_vec(), None));
         input.extend(b"junk");
         let (out, warning) = decompress(Compression::Gzip, &input);
         assert_eq!(out, b"one\ntwo\n");
@@ -346,11 +321,7 @@ mod tests {
     #[test]
     fn stream_auto_decompress() {
         let data = text(1000);
-        for input in [
-            data.clone(),
-            gzip(&data),
-            zstd::encode_all(&data[..], 1).unwrap(),
-        ] {
+        for input in [data.clone(), gzip(&data), zstd::encode_all(&data[..], 1).unwrap()] {
             let mut r = auto_decompress(Cursor::new(input), 1 << 16).unwrap();
             let mut out = Vec::new();
             r.read_to_end(&mut out).unwrap();
@@ -366,10 +337,7 @@ mod tests {
         let mut r = auto_decompress(Cursor::new(full[..full.len() / 2].to_vec()), 1 << 16).unwrap();
         let mut out = Vec::new();
         let e = r.read_to_end(&mut out).unwrap_err();
-        assert!(
-            e.to_string().starts_with("truncated gzip stream after"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("truncated gzip stream after"), "{e}");
         assert_eq!(out[..], data[..out.len()]);
     }
 }

@@ -45,9 +45,8 @@ pub fn discover(paths: &[String], errors: &mut Vec<String>) -> Vec<SourceSpec> {
             walk(path, None, &host, &mut visited, &mut out, errors);
             direct_run = out.len();
         } else {
-            let name = path
-                .file_name()
-                .map_or_else(|| arg.clone(), |n| n.to_string_lossy().into_owned());
+            let name =
+                path.file_name().map_or_else(|| arg.clone(), |n| n.to_string_lossy().into_owned());
             out.push(SourceSpec {
                 path: path.to_path_buf(),
                 display: arg.clone(),
@@ -123,14 +122,7 @@ fn walk(
                 continue;
             }
             let name = name.to_string_lossy();
-            walk(
-                &path,
-                Some(first.unwrap_or(&name)),
-                root_host,
-                visited,
-                out,
-                errors,
-            );
+            walk(&path, Some(first.unwrap_or(&name)), root_host, visited, out, errors);
         } else if meta.is_file() {
             out.push(SourceSpec {
                 display: path.to_string_lossy().into_owned(),
@@ -180,10 +172,7 @@ mod tests {
     fn run(args: &[String]) -> (Vec<(String, String)>, Vec<String>) {
         let mut errors = Vec::new();
         let specs = discover(args, &mut errors);
-        (
-            specs.into_iter().map(|s| (s.display, s.host)).collect(),
-            errors,
-        )
+        (specs.into_iter().map(|s| (s.display, s.host)).collect(), errors)
     }
 
     fn s(p: &Path) -> String {
@@ -208,15 +197,9 @@ mod tests {
             ]
         );
         let (got, _) = run(&[s(&logs.join("web01"))]);
-        assert_eq!(
-            got[0],
-            (s(&logs.join("web01/app.log")), "web01".to_string())
-        );
+        assert_eq!(got[0], (s(&logs.join("web01/app.log")), "web01".to_string()));
         // The first directory below PATH, as the SPEC says, even below a host directory.
-        assert_eq!(
-            got[1],
-            (s(&logs.join("web01/sub/deep.log")), "sub".to_string())
-        );
+        assert_eq!(got[1], (s(&logs.join("web01/sub/deep.log")), "sub".to_string()));
         let (got, _) = run(&[format!("{}/", s(&logs.join("web01")))]);
         assert_eq!(got[0].1, "web01");
         let (got, _) = run(&[s(&logs.join("web01/app.log"))]);
@@ -254,10 +237,8 @@ mod tests {
         }
         let missing = s(&d.join("missing.log"));
         let (got, errors) = run(&[s(d), missing.clone()]);
-        let names: Vec<String> = got
-            .iter()
-            .map(|(p, _)| p.strip_prefix(&s(d)).unwrap().to_string())
-            .collect();
+        let names: Vec<String> =
+            got.iter().map(|(p, _)| p.strip_prefix(&s(d)).unwrap().to_string()).collect();
         assert_eq!(
             names,
             [
@@ -288,14 +269,8 @@ mod tests {
             .map(|f| s(&d.join(f)))
             .collect();
         let (got, _) = run(&args);
-        let names: Vec<&str> = got
-            .iter()
-            .map(|(p, _)| p.rsplit('/').next().unwrap())
-            .collect();
-        assert_eq!(
-            names,
-            ["b.log", "syslog.2.gz", "syslog.1", "syslog", "a.log"]
-        );
+        let names: Vec<&str> = got.iter().map(|(p, _)| p.rsplit('/').next().unwrap()).collect();
+        assert_eq!(names, ["b.log", "syslog.2.gz", "syslog.1", "syslog", "a.log"]);
         assert_eq!(got[1].1, "syslog");
     }
 
@@ -305,18 +280,12 @@ mod tests {
         let d = tmp.path().join("logs");
         touch(&d, "web01/app.log");
         touch(tmp.path(), "outside/real.log");
-        std::os::unix::fs::symlink(
-            tmp.path().join("outside/real.log"),
-            d.join("web01/link.log"),
-        )
-        .unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("outside/real.log"), d.join("web01/link.log"))
+            .unwrap();
         std::os::unix::fs::symlink(&d, d.join("web01/loop")).unwrap();
         std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling.log")).unwrap();
         let (got, errors) = run(&[s(&d)]);
-        let names: Vec<&str> = got
-            .iter()
-            .map(|(p, _)| p.rsplit('/').next().unwrap())
-            .collect();
+        let names: Vec<&str> = got.iter().map(|(p, _)| p.rsplit('/').next().unwrap()).collect();
         assert_eq!(names, ["app.log", "link.log"]);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("dangling.log"));

@@ -55,10 +55,7 @@ fn install() -> bool {
         // touches atomics and async-signal-safe calls.
         unsafe {
             let page = libc::sysconf(libc::_SC_PAGESIZE);
-            PAGE_SIZE.store(
-                if page > 0 { page as usize } else { 4096 },
-                Ordering::SeqCst,
-            );
+            PAGE_SIZE.store(if page > 0 { page as usize } else { 4096 }, Ordering::SeqCst);
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigbus as *const () as usize;
             action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
@@ -93,8 +90,7 @@ extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut
                     0,
                 );
                 if zero != libc::MAP_FAILED {
-                    slot.first_fault
-                        .fetch_min(page_addr - start, Ordering::AcqRel);
+                    slot.first_fault.fetch_min(page_addr - start, Ordering::AcqRel);
                     return;
                 }
                 break;
@@ -127,9 +123,7 @@ impl Mapped {
             return Ok(None);
         };
         let Some(slot) = TABLE.iter().position(|s| {
-            s.claimed
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
+            s.claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
         }) else {
             return Ok(None);
         };
@@ -147,8 +141,7 @@ impl Mapped {
         let start = map.as_ptr() as usize;
         let s = &TABLE[slot];
         s.first_fault.store(usize::MAX, Ordering::Release);
-        s.end
-            .store(start + len.div_ceil(page) * page, Ordering::Release);
+        s.end.store(start + len.div_ceil(page) * page, Ordering::Release);
         s.start.store(start, Ordering::Release);
         Ok(Some(Mapped { map, file, slot }))
     }
@@ -187,9 +180,7 @@ impl Drop for Mapped {
 
 impl std::fmt::Debug for Mapped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mapped")
-            .field("len", &self.map.len())
-            .finish()
+        f.debug_struct("Mapped").field("len", &self.map.len()).finish()
     }
 }
 
@@ -205,12 +196,7 @@ mod tests {
         let module = module_path!();
         let module = module.split_once("::").map_or(module, |(_, rest)| rest);
         Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                &format!("{module}::{name}"),
-                "--ignored",
-                "--test-threads=1",
-            ])
+            .args(["--exact", &format!("{module}::{name}"), "--ignored", "--test-threads=1"])
             .env("DESKEW_SIGBUS_CHILD", "1")
             .output()
             .map(|o| {
@@ -234,10 +220,7 @@ mod tests {
     #[test]
     fn foreign_sigbus_still_kills() {
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(
-            run_child("child_foreign_sigbus").signal(),
-            Some(libc::SIGBUS)
-        );
+        assert_eq!(run_child("child_foreign_sigbus").signal(), Some(libc::SIGBUS));
     }
 
     #[test]

@@ -130,10 +130,7 @@ pub fn open(spec: &SourceSpec) -> Result<Opened, InputError> {
         return open_stdin();
     }
     let path = &spec.display;
-    let open_err = |source| InputError::Open {
-        path: path.clone(),
-        source,
-    };
+    let open_err = |source| InputError::Open { path: path.clone(), source };
     let file = File::open(&spec.path).map_err(open_err)?;
     let meta = file.metadata().map_err(open_err)?;
     if meta.is_dir() {
@@ -153,20 +150,14 @@ pub fn open(spec: &SourceSpec) -> Result<Opened, InputError> {
         let mut buf = Vec::new();
         let mut file = file;
         file.read_to_end(&mut buf)
-            .map_err(|source| InputError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(|source| InputError::Read { path: path.clone(), source })?;
         Data::Owned(buf)
     };
     finish(path, raw, mtime)
 }
 
 fn read_file(fs_path: &std::path::Path, path: &str) -> Result<Vec<u8>, InputError> {
-    std::fs::read(fs_path).map_err(|source| InputError::Read {
-        path: path.to_string(),
-        source,
-    })
+    std::fs::read(fs_path).map_err(|source| InputError::Read { path: path.to_string(), source })
 }
 
 /// Decompresses `raw` if its magic says so; collects warnings.
@@ -197,20 +188,13 @@ fn finish(path: &str, raw: Data, mtime: Option<SystemTime>) -> Result<Opened, In
             Data::Owned(out)
         }
     };
-    Ok(Opened {
-        data,
-        mtime,
-        warnings,
-    })
+    Ok(Opened { data, mtime, warnings })
 }
 
 /// stdin whole, as [`open`] reads a file: mapped when it is a regular file read from its
 /// start (`deskew merge < big.log`), else read to its end; decompressed by magic bytes.
 fn open_stdin() -> Result<Opened, InputError> {
-    let err = |source| InputError::Read {
-        path: "-".to_string(),
-        source,
-    };
+    let err = |source| InputError::Read { path: "-".to_string(), source };
     if let Some(mapped) = map_stdin() {
         return finish("-", Data::Mapped(mapped), None);
     }

@@ -38,10 +38,7 @@ impl RotName {
     pub fn parse(name: &[u8]) -> RotName {
         let name = strip_compression(name);
         if let Some((base, rotation)) = split_rotation(name) {
-            return RotName {
-                base: base.to_vec(),
-                rotation,
-            };
+            return RotName { base: base.to_vec(), rotation };
         }
         // `app.1.log`, `app-20261120.log`: a rotation suffix before an alphabetic extension.
         if let Some(dot) = memchr::memrchr(b'.', name) {
@@ -51,17 +48,11 @@ impl RotName {
                 if let Some((base, rotation)) = split_rotation(stem) {
                     let mut joined = base.to_vec();
                     joined.extend_from_slice(ext);
-                    return RotName {
-                        base: joined,
-                        rotation,
-                    };
+                    return RotName { base: joined, rotation };
                 }
             }
         }
-        RotName {
-            base: name.to_vec(),
-            rotation: Rotation::Live,
-        }
+        RotName { base: name.to_vec(), rotation: Rotation::Live }
     }
 
     /// Order within one directory: by base, then oldest first (numbered from the highest
@@ -122,10 +113,7 @@ fn date_digits(s: &[u8]) -> Option<Vec<u8>> {
     if !s[..4].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if !s
-        .iter()
-        .all(|b| b.is_ascii_digit() || *b == b'-' || *b == b'_')
-    {
+    if !s.iter().all(|b| b.is_ascii_digit() || *b == b'-' || *b == b'_') {
         return None;
     }
     let digits: Vec<u8> = s.iter().copied().filter(u8::is_ascii_digit).collect();
@@ -167,20 +155,8 @@ mod tests {
     #[test]
     fn numbered_oldest_first() {
         assert_eq!(
-            sorted(&[
-                "syslog",
-                "syslog.1",
-                "syslog.2.gz",
-                "syslog.3.gz",
-                "syslog.10.gz"
-            ]),
-            [
-                "syslog.10.gz",
-                "syslog.3.gz",
-                "syslog.2.gz",
-                "syslog.1",
-                "syslog"
-            ]
+            sorted(&["syslog", "syslog.1", "syslog.2.gz", "syslog.3.gz", "syslog.10.gz"]),
+            ["syslog.10.gz", "syslog.3.gz", "syslog.2.gz", "syslog.1", "syslog"]
         );
     }
 
@@ -226,10 +202,7 @@ mod tests {
         assert_eq!(host_from_file_name("syslog.1"), "syslog");
         assert_eq!(host_from_file_name("syslog-20261120.zst"), "syslog");
         assert_eq!(host_from_file_name("app-20261120.log"), "app");
-        assert_eq!(
-            host_from_file_name("web01.example.com.log"),
-            "web01.example.com"
-        );
+        assert_eq!(host_from_file_name("web01.example.com.log"), "web01.example.com");
         assert_eq!(host_from_file_name(".hidden"), ".hidden");
     }
 }

@@ -14,13 +14,7 @@ fn spec(path: &Path) -> SourceSpec {
 
 fn text(lines: usize) -> Vec<u8> {
     (0..lines)
-        .map(|i| {
-            format!(
-                "Nov 20 10:00:{:02} web01 app[{i}]: message {}\n",
-                i % 60,
-                i * 31
-            )
-        })
+        .map(|i| format!("Nov 20 10:00:{:02} web01 app[{i}]: message {}\n", i % 60, i * 31))
         .collect::<String>()
         .into_bytes()
 }
@@ -102,10 +96,7 @@ fn errors_name_path_cause_and_remedy() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("missing.log");
     let e = open(&spec(&p)).unwrap_err().to_string();
-    assert_eq!(
-        e,
-        format!("{}: No such file or directory; check the path", p.display())
-    );
+    assert_eq!(e, format!("{}: No such file or directory; check the path", p.display()));
     let e = open(&spec(dir.path())).unwrap_err().to_string();
     assert!(e.starts_with(&format!("{}: ", dir.path().display())), "{e}");
     assert!(!e.contains('\n'));

@@ -7,10 +7,7 @@ use std::path::Path;
 /// Host names match case-insensitively, and a short name matches an FQDN whose first label it
 /// is (either way round). Two different FQDNs never match.
 pub fn host_matches(record_host: &str, history_host: &str) -> bool {
-    let (a, b) = (
-        record_host.trim_end_matches('.'),
-        history_host.trim_end_matches('.'),
-    );
+    let (a, b) = (record_host.trim_end_matches('.'), history_host.trim_end_matches('.'));
     if a.is_empty() || b.is_empty() {
         return false;
     }
@@ -72,10 +69,7 @@ pub fn host_from_path(path: &Path) -> Option<String> {
 /// The host a history binds to: explicit `HOST=PATH` first, then the history's `host` key,
 /// then its path.
 pub fn bind(explicit: Option<&str>, history_host: Option<&str>, path: &Path) -> Option<String> {
-    explicit
-        .or(history_host)
-        .map(str::to_string)
-        .or_else(|| host_from_path(path))
+    explicit.or(history_host).map(str::to_string).or_else(|| host_from_path(path))
 }
 
 #[cfg(test)]
@@ -98,21 +92,12 @@ mod tests {
     fn from_path() {
         let h = |p: &str| host_from_path(Path::new(p));
         assert_eq!(h("offsets/web01.jsonl").as_deref(), Some("web01"));
-        assert_eq!(
-            h("web01.example.com.jsonl").as_deref(),
-            Some("web01.example.com")
-        );
+        assert_eq!(h("web01.example.com.jsonl").as_deref(), Some("web01.example.com"));
         assert_eq!(h("offsets/web01/tracking.log").as_deref(), Some("web01"));
         assert_eq!(h("offsets/db1/log/tracking.log").as_deref(), Some("db1"));
         assert_eq!(h("/x/db2/loopstats.20261123").as_deref(), Some("db2"));
         assert_eq!(h("/x/db2/measurements.log.1.gz").as_deref(), Some("db2"));
-        assert_eq!(
-            bind(Some("a"), Some("b"), Path::new("c.jsonl")).as_deref(),
-            Some("a")
-        );
-        assert_eq!(
-            bind(None, Some("b"), Path::new("c.jsonl")).as_deref(),
-            Some("b")
-        );
+        assert_eq!(bind(Some("a"), Some("b"), Path::new("c.jsonl")).as_deref(), Some("a"));
+        assert_eq!(bind(None, Some("b"), Path::new("c.jsonl")).as_deref(), Some("b"));
     }
 }

@@ -151,11 +151,7 @@ fn nearest_offset(samples: &[Sample], t: Nanos) -> Option<Nanos> {
     // tracking samples are in file (= time) order
     let i = samples.partition_point(|s| s.host_time < t);
     let mut best: Option<&Sample> = None;
-    for s in [i.checked_sub(1), Some(i)]
-        .into_iter()
-        .flatten()
-        .filter_map(|j| samples.get(j))
-    {
+    for s in [i.checked_sub(1), Some(i)].into_iter().flatten().filter_map(|j| samples.get(j)) {
         if best.is_none_or(|b| (s.host_time - t).abs() < (b.host_time - t).abs()) {
             best = Some(s);
         }
@@ -228,10 +224,7 @@ pub fn detect(text: &str) -> Kind {
 /// Parses a history, telling its kind from its content.
 pub fn parse(text: &str) -> History {
     let kind = detect(text);
-    let mut h = History {
-        kind: Some(kind),
-        ..History::default()
-    };
+    let mut h = History { kind: Some(kind), ..History::default() };
     match kind {
         Kind::DeskewJsonl => parse_jsonl(text, &mut h),
         Kind::ChronyTracking => parse_tracking(text, &mut h),
@@ -267,9 +260,7 @@ fn parse_jsonl(text: &str, h: &mut History) {
                 continue;
             }
         };
-        let time = v["time"]
-            .as_str()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+        let time = v["time"].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok());
         let Some(time) = time.and_then(|t| t.timestamp_nanos_opt()) else {
             h.warnings.push((n, "missing or bad \"time\"".into()));
             continue;
@@ -284,9 +275,7 @@ fn parse_jsonl(text: &str, h: &mut History) {
         }
         let source = h.intern_source(v["server"].as_str().unwrap_or(""));
         let boot = v["boot_id"].as_str().map(|b| intern(&mut h.boots, b));
-        let mono = v["mono_ns"]
-            .as_i64()
-            .or_else(|| v["mono_ns"].as_f64().map(|f| f as i64));
+        let mono = v["mono_ns"].as_i64().or_else(|| v["mono_ns"].as_f64().map(|f| f as i64));
         let step = match prev {
             None => false,
             Some((pb, pm, pt)) => {
@@ -302,15 +291,7 @@ fn parse_jsonl(text: &str, h: &mut History) {
             }
         };
         prev = Some((boot, mono, time));
-        h.samples.push(Sample {
-            host_time: time,
-            offset,
-            delay,
-            source,
-            step,
-            boot,
-            mono,
-        });
+        h.samples.push(Sample { host_time: time, offset, delay, source, step, boot, mono });
     }
 }
 
@@ -363,11 +344,7 @@ fn parse_tracking(text: &str, h: &mut History) {
             h.warnings.push((n, "malformed tracking.log row".into()));
             continue;
         };
-        h.updates.push(ChronyUpdate {
-            cooked,
-            before: rem,
-            after: rem - off,
-        });
+        h.updates.push(ChronyUpdate { cooked, before: rem, after: rem - off });
         if leap == "?" {
             continue;
         }
@@ -403,8 +380,7 @@ fn parse_measurements(text: &str, h: &mut History) {
             Some((t, off, delay, ok))
         })();
         let Some((t, off, delay, ok)) = parsed else {
-            h.warnings
-                .push((n, "malformed measurements.log row".into()));
+            h.warnings.push((n, "malformed measurements.log row".into()));
             continue;
         };
         if !ok {
@@ -487,8 +463,7 @@ fn parse_ntpd(text: &str, kind: Kind, h: &mut History) {
             }
         })();
         let Some((t, off, delay, src)) = parsed else {
-            h.warnings
-                .push((n, format!("malformed {} row", kind.name())));
+            h.warnings.push((n, format!("malformed {} row", kind.name())));
             continue;
         };
         let source = h.intern_source(src);

@@ -44,10 +44,7 @@ proptest::proptest! {
 #[test]
 fn ntpd_time_base() {
     // MJD 61367 = 2026-11-23
-    assert_eq!(
-        mjd_time("61367", "0"),
-        chrony_time("2026-11-23", "00:00:00")
-    );
+    assert_eq!(mjd_time("61367", "0"), chrony_time("2026-11-23", "00:00:00"));
     assert!(mjd_time("61367", "-1").is_none());
 }
 
@@ -58,16 +55,11 @@ fn detect_without_banner() {
     let h = parse(t);
     assert_eq!(h.samples[0].offset, 2_500_000_015);
     assert_eq!(detect("hello world\n"), Kind::Unknown);
-    assert_eq!(
-        detect("61367 67890.596 0.25 0.0 0.00000006 0.0 3\n"),
-        Kind::NtpLoopstats
-    );
+    assert_eq!(detect("61367 67890.596 0.25 0.0 0.00000006 0.0 3\n"), Kind::NtpLoopstats);
 }
 
 fn sample_dir(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/ntp")
-        .join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/ntp").join(name)
 }
 
 fn read(dir: &str, f: &str) -> Option<History> {
@@ -84,9 +76,7 @@ fn real_chrony_logs_give_theta() {
         ("client-of-true-server", 0),
         ("relay-serving-0.3s-ahead", 300 * MS),
     ] {
-        let Some(tr) = read(dir, "tracking.log") else {
-            panic!("testdata/ntp/{dir} missing")
-        };
+        let Some(tr) = read(dir, "tracking.log") else { panic!("testdata/ntp/{dir} missing") };
         assert_eq!(tr.kind(), Kind::ChronyTracking);
         assert!(tr.samples.len() > 300, "{dir}");
         for s in &tr.samples {

@@ -93,16 +93,10 @@ pub fn parse_skew(spec: &str) -> Result<(String, Nanos), String> {
         return Err("empty host".to_string());
     }
     let v = val.trim();
-    let (num, scale) = [
-        ("ns", 1.0),
-        ("us", 1e3),
-        ("µs", 1e3),
-        ("ms", 1e6),
-        ("s", 1e9),
-    ]
-    .iter()
-    .find_map(|(u, f)| v.strip_suffix(u).map(|n| (n, *f)))
-    .unwrap_or((v, 1e9));
+    let (num, scale) = [("ns", 1.0), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
+        .iter()
+        .find_map(|(u, f)| v.strip_suffix(u).map(|n| (n, *f)))
+        .unwrap_or((v, 1e9));
     let x: f64 = num
         .trim()
         .parse()
@@ -127,9 +121,7 @@ fn read_text(path: &Path) -> std::io::Result<String> {
     let mut buf = Vec::new();
     r.read_to_end(&mut buf)?;
     if name.ends_with(".zst") {
-        return Err(std::io::Error::other(
-            "zstd histories are not supported; decompress first",
-        ));
+        return Err(std::io::Error::other("zstd histories are not supported; decompress first"));
     }
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
@@ -142,10 +134,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, warn: &mut Vec<String>) {
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
-        if p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'))
-        {
+        if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
             continue;
         }
         if p.is_dir() {
@@ -226,11 +215,8 @@ const PREFERENCE: [Kind; 6] = [
 /// Builds one host's model from its histories (module docs).
 pub fn build_host(host: String, mut hs: Vec<(PathBuf, History)>) -> HostHistory {
     // all tracking.log files of the host (rotated ones too), in time order
-    let mut tracks: Vec<&History> = hs
-        .iter()
-        .map(|(_, h)| h)
-        .filter(|h| h.kind() == Kind::ChronyTracking)
-        .collect();
+    let mut tracks: Vec<&History> =
+        hs.iter().map(|(_, h)| h).filter(|h| h.kind() == Kind::ChronyTracking).collect();
     tracks.sort_by_key(|h| h.updates.first().map(|u| u.cooked));
     let mut all_tracking = History::default();
     for t in tracks {
@@ -240,30 +226,16 @@ pub fn build_host(host: String, mut hs: Vec<(PathBuf, History)>) -> HostHistory 
     for (_, h) in hs.iter_mut() {
         h.apply_chrony_updates(&all_tracking);
     }
-    let files = hs
+    let files = hs.iter().map(|(p, h)| (p.clone(), h.kind(), h.samples.len())).collect();
+    let used = PREFERENCE
         .iter()
-        .map(|(p, h)| (p.clone(), h.kind(), h.samples.len()))
-        .collect();
-    let used = PREFERENCE.iter().copied().find(|k| {
-        hs.iter()
-            .any(|(_, h)| h.kind() == *k && !h.samples.is_empty())
-    });
-    let mut chosen: Vec<&History> = hs
-        .iter()
-        .map(|(_, h)| h)
-        .filter(|h| Some(h.kind()) == used)
-        .collect();
+        .copied()
+        .find(|k| hs.iter().any(|(_, h)| h.kind() == *k && !h.samples.is_empty()));
+    let mut chosen: Vec<&History> =
+        hs.iter().map(|(_, h)| h).filter(|h| Some(h.kind()) == used).collect();
     chosen.sort_by_key(|h| h.samples.first().map(|s| s.host_time));
-    let samples: Vec<_> = chosen
-        .iter()
-        .flat_map(|h| h.samples.iter().copied())
-        .collect();
-    HostHistory {
-        host,
-        files,
-        used,
-        model: Model::build(&samples),
-    }
+    let samples: Vec<_> = chosen.iter().flat_map(|h| h.samples.iter().copied()).collect();
+    HostHistory { host, files, used, model: Model::build(&samples) }
 }
 
 /// Loads all histories named by `specs` into one model per host (see the module docs).
@@ -355,11 +327,7 @@ mod tests {
     fn constants_and_jsonl_warnings() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("web02.jsonl");
-        std::fs::write(
-            &p,
-            "{\"time\":\"2026-01-01T00:00:00Z\",\"offset\":0.5}\n{torn\n",
-        )
-        .unwrap();
+        std::fs::write(&p, "{\"time\":\"2026-01-01T00:00:00Z\",\"offset\":0.5}\n{torn\n").unwrap();
         let (mut set, warn) = load(&[p.display().to_string()]);
         assert_eq!(warn.len(), 1);
         assert!(

@@ -83,9 +83,7 @@ pub struct Model {
 pub fn tolerance(a: &Sample, b: &Sample) -> Nanos {
     let dt = b.host_time.saturating_sub(a.host_time).saturating_abs();
     let delays = a.delay.unwrap_or(0).saturating_add(b.delay.unwrap_or(0));
-    (2 * MS)
-        .saturating_add(dt / 2000)
-        .saturating_add(delays / 2)
+    (2 * MS).saturating_add(dt / 2000).saturating_add(delays / 2)
 }
 
 fn consistent(a: &Sample, b: &Sample) -> bool {
@@ -167,23 +165,13 @@ impl Model {
         let mut steps = Vec::new();
         let mut out: Vec<Segment> = segs
             .iter()
-            .map(|(_, k)| Segment {
-                knots: k.clone(),
-                lo: Nanos::MIN,
-                hi: Nanos::MAX,
-                back: 0,
-            })
+            .map(|(_, k)| Segment { knots: k.clone(), lo: Nanos::MIN, hi: Nanos::MAX, back: 0 })
             .collect();
         for i in 1..out.len() {
             let a = *out[i - 1].knots.last().unwrap_or(&Knot { t: 0, off: 0 });
             let b = out[i].knots[0];
             let d = b.off.saturating_sub(a.off);
-            steps.push(Step {
-                host_time: b.t,
-                before: a.off,
-                after: b.off,
-                marked: segs[i].0,
-            });
+            steps.push(Step { host_time: b.t, before: a.off, after: b.off, marked: segs[i].0 });
             if d > 0 {
                 out[i - 1].hi = a.t.max(b.t.saturating_add(d));
                 out[i].lo = b.t.min(a.t.saturating_sub(d));
@@ -194,23 +182,11 @@ impl Model {
                 out[i].lo = b.t.min(mid);
             }
         }
-        Model {
-            segs: out,
-            steps,
-            samples: kept,
-            rejected,
-            constant: false,
-        }
+        Model { segs: out, steps, samples: kept, rejected, constant: false }
     }
 
     pub fn cursor(&self) -> Cursor<'_> {
-        Cursor {
-            m: self,
-            seg: 0,
-            k: 0,
-            peak: 0,
-            started: false,
-        }
+        Cursor { m: self, seg: 0, k: 0, peak: 0, started: false }
     }
 
     /// Lookup without history (a fresh cursor).
@@ -300,14 +276,11 @@ fn mad_filter(s: &[Sample]) -> Vec<bool> {
                 return true;
             }
             let med = median(&mut w);
-            let mut dev: Vec<Nanos> = w
-                .iter()
-                .map(|o| o.saturating_sub(med).saturating_abs())
-                .collect();
+            let mut dev: Vec<Nanos> =
+                w.iter().map(|o| o.saturating_sub(med).saturating_abs()).collect();
             let mad = median(&mut dev);
-            let thr = (mad.saturating_mul(74) / 10)
-                .max(MS)
-                .saturating_add(s[j].delay.unwrap_or(0) / 2);
+            let thr =
+                (mad.saturating_mul(74) / 10).max(MS).saturating_add(s[j].delay.unwrap_or(0) / 2);
             s[j].offset.saturating_sub(med).saturating_abs() <= thr
         })
         .collect()
@@ -353,18 +326,13 @@ impl Cursor<'_> {
     /// First segment whose range holds `t` (ranges cover the whole line).
     fn fresh(&self, t: Nanos) -> usize {
         let segs = &self.m.segs;
-        segs.iter()
-            .position(|s| s.lo <= t && t <= s.hi)
-            .unwrap_or(segs.len().saturating_sub(1))
+        segs.iter().position(|s| s.lo <= t && t <= s.hi).unwrap_or(segs.len().saturating_sub(1))
     }
 
     pub fn lookup(&mut self, t: Nanos) -> Lookup {
         let m = self.m;
         if m.segs.is_empty() {
-            return Lookup {
-                offset: 0,
-                outside: true,
-            };
+            return Lookup { offset: 0, outside: true };
         }
         if !self.started {
             self.started = true;
@@ -399,23 +367,14 @@ impl Cursor<'_> {
         self.k = find_knot(knots, self.k, t);
         let a = knots[self.k];
         if t < a.t {
-            return Lookup {
-                offset: a.off,
-                outside: self.seg == 0 && !m.constant,
-            };
+            return Lookup { offset: a.off, outside: self.seg == 0 && !m.constant };
         }
         match knots.get(self.k + 1) {
-            None => Lookup {
-                offset: a.off,
-                outside: last_seg && t > a.t && !m.constant,
-            },
+            None => Lookup { offset: a.off, outside: last_seg && t > a.t && !m.constant },
             Some(b) => {
                 let f = (b.off as i128 - a.off as i128) * (t as i128 - a.t as i128)
                     / (b.t as i128 - a.t as i128);
-                Lookup {
-                    offset: (a.off as i128 + f) as Nanos,
-                    outside: false,
-                }
+                Lookup { offset: (a.off as i128 + f) as Nanos, outside: false }
             }
         }
     }

@@ -36,20 +36,8 @@ fn empty_model() {
 fn interpolates_and_holds_edges() {
     let m = Model::build(&[smp(100 * S, 10 * MS), smp(200 * S, 20 * MS)]);
     assert_eq!(m.lookup(150 * S).offset, 15 * MS);
-    assert_eq!(
-        m.lookup(50 * S),
-        Lookup {
-            offset: 10 * MS,
-            outside: true
-        }
-    );
-    assert_eq!(
-        m.lookup(250 * S),
-        Lookup {
-            offset: 20 * MS,
-            outside: true
-        }
-    );
+    assert_eq!(m.lookup(50 * S), Lookup { offset: 10 * MS, outside: true });
+    assert_eq!(m.lookup(250 * S), Lookup { offset: 20 * MS, outside: true });
     assert!(!m.lookup(200 * S).outside);
     assert_eq!(m.coverage(), Some((100 * S, 200 * S)));
     // 10 ms per 100 s: the offset grows, the clock runs slow by 100 ppm
@@ -99,13 +87,7 @@ fn forward_step_not_interpolated() {
 #[test]
 fn backward_step_uses_stream_order() {
     // clock set back by 10 s at host reading ~105 (true 105): readings 95..105 occur twice
-    let v = [
-        smp(0, 0),
-        smp(50 * S, 0),
-        smp(100 * S, 0),
-        smp(96 * S, 10 * S),
-        smp(150 * S, 10 * S),
-    ];
+    let v = [smp(0, 0), smp(50 * S, 0), smp(100 * S, 0), smp(96 * S, 10 * S), smp(150 * S, 10 * S)];
     let m = Model::build(&v);
     assert_eq!(m.steps().len(), 1);
     // fresh lookup in the overlap: the earlier segment
@@ -135,11 +117,7 @@ fn marked_step_splits_even_small_change() {
 }
 
 fn smooth_samples() -> impl Strategy<Value = Vec<Sample>> {
-    (
-        -5_000i64..5_000,
-        -200i64..200,
-        prop::collection::vec((1i64..600, -500i64..500), 2..60),
-    )
+    (-5_000i64..5_000, -200i64..200, prop::collection::vec((1i64..600, -500i64..500), 2..60))
         .prop_map(|(base_ms, ppm, steps)| {
             let mut t = 1_700_000_000 * S;
             steps

@@ -52,23 +52,14 @@ struct Frame {
 impl Frame {
     fn new(h: &HostHistory) -> Option<Frame> {
         let (t0, t1) = h.model.coverage()?;
-        let offs: Vec<Nanos> = h
-            .model
-            .segments()
-            .flat_map(|k| k.iter().map(|k| k.off))
-            .collect();
+        let offs: Vec<Nanos> = h.model.segments().flat_map(|k| k.iter().map(|k| k.off)).collect();
         let (mut y0, mut y1) = (*offs.iter().min()?, *offs.iter().max()?);
         if y1 - y0 < 1000 {
             y0 -= 500;
             y1 += 500;
         }
         let pad = (y1 - y0) / 20;
-        Some(Frame {
-            t0,
-            t1: t1.max(t0 + 1),
-            y0: y0 - pad,
-            y1: y1 + pad,
-        })
+        Some(Frame { t0, t1: t1.max(t0 + 1), y0: y0 - pad, y1: y1 + pad })
     }
     /// Position in [0, 1] x [0, 1] (y up).
     fn pos(&self, k: Knot) -> (f64, f64) {
@@ -86,9 +77,7 @@ fn chart(h: &HostHistory, out: &mut String) {
     let mut dots = vec![vec![false; w]; ht];
     let mut set = |x: f64, y: f64| {
         let cx = ((x * (w - 1) as f64).round() as usize).min(w - 1);
-        let cy = ((1.0 - y) * (ht - 1) as f64)
-            .round()
-            .clamp(0.0, (ht - 1) as f64) as usize;
+        let cy = ((1.0 - y) * (ht - 1) as f64).round().clamp(0.0, (ht - 1) as f64) as usize;
         dots[cy][cx] = true;
     };
     for seg in h.model.segments() {
@@ -98,9 +87,7 @@ fn chart(h: &HostHistory, out: &mut String) {
         }
         for p in seg.windows(2) {
             let (a, b) = (f.pos(p[0]), f.pos(p[1]));
-            let d = ((b.0 - a.0) * w as f64)
-                .abs()
-                .max(((b.1 - a.1) * ht as f64).abs());
+            let d = ((b.0 - a.0) * w as f64).abs().max(((b.1 - a.1) * ht as f64).abs());
             let n = (d * 2.0).ceil().clamp(1.0, 4096.0) as usize;
             for i in 0..=n {
                 let s = i as f64 / n as f64;
@@ -110,11 +97,7 @@ fn chart(h: &HostHistory, out: &mut String) {
     }
     let (div, suf, dec) = unit(f.y0, f.y1);
     let label = |v: Nanos| format!("{:>+.*} {suf}", dec, v as f64 / div);
-    let lw = [f.y0, f.y1]
-        .iter()
-        .map(|&v| label(v).len())
-        .max()
-        .unwrap_or(8);
+    let lw = [f.y0, f.y1].iter().map(|&v| label(v).len()).max().unwrap_or(8);
     for row in 0..ROWS {
         let l = match row {
             0 => label(f.y1),
@@ -133,11 +116,7 @@ fn chart(h: &HostHistory, out: &mut String) {
                     }
                 }
             }
-            out.push(if code == 0 {
-                ' '
-            } else {
-                char::from_u32(0x2800 + code).unwrap_or('?')
-            });
+            out.push(if code == 0 { ' ' } else { char::from_u32(0x2800 + code).unwrap_or('?') });
         }
         out.push('\n');
     }
@@ -153,12 +132,7 @@ pub fn describe(h: &HostHistory, out: &mut String) {
     let used = h.used.map(|k| k.name()).unwrap_or("constant --skew");
     let _ = writeln!(out, "{}  ({used})", h.host);
     for (p, k, n) in &h.files {
-        let _ = writeln!(
-            out,
-            "  file     {} ({}, {n} samples)",
-            p.display(),
-            k.name()
-        );
+        let _ = writeln!(out, "  file     {} ({}, {n} samples)", p.display(), k.name());
     }
     let _ = writeln!(
         out,
@@ -179,11 +153,7 @@ pub fn describe(h: &HostHistory, out: &mut String) {
             );
         }
         None => {
-            let _ = writeln!(
-                out,
-                "  offset   {} everywhere",
-                fmt_offset(m.lookup(0).offset)
-            );
+            let _ = writeln!(out, "  offset   {} everywhere", fmt_offset(m.lookup(0).offset));
         }
     }
     match m.drift_ppm() {
@@ -204,11 +174,7 @@ pub fn describe(h: &HostHistory, out: &mut String) {
         let _ = writeln!(out, "  steps    none");
     }
     for s in m.steps() {
-        let why = if s.marked {
-            "marked in the history"
-        } else {
-            "from the offsets"
-        };
+        let why = if s.marked { "marked in the history" } else { "from the offsets" };
         let _ = writeln!(
             out,
             "  step     at {}: {} -> {} (clock moved {}; {why})",
@@ -222,9 +188,7 @@ pub fn describe(h: &HostHistory, out: &mut String) {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// One panel per host: the offset curve, each step-free segment its own polyline.
@@ -276,12 +240,7 @@ pub fn svg(hosts: &[HostHistory]) -> String {
             );
         }
         for st in h.model.steps() {
-            let x = ml
-                + f.pos(Knot {
-                    t: st.host_time,
-                    off: 0,
-                })
-                .0 * pw;
+            let x = ml + f.pos(Knot { t: st.host_time, off: 0 }).0 * pw;
             let _ = writeln!(s, "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top}\" y2=\"{}\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/>", top + ph);
         }
     }
@@ -332,12 +291,7 @@ mod tests {
             .join("testdata/ntp/refclock-2.5s-ahead-drift-100ppm");
         let svg_file = tempfile::NamedTempFile::new().unwrap();
         let mut out = Vec::new();
-        run(
-            &[format!("lab={}", d.display())],
-            Some(svg_file.path()),
-            &mut out,
-        )
-        .unwrap();
+        run(&[format!("lab={}", d.display())], Some(svg_file.path()), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("lab  (chrony tracking.log)"), "{text}");
         assert!(text.contains("step     at 2026-11-23T18:55:"), "{text}");

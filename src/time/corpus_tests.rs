@@ -22,9 +22,7 @@ enum Find {
 
 fn find(line: &[u8], how: &Find) -> Option<Stamp> {
     let pos = |pat: &str| {
-        line.windows(pat.len())
-            .position(|w| w == pat.as_bytes())
-            .map(|i| i + pat.len())
+        line.windows(pat.len()).position(|w| w == pat.as_bytes()).map(|i| i + pat.len())
     };
     match *how {
         Find::Skip(n) => scan::leading(line.get(n..)?).map(|x| x.0),
@@ -58,10 +56,7 @@ fn check(name: &str, how: Find) -> usize {
     let year = std::fs::read_to_string(format!("{CORPUS}/truth/{name}.args"))
         .ok()
         .and_then(|a| {
-            a.split_whitespace()
-                .skip_while(|w| *w != "--year")
-                .nth(1)
-                .and_then(|y| y.parse().ok())
+            a.split_whitespace().skip_while(|w| *w != "--year").nth(1).and_then(|y| y.parse().ok())
         })
         .unwrap_or(2024);
     let mut want = std::collections::HashMap::new();
@@ -84,17 +79,12 @@ fn check(name: &str, how: Find) -> usize {
         let text = String::from_utf8_lossy(line);
         let stamp = find(line, &how)
             .unwrap_or_else(|| panic!("{name}:{}: no timestamp in {text:?}", i + 1));
-        let got = r
-            .resolve(&stamp)
-            .unwrap_or_else(|e| panic!("{name}:{}: {e:?} for {text:?}", i + 1));
+        let got =
+            r.resolve(&stamp).unwrap_or_else(|e| panic!("{name}:{}: {e:?} for {text:?}", i + 1));
         assert_eq!(got, expected, "{name}:{}: {text:?}", i + 1);
         checked += 1;
     }
-    assert!(
-        checked == want.len(),
-        "{name}: {checked} of {} rows checked",
-        want.len()
-    );
+    assert!(checked == want.len(), "{name}: {checked} of {} rows checked", want.len());
     checked
 }
 
@@ -139,10 +129,7 @@ fn corpus_yearless_and_time_only_files() {
 #[test]
 fn corpus_epoch_files() {
     check("lnav_epoch_ms_text", Find::Skip(0));
-    check(
-        "lnav_journald_json",
-        Find::Field("\"__REALTIME_TIMESTAMP\" : \""),
-    );
+    check("lnav_journald_json", Find::Field("\"__REALTIME_TIMESTAMP\" : \""));
     check("lnav_zeek_conn", Find::Skip(0));
     check("loghub_bgl_epoch_local", Find::After(" "));
 }

@@ -64,15 +64,8 @@ const MONTH_NAMES: [&str; 12] = [
     "november",
     "december",
 ];
-const DAY_NAMES: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
+const DAY_NAMES: [&str; 7] =
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 impl Layout {
     /// Compile `%Y %y %m %d %e %H %I %M %S %f %p %b %B %a %A %z %Z %s %j %T %F %D %R %%`,
@@ -267,12 +260,7 @@ fn parse_items(items: &[Item], s: &[u8]) -> Option<(Stamp, usize)> {
                 if n == 0 || n > 12 {
                     return None;
                 }
-                epoch_secs = Some(
-                    std::str::from_utf8(&s[i..i + n])
-                        .ok()?
-                        .parse::<i64>()
-                        .ok()?,
-                );
+                epoch_secs = Some(std::str::from_utf8(&s[i..i + n]).ok()?.parse::<i64>().ok()?);
                 i += n;
             }
             Item::Ordinal => {
@@ -283,9 +271,7 @@ fn parse_items(items: &[Item], s: &[u8]) -> Option<(Stamp, usize)> {
         }
     }
     if let Some(secs) = epoch_secs {
-        let t = secs
-            .checked_mul(NANOS_PER_SEC)?
-            .checked_add(i64::from(c.nanos))?;
+        let t = secs.checked_mul(NANOS_PER_SEC)?.checked_add(i64::from(c.nanos))?;
         return Some((Stamp::Instant(t), i));
     }
     if let Some(h) = h12 {
@@ -375,10 +361,7 @@ mod tests {
 
     #[test]
     fn redis_layouts_without_year() {
-        assert_eq!(
-            at("%d %b %H:%M:%S", "25 Apr 05:32:35"),
-            Some(civil(None, 4, 25, 5, 32, 35, 0))
-        );
+        assert_eq!(at("%d %b %H:%M:%S", "25 Apr 05:32:35"), Some(civil(None, 4, 25, 5, 32, 35, 0)));
         assert_eq!(
             at("%d %b %H:%M:%S.%f", "14 Nov 07:01:22.119"),
             Some(civil(None, 11, 14, 7, 1, 22, 119_000_000))
@@ -387,23 +370,14 @@ mod tests {
 
     #[test]
     fn a_space_in_the_layout_matches_several() {
-        assert_eq!(
-            at("%F %T", "2024-01-02   03:04:05"),
-            Some(civil(Some(2024), 1, 2, 3, 4, 5, 0))
-        );
-        assert_eq!(
-            at("%b %e %T", "Jun  4 01:02:03"),
-            Some(civil(None, 6, 4, 1, 2, 3, 0))
-        );
+        assert_eq!(at("%F %T", "2024-01-02   03:04:05"), Some(civil(Some(2024), 1, 2, 3, 4, 5, 0)));
+        assert_eq!(at("%b %e %T", "Jun  4 01:02:03"), Some(civil(None, 6, 4, 1, 2, 3, 0)));
     }
 
     #[test]
     fn twelve_hour_clock_and_names() {
         assert_eq!(
-            at(
-                "%A, %B %d %Y %I:%M:%S %p",
-                "Friday, September 27 2013 12:42:26 AM"
-            ),
+            at("%A, %B %d %Y %I:%M:%S %p", "Friday, September 27 2013 12:42:26 AM"),
             Some(civil(Some(2013), 9, 27, 0, 42, 26, 0))
         );
         assert_eq!(
@@ -427,54 +401,28 @@ mod tests {
             at("%Y-%m-%dT%H:%M:%S%z", "2024-01-02T03:04:05Z").unwrap(),
             "2024-01-02T03:04:05Z"
         );
-        assert!(at("%Y %H:%M %Z", "2024 03:04 PDT")
-            .unwrap()
-            .contains("Abbrev"));
+        assert!(at("%Y %H:%M %Z", "2024 03:04 PDT").unwrap().contains("Abbrev"));
     }
 
     #[test]
     fn epoch_seconds_ordinal_days_and_percent() {
-        assert_eq!(
-            at("%s.%f", "1700000000.25").unwrap(),
-            "2023-11-14T22:13:20.25Z"
-        );
-        assert_eq!(
-            at("%Y.%j %T", "2024.060 00:00:00"),
-            Some(civil(Some(2024), 2, 29, 0, 0, 0, 0))
-        );
+        assert_eq!(at("%s.%f", "1700000000.25").unwrap(), "2023-11-14T22:13:20.25Z");
+        assert_eq!(at("%Y.%j %T", "2024.060 00:00:00"), Some(civil(Some(2024), 2, 29, 0, 0, 0, 0)));
         assert_eq!(at("%H%%%M", "10%30"), Some(civil(None, 0, 0, 10, 30, 0, 0)));
     }
 
     #[test]
     fn named_layouts_epoch_boot_mjd() {
-        assert_eq!(
-            at("epoch", "1428634687123").unwrap(),
-            "2015-04-10T02:58:07.123Z"
-        );
-        assert_eq!(
-            at("epoch", "1761019822.3152757").unwrap(),
-            "2025-10-21T04:10:22.3152757Z"
-        );
-        assert_eq!(
-            at("epoch", "1364481363.243").unwrap(),
-            "2013-03-28T14:36:03.243Z"
-        );
+        assert_eq!(at("epoch", "1428634687123").unwrap(), "2015-04-10T02:58:07.123Z");
+        assert_eq!(at("epoch", "1761019822.3152757").unwrap(), "2025-10-21T04:10:22.3152757Z");
+        assert_eq!(at("epoch", "1364481363.243").unwrap(), "2013-03-28T14:36:03.243Z");
         assert_eq!(
             at("boot", "316.559919"),
             Some(format!("{:?}", Stamp::Relative(316_559_919_000)))
         );
-        assert_eq!(
-            at("boot", "0.000000"),
-            Some(format!("{:?}", Stamp::Relative(0)))
-        );
-        assert_eq!(
-            at("mjd", "59000 3600.123").unwrap(),
-            "2020-05-31T01:00:00.123Z"
-        );
-        assert_eq!(
-            at("mjd", "61000 86399.999").unwrap(),
-            "2025-11-21T23:59:59.999Z"
-        );
+        assert_eq!(at("boot", "0.000000"), Some(format!("{:?}", Stamp::Relative(0))));
+        assert_eq!(at("mjd", "59000 3600.123").unwrap(), "2020-05-31T01:00:00.123Z");
+        assert_eq!(at("mjd", "61000 86399.999").unwrap(), "2025-11-21T23:59:59.999Z");
     }
 
     proptest::proptest! {

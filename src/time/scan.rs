@@ -62,8 +62,7 @@ pub(super) fn num(s: &[u8], i: usize, n: usize) -> Option<u32> {
 /// The length of the run of digits at `i`.
 #[inline]
 pub(super) fn run(s: &[u8], i: usize) -> usize {
-    s.get(i..)
-        .map_or(0, |t| t.iter().take_while(|b| b.is_ascii_digit()).count())
+    s.get(i..).map_or(0, |t| t.iter().take_while(|b| b.is_ascii_digit()).count())
 }
 
 /// `min..=max` digits at `i` (greedy, no more digits may follow): (value, end).
@@ -155,22 +154,13 @@ fn zone(s: &[u8], i: usize, spaced: bool) -> (ZoneText, usize) {
 
 /// A zone abbreviation word at `i`: (zone, end).
 pub(super) fn abbrev(s: &[u8], i: usize) -> Option<(ZoneText, usize)> {
-    let n = s
-        .get(i..)?
-        .iter()
-        .take(5)
-        .take_while(|b| b.is_ascii_uppercase())
-        .count();
+    let n = s.get(i..)?.iter().take(5).take_while(|b| b.is_ascii_uppercase()).count();
     if n == 0 || !boundary(s, i + n) {
         return None;
     }
     let idx = lookup_abbrev(&s[i..i + n])?;
     // UTC, GMT, Z, UT: say so as an offset, so that the instant is fixed right away.
-    let z = if idx < 4 {
-        ZoneText::Offset(0)
-    } else {
-        ZoneText::Abbrev(idx)
-    };
+    let z = if idx < 4 { ZoneText::Offset(0) } else { ZoneText::Abbrev(idx) };
     Some((z, i + n))
 }
 
@@ -214,9 +204,7 @@ pub(super) fn finish(c: Civil) -> Option<Stamp> {
     if let (Some(y), ZoneText::Offset(off)) = (c.year, c.zone) {
         if c.month != 0 {
             let t = to_nanos(y, c.month, c.day, c.hour, c.minute, c.second, c.nanos)?;
-            return t
-                .checked_sub(i64::from(off) * NANOS_PER_SEC)
-                .map(Stamp::Instant);
+            return t.checked_sub(i64::from(off) * NANOS_PER_SEC).map(Stamp::Instant);
         }
     }
     Some(Stamp::Civil(c))
@@ -232,16 +220,7 @@ fn stamp(date: Ymd, t: (u8, u8, u8, u32), zone: ZoneText, end: usize) -> Option<
         return None;
     }
     let (hour, minute, second, nanos) = t;
-    let c = Civil {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        nanos,
-        zone,
-    };
+    let c = Civil { year, month, day, hour, minute, second, nanos, zone };
     Some((finish(c)?, end))
 }
 
@@ -292,19 +271,11 @@ fn iso(s: &[u8]) -> Option<(Stamp, usize)> {
 
 /// `YYYYMMDDTHHMMSS[.f][zone]`.
 fn iso_basic(s: &[u8]) -> Option<(Stamp, usize)> {
-    let (y, mo, d) = (
-        num(s, 0, 4)? as i32,
-        num(s, 4, 2)? as u8,
-        num(s, 6, 2)? as u8,
-    );
+    let (y, mo, d) = (num(s, 0, 4)? as i32, num(s, 4, 2)? as u8, num(s, 6, 2)? as u8);
     if run(s, 9) != 6 {
         return None;
     }
-    let (h, m, sec) = (
-        num(s, 9, 2)? as u8,
-        num(s, 11, 2)? as u8,
-        num(s, 13, 2)? as u8,
-    );
+    let (h, m, sec) = (num(s, 9, 2)? as u8, num(s, 11, 2)? as u8, num(s, 13, 2)? as u8);
     let (f, end) = frac(s, 15);
     let (z, end) = zone(s, end, false);
     stamp(Ymd(Some(y), mo, d), (h, m, sec, f), z, end)
@@ -339,12 +310,7 @@ fn yymmdd(s: &[u8]) -> Option<(Stamp, usize)> {
     let (mo, d) = (num(s, 2, 2)? as u8, num(s, 4, 2)? as u8);
     let date = Ymd(Some(y), mo, d);
     if run(s, 7) == 6 {
-        let t = (
-            num(s, 7, 2)? as u8,
-            num(s, 9, 2)? as u8,
-            num(s, 11, 2)? as u8,
-            0,
-        );
+        let t = (num(s, 7, 2)? as u8, num(s, 9, 2)? as u8, num(s, 11, 2)? as u8, 0);
         return stamp(date, t, ZoneText::None, 13);
     }
     let i = if is(s, 7, b' ') { 8 } else { 7 };
@@ -374,23 +340,13 @@ fn slash_first(s: &[u8], n: usize) -> Option<(Stamp, usize)> {
             2 if n == 2 && j == 5 && is(s, 8, b' ') => {
                 let d = num(s, 6, 2)? as u8;
                 let (h, m, sec, f, end) = hms(s, 9, 2, true)?;
-                stamp(
-                    Ymd(Some(century(a)), b as u8, d),
-                    (h, m, sec, f),
-                    ZoneText::None,
-                    end,
-                )
+                stamp(Ymd(Some(century(a)), b as u8, d), (h, m, sec, f), ZoneText::None, end)
             }
             _ => None,
         },
         b'-' if n == 2 && j == 5 => {
             let (h, m, sec, f, end) = hms(s, 6, 2, true)?;
-            stamp(
-                Ymd(None, a as u8, b as u8),
-                (h, m, sec, f),
-                ZoneText::None,
-                end,
-            )
+            stamp(Ymd(None, a as u8, b as u8), (h, m, sec, f), ZoneText::None, end)
         }
         _ => None,
     }
@@ -422,12 +378,7 @@ fn us_date(s: &[u8], mo: u32, d: u32, i: usize) -> Option<(Stamp, usize)> {
             end += 3;
         }
     }
-    stamp(
-        Ymd(Some(y), mo as u8, d as u8),
-        (h, m, sec, f),
-        ZoneText::None,
-        end,
-    )
+    stamp(Ymd(Some(y), mo as u8, d as u8), (h, m, sec, f), ZoneText::None, end)
 }
 
 /// Android logcat `MM-DD HH:MM:SS.mmm` (no year), or `DD-Mon-YYYY HH:MM:SS[.f]`.
@@ -490,11 +441,7 @@ fn month_first(s: &[u8], at: usize) -> Option<(Stamp, usize)> {
         return None;
     }
     let i = at + 4;
-    let (d, i) = if is(s, i, b' ') {
-        num_var(s, i + 1, 1, 1)?
-    } else {
-        num_var(s, i, 1, 2)?
-    };
+    let (d, i) = if is(s, i, b' ') { num_var(s, i + 1, 1, 1)? } else { num_var(s, i, 1, 2)? };
     if !is(s, i, b' ') {
         return None;
     }
@@ -575,9 +522,7 @@ pub(super) fn relative(s: &[u8], i: usize) -> Option<(Stamp, usize)> {
     if n == 0 || n > 10 || !is(s, i + n, b'.') {
         return None;
     }
-    let secs = s[i..i + n]
-        .iter()
-        .fold(0i64, |v, &b| v * 10 + i64::from(b - b'0'));
+    let secs = s[i..i + n].iter().fold(0i64, |v, &b| v * 10 + i64::from(b - b'0'));
     let (f, end) = frac_digits(s, i + n + 1)?;
     Some((Stamp::Relative(secs * NANOS_PER_SEC + i64::from(f)), end))
 }

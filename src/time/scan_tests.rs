@@ -14,16 +14,8 @@ fn utc(st: Stamp) -> String {
                 ZoneText::None => 0,
                 ZoneText::Abbrev(_) => panic!("abbreviation in {c:?}"),
             };
-            to_nanos(
-                c.year.unwrap_or(2024),
-                c.month,
-                c.day,
-                c.hour,
-                c.minute,
-                c.second,
-                c.nanos,
-            )
-            .unwrap()
+            to_nanos(c.year.unwrap_or(2024), c.month, c.day, c.hour, c.minute, c.second, c.nanos)
+                .unwrap()
                 - i64::from(off) * NANOS_PER_SEC
         }
         Stamp::Relative(_) => panic!("relative"),
@@ -50,31 +42,19 @@ fn civil_of(line: &str) -> Civil {
 fn iso_8601_with_t_and_nanoseconds() {
     assert_eq!(
         lead("2024-04-25T05:32:35.584725130Z  * Serving Flask app 'app.py'"),
-        (
-            "2024-04-25T05:32:35.58472513Z".into(),
-            "2024-04-25T05:32:35.584725130Z"
-        )
+        ("2024-04-25T05:32:35.58472513Z".into(), "2024-04-25T05:32:35.584725130Z")
     );
     assert_eq!(lead("2016-01-07T16:49:10.0").0, "2016-01-07T16:49:10Z");
-    assert_eq!(
-        lead("2021-01-26T23:45:57.678222Z").0,
-        "2021-01-26T23:45:57.678222Z"
-    );
+    assert_eq!(lead("2021-01-26T23:45:57.678222Z").0, "2021-01-26T23:45:57.678222Z");
 }
 
 #[test]
 fn iso_8601_numeric_offsets() {
     assert_eq!(
         lead("2022-08-27T17:22:01.694554+03:00 space01.global-acme.entp CR"),
-        (
-            "2022-08-27T14:22:01.694554Z".into(),
-            "2022-08-27T17:22:01.694554+03:00"
-        )
+        ("2022-08-27T14:22:01.694554Z".into(), "2022-08-27T17:22:01.694554+03:00")
     );
-    assert_eq!(
-        lead("2021-03-06T04:07:38.251122+00:00 hostname").0,
-        "2021-03-06T04:07:38.251122Z"
-    );
+    assert_eq!(lead("2021-03-06T04:07:38.251122+00:00 hostname").0, "2021-03-06T04:07:38.251122Z");
     assert_eq!(lead("2024-01-01T00:00:00-0700 x").0, "2024-01-01T07:00:00Z");
     assert_eq!(lead("2024-01-01T00:00:00+05 x").0, "2023-12-31T19:00:00Z");
     assert_eq!(
@@ -93,14 +73,8 @@ fn iso_space_separated_with_zone_abbreviation() {
     let (st, n) = leading(line.as_bytes()).unwrap();
     assert_eq!(&line[..n], "2025-08-13 01:45:01.123 PDT");
     let Stamp::Civil(c) = st else { panic!() };
-    assert_eq!(
-        c.zone,
-        ZoneText::Abbrev(crate::time::zone::lookup_abbrev(b"PDT").unwrap())
-    );
-    assert_eq!(
-        (c.year, c.month, c.day, c.hour, c.nanos),
-        (Some(2025), 8, 13, 1, 123_000_000)
-    );
+    assert_eq!(c.zone, ZoneText::Abbrev(crate::time::zone::lookup_abbrev(b"PDT").unwrap()));
+    assert_eq!((c.year, c.month, c.day, c.hour, c.nanos), (Some(2025), 8, 13, 1, 123_000_000));
 }
 
 #[test]
@@ -108,38 +82,26 @@ fn iso_two_spaces_tab_and_lowercase_t() {
     assert_eq!(lead("2019-07-10  16:38:08\n").0, "2019-07-10T16:38:08Z");
     assert_eq!(lead("2019-12-04\t21:02:31\tLAX1").0, "2019-12-04T21:02:31Z");
     assert_eq!(lead("2019-12-04t21:02:31z").0, "2019-12-04T21:02:31Z");
-    assert_eq!(
-        lead("2024-01-02 03:04 rest"),
-        ("2024-01-02T03:04:00Z".into(), "2024-01-02 03:04")
-    );
+    assert_eq!(lead("2024-01-02 03:04 rest"), ("2024-01-02T03:04:00Z".into(), "2024-01-02 03:04"));
 }
 
 #[test]
 fn iso_basic_format() {
-    assert_eq!(
-        lead("20240102T030405Z rest"),
-        ("2024-01-02T03:04:05Z".into(), "20240102T030405Z")
-    );
+    assert_eq!(lead("20240102T030405Z rest"), ("2024-01-02T03:04:05Z".into(), "20240102T030405Z"));
     assert_eq!(lead("20240102T030405.5+0100").0, "2024-01-02T02:04:05.5Z");
 }
 
 #[test]
 fn log4j_comma_before_milliseconds() {
     let line = "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created";
-    assert_eq!(
-        lead(line),
-        ("2015-10-18T18:01:47.978Z".into(), "2015-10-18 18:01:47,978")
-    );
+    assert_eq!(lead(line), ("2015-10-18T18:01:47.978Z".into(), "2015-10-18 18:01:47,978"));
 }
 
 #[test]
 fn comma_followed_by_space_is_not_a_fraction() {
     let line =
         "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505";
-    assert_eq!(
-        lead(line),
-        ("2016-09-28T04:30:30Z".into(), "2016-09-28 04:30:30")
-    );
+    assert_eq!(lead(line), ("2016-09-28T04:30:30Z".into(), "2016-09-28 04:30:30"));
     assert_eq!(lead("2016-09-28 04:30:30,x").1, "2016-09-28 04:30:30");
     assert_eq!(lead("2016-09-28 04:30:30.").1, "2016-09-28 04:30:30");
 }
@@ -156,10 +118,7 @@ fn slashed_year_first_go_log_and_rsyncd() {
 #[test]
 fn spark_two_digit_year() {
     let line = "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered";
-    assert_eq!(
-        lead(line),
-        ("2017-06-09T20:10:40Z".into(), "17/06/09 20:10:40")
-    );
+    assert_eq!(lead(line), ("2017-06-09T20:10:40Z".into(), "17/06/09 20:10:40"));
     assert_eq!(lead("69/01/01 00:00:00 x").0, "1969-01-01T00:00:00Z");
 }
 
@@ -179,16 +138,10 @@ fn hdfs_compact_and_mysql5_dates() {
 #[test]
 fn syslog_without_year_and_space_padded_day() {
     let c = civil_of("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure;");
-    assert_eq!(
-        (c.year, c.month, c.day, c.hour, c.minute, c.second),
-        (None, 6, 14, 15, 16, 1)
-    );
+    assert_eq!((c.year, c.month, c.day, c.hour, c.minute, c.second), (None, 6, 14, 15, 16, 1));
     let c = civil_of("Jun  4 01:02:03.25 host x");
     assert_eq!((c.month, c.day, c.nanos), (6, 4, 250_000_000));
-    assert_eq!(
-        lead("Aug 16 00:10:45 Tims-Air syslogd[314]:").1,
-        "Aug 16 00:10:45"
-    );
+    assert_eq!(lead("Aug 16 00:10:45 Tims-Air syslogd[314]:").1, "Aug 16 00:10:45");
 }
 
 #[test]
@@ -199,10 +152,7 @@ fn ctime_and_date_layouts_with_weekday() {
     );
     assert_eq!(
         lead("Sun Nov 23 18:41:37 UTC 2026 x"),
-        (
-            "2026-11-23T18:41:37Z".into(),
-            "Sun Nov 23 18:41:37 UTC 2026"
-        )
+        ("2026-11-23T18:41:37Z".into(), "Sun Nov 23 18:41:37 UTC 2026")
     );
     assert_eq!(lead("Dec 04 04:47:44 2005 x").1, "Dec 04 04:47:44 2005");
     assert_eq!(
@@ -211,10 +161,7 @@ fn ctime_and_date_layouts_with_weekday() {
     );
     assert_eq!(
         lead("Sun, 06 Nov 1994 08:49:37 GMT"),
-        (
-            "1994-11-06T08:49:37Z".into(),
-            "Sun, 06 Nov 1994 08:49:37 GMT"
-        )
+        ("1994-11-06T08:49:37Z".into(), "Sun, 06 Nov 1994 08:49:37 GMT")
     );
     // A host name that starts with four digits is not a year.
     assert_eq!(lead("Nov 23 18:41:37 2024-web1 x").1, "Nov 23 18:41:37");
@@ -225,29 +172,17 @@ fn ctime_and_date_layouts_with_weekday() {
 #[test]
 fn common_log_format_with_half_hour_offset() {
     let line = "22/Jan/2019:03:56:14 +0330] \"GET /image/60844/productModel/200x200 HTTP/1.1\" 200";
-    assert_eq!(
-        lead(line),
-        ("2019-01-22T00:26:14Z".into(), "22/Jan/2019:03:56:14 +0330")
-    );
-    assert_eq!(
-        lead("25/Feb/2019:16:19:48.143] prod").0,
-        "2019-02-25T16:19:48.143Z"
-    );
+    assert_eq!(lead(line), ("2019-01-22T00:26:14Z".into(), "22/Jan/2019:03:56:14 +0330"));
+    assert_eq!(lead("25/Feb/2019:16:19:48.143] prod").0, "2019-02-25T16:19:48.143Z");
 }
 
 #[test]
 fn day_month_name_year_layouts() {
     assert_eq!(
         lead("25 Apr 2024 05:32:35.018 * Ready"),
-        (
-            "2024-04-25T05:32:35.018Z".into(),
-            "25 Apr 2024 05:32:35.018"
-        )
+        ("2024-04-25T05:32:35.018Z".into(), "25 Apr 2024 05:32:35.018")
     );
-    assert_eq!(
-        lead("13-Nov-2024 10:00:00.123 INFO").0,
-        "2024-11-13T10:00:00.123Z"
-    );
+    assert_eq!(lead("13-Nov-2024 10:00:00.123 INFO").0, "2024-11-13T10:00:00.123Z");
     let c = civil_of("25 Apr 05:32:40 - 0 clients");
     assert_eq!((c.year, c.month, c.day), (None, 4, 25));
 }
@@ -255,32 +190,20 @@ fn day_month_name_year_layouts() {
 #[test]
 fn yearless_logcat_glog_and_snort() {
     let c = civil_of("03-17 16:13:38.811  1702  2395 D WindowManager:");
-    assert_eq!(
-        (c.year, c.month, c.day, c.nanos),
-        (None, 3, 17, 811_000_000)
-    );
+    assert_eq!((c.year, c.month, c.day, c.nanos), (None, 3, 17, 811_000_000));
     let c = civil_of("1123 18:41:37.123456 12345 main.cc:42] msg");
-    assert_eq!(
-        (c.year, c.month, c.day, c.nanos),
-        (None, 11, 23, 123_456_000)
-    );
+    assert_eq!((c.year, c.month, c.day, c.nanos), (None, 11, 23, 123_456_000));
     let line = "12/28-12:55:38.765402 [**] [1:366:11] \"PROTOCOL-ICMP PING Unix\"";
     let (st, n) = leading(line.as_bytes()).unwrap();
     assert_eq!(&line[..n], "12/28-12:55:38.765402");
     let Stamp::Civil(c) = st else { panic!() };
-    assert_eq!(
-        (c.year, c.month, c.day, c.hour, c.nanos),
-        (None, 12, 28, 12, 765_402_000)
-    );
+    assert_eq!((c.year, c.month, c.day, c.hour, c.nanos), (None, 12, 28, 12, 765_402_000));
 }
 
 #[test]
 fn us_dates_twelve_and_twenty_four_hour() {
     let line = "9/27/2013\t2:42:26 PM\tBlocked by Access Protection rule";
-    assert_eq!(
-        lead(line),
-        ("2013-09-27T14:42:26Z".into(), "9/27/2013\t2:42:26 PM")
-    );
+    assert_eq!(lead(line), ("2013-09-27T14:42:26Z".into(), "9/27/2013\t2:42:26 PM"));
     assert_eq!(lead("9/27/2013 12:00:01 AM x").0, "2013-09-27T00:00:01Z");
     assert_eq!(lead("9/27/2013 12:00:01 PM x").0, "2013-09-27T12:00:01Z");
     assert_eq!(
@@ -297,40 +220,19 @@ fn epoch_numbers_by_magnitude() {
         lead("1428634687123 Hello, World!"),
         ("2015-04-10T02:58:07.123Z".into(), "1428634687123")
     );
-    assert_eq!(
-        lead("1117838570 2005.06.03 R02-M1-N0").0,
-        "2005-06-03T22:42:50Z"
-    );
-    assert_eq!(
-        lead("1320279554.496300\tCg9xqq3JAcZusspA86").0,
-        "2011-11-03T00:19:14.4963Z"
-    );
+    assert_eq!(lead("1117838570 2005.06.03 R02-M1-N0").0, "2005-06-03T22:42:50Z");
+    assert_eq!(lead("1320279554.496300\tCg9xqq3JAcZusspA86").0, "2011-11-03T00:19:14.4963Z");
     assert_eq!(lead("1534860261221373").0, "2018-08-21T14:04:21.221373Z");
-    assert_eq!(
-        lead("1534860261221373123").0,
-        "2018-08-21T14:04:21.221373123Z"
-    );
+    assert_eq!(lead("1534860261221373123").0, "2018-08-21T14:04:21.221373123Z");
     assert_eq!(lead("100000000").0, "1973-03-03T09:46:40Z");
 }
 
 #[test]
 fn epoch_fraction_scales_with_the_unit_exactly() {
-    assert_eq!(
-        exact(b"1761019822.3152757").map(utc).unwrap(),
-        "2025-10-21T04:10:22.3152757Z"
-    );
-    assert_eq!(
-        exact(b"1490386367764.0").map(utc).unwrap(),
-        "2017-03-24T20:12:47.764Z"
-    );
-    assert_eq!(
-        exact(b"1490386367764.5"),
-        Some(Stamp::Instant(1_490_386_367_764_500_000))
-    );
-    assert_eq!(
-        exact(b"1700000000.1234567891"),
-        Some(Stamp::Instant(1_700_000_000_123_456_789))
-    );
+    assert_eq!(exact(b"1761019822.3152757").map(utc).unwrap(), "2025-10-21T04:10:22.3152757Z");
+    assert_eq!(exact(b"1490386367764.0").map(utc).unwrap(), "2017-03-24T20:12:47.764Z");
+    assert_eq!(exact(b"1490386367764.5"), Some(Stamp::Instant(1_490_386_367_764_500_000)));
+    assert_eq!(exact(b"1700000000.1234567891"), Some(Stamp::Instant(1_700_000_000_123_456_789)));
 }
 
 #[test]
@@ -345,10 +247,7 @@ fn short_numbers_are_not_epochs() {
 #[test]
 fn time_only_w3c_and_logback() {
     let c = civil_of("16:44:49 1.1.1.1 [2]USER anonymous 331");
-    assert_eq!(
-        (c.year, c.month, c.day, c.hour, c.minute, c.second),
-        (None, 0, 0, 16, 44, 49)
-    );
+    assert_eq!((c.year, c.month, c.day, c.hour, c.minute, c.second), (None, 0, 0, 16, 44, 49));
     assert_eq!(civil_of("16:44:49.123 [main] INFO").nanos, 123_000_000);
     assert_eq!(leading(b"16:44 x"), None);
 }
@@ -359,16 +258,10 @@ fn dmesg_boot_relative() {
         leading(b"[  316.559919] usb 1-1: new"),
         Some((Stamp::Relative(316_559_919_000), 14))
     );
-    assert_eq!(
-        leading(b"  316.559919] usb"),
-        Some((Stamp::Relative(316_559_919_000), 12))
-    );
+    assert_eq!(leading(b"  316.559919] usb"), Some((Stamp::Relative(316_559_919_000), 12)));
     assert_eq!(leading(b"0.000000] Linux"), Some((Stamp::Relative(0), 8)));
     assert_eq!(leading(b"316.559919 usb"), None);
-    assert_eq!(
-        leading(b"[ 316.5] x"),
-        Some((Stamp::Relative(316_500_000_000), 8))
-    );
+    assert_eq!(leading(b"[ 316.5] x"), Some((Stamp::Relative(316_500_000_000), 8)));
 }
 
 #[test]
@@ -441,12 +334,7 @@ fn iso_text(
         t.push('Z');
     } else {
         let a = off_min.abs();
-        t.push_str(&format!(
-            "{}{:02}:{:02}",
-            if off_min < 0 { '-' } else { '+' },
-            a / 60,
-            a % 60
-        ));
+        t.push_str(&format!("{}{:02}:{:02}", if off_min < 0 { '-' } else { '+' }, a / 60, a % 60));
     }
     t
 }

@@ -40,9 +40,7 @@ impl FromStr for Tz {
         if s.starts_with(['+', '-']) {
             return match parse_offset(s.as_bytes()) {
                 Some((off, n)) if n == s.len() => Ok(Tz::Fixed(off)),
-                _ => Err(format!(
-                    "bad UTC offset {s:?}: expected +HH:MM, +HHMM or +HH"
-                )),
+                _ => Err(format!("bad UTC offset {s:?}: expected +HH:MM, +HHMM or +HH")),
             };
         }
         s.parse::<chrono_tz::Tz>()
@@ -60,11 +58,7 @@ pub fn parse_offset(s: &[u8]) -> Option<(i32, usize)> {
         b'-' => -1,
         _ => return None,
     };
-    let d = |i: usize| {
-        s.get(i)
-            .filter(|b| b.is_ascii_digit())
-            .map(|b| i32::from(b - b'0'))
-    };
+    let d = |i: usize| s.get(i).filter(|b| b.is_ascii_digit()).map(|b| i32::from(b - b'0'));
     let h = d(1)? * 10 + d(2)?;
     let (m, n) = match (s.get(3), d(3), d(4)) {
         (Some(b':'), _, _) => (d(4)? * 10 + d(5)?, 6),
@@ -95,16 +89,12 @@ const fn m(offset: i32, regions: &'static [&'static str]) -> Meaning {
 }
 
 const H: i32 = 3600;
-const NA: &[&str] = &[
-    "America/", "US/", "Canada/", "Mexico/", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT",
-];
+const NA: &[&str] =
+    &["America/", "US/", "Canada/", "Mexico/", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT"];
 
 macro_rules! one {
     ($name:literal, $off:expr) => {
-        Abbrev {
-            name: $name,
-            meanings: &[m($off, &[])],
-        }
+        Abbrev { name: $name, meanings: &[m($off, &[])] }
     };
 }
 
@@ -124,16 +114,10 @@ pub static ABBREVIATIONS: &[Abbrev] = &[
             m(-5 * H, &["America/Havana", "Cuba"]),
         ],
     },
-    Abbrev {
-        name: "CDT",
-        meanings: &[m(-5 * H, NA), m(-4 * H, &["America/Havana", "Cuba"])],
-    },
+    Abbrev { name: "CDT", meanings: &[m(-5 * H, NA), m(-4 * H, &["America/Havana", "Cuba"])] },
     one!("MST", -7 * H),
     one!("MDT", -6 * H),
-    Abbrev {
-        name: "PST",
-        meanings: &[m(-8 * H, NA), m(8 * H, &["Asia/Manila", "Asia/"])],
-    },
+    Abbrev { name: "PST", meanings: &[m(-8 * H, NA), m(8 * H, &["Asia/Manila", "Asia/"])] },
     one!("PDT", -7 * H),
     one!("AKST", -9 * H),
     one!("AKDT", -8 * H),
@@ -141,10 +125,7 @@ pub static ABBREVIATIONS: &[Abbrev] = &[
     one!("HDT", -9 * H),
     Abbrev {
         name: "AST",
-        meanings: &[
-            m(-4 * H, &["America/", "Atlantic/Bermuda", "Canada/"]),
-            m(3 * H, &["Asia/"]),
-        ],
+        meanings: &[m(-4 * H, &["America/", "Atlantic/Bermuda", "Canada/"]), m(3 * H, &["Asia/"])],
     },
     one!("ADT", -3 * H),
     one!("NST", -(3 * H + 1800)),
@@ -160,18 +141,12 @@ pub static ABBREVIATIONS: &[Abbrev] = &[
     one!("MSK", 3 * H),
     Abbrev {
         name: "BST",
-        meanings: &[
-            m(H, &["Europe/", "GB"]),
-            m(6 * H, &["Asia/Dhaka", "Asia/Dacca", "Asia/"]),
-        ],
+        meanings: &[m(H, &["Europe/", "GB"]), m(6 * H, &["Asia/Dhaka", "Asia/Dacca", "Asia/"])],
     },
     Abbrev {
         name: "IST",
         meanings: &[
-            m(
-                5 * H + 1800,
-                &["Asia/Kolkata", "Asia/Calcutta", "Asia/", "Indian/"],
-            ),
+            m(5 * H + 1800, &["Asia/Kolkata", "Asia/Calcutta", "Asia/", "Indian/"]),
             m(2 * H, &["Asia/Jerusalem", "Asia/Tel_Aviv", "Israel"]),
             m(H, &["Europe/Dublin", "Eire"]),
         ],
@@ -191,10 +166,7 @@ pub static ABBREVIATIONS: &[Abbrev] = &[
         name: "GST",
         meanings: &[m(4 * H, &["Asia/"]), m(-2 * H, &["Atlantic/South_Georgia"])],
     },
-    Abbrev {
-        name: "SST",
-        meanings: &[m(-11 * H, &["Pacific/"]), m(8 * H, &["Asia/"])],
-    },
+    Abbrev { name: "SST", meanings: &[m(-11 * H, &["Pacific/"]), m(8 * H, &["Asia/"])] },
     one!("AEST", 10 * H),
     one!("AEDT", 11 * H),
     one!("ACST", 9 * H + 1800),
@@ -215,10 +187,7 @@ pub fn lookup_abbrev(s: &[u8]) -> Option<u16> {
     if s.is_empty() || s.len() > 4 {
         return None;
     }
-    ABBREVIATIONS
-        .iter()
-        .position(|a| a.name.as_bytes() == s)
-        .map(|i| i as u16)
+    ABBREVIATIONS.iter().position(|a| a.name.as_bytes() == s).map(|i| i as u16)
 }
 
 /// The offset an abbreviation stands for where `tz` is the configured zone, and whether the
@@ -256,12 +225,8 @@ pub fn abbrev_offset(idx: u16, tz: &Tz, year: i32) -> (i32, bool) {
                 .meanings
                 .iter()
                 .filter_map(|m| {
-                    let len = m
-                        .regions
-                        .iter()
-                        .filter(|r| name.starts_with(*r))
-                        .map(|r| r.len())
-                        .max()?;
+                    let len =
+                        m.regions.iter().filter(|r| name.starts_with(*r)).map(|r| r.len()).max()?;
                     Some((len, m.offset))
                 })
                 .max_by_key(|&(len, _)| len);
@@ -309,12 +274,7 @@ pub struct ZoneCache {
 
 impl ZoneCache {
     pub fn new(tz: Tz) -> Self {
-        ZoneCache {
-            tz,
-            lo: 0,
-            hi: 0,
-            off: 0,
-        }
+        ZoneCache { tz, lo: 0, hi: 0, off: 0 }
     }
 
     pub fn tz(&self) -> &Tz {
@@ -350,10 +310,7 @@ impl ZoneCache {
             chrono::LocalResult::Single(o) => Local::Single(o.fix().local_minus_utc()),
             chrono::LocalResult::Ambiguous(a, b) => {
                 let (a, b) = (a.fix().local_minus_utc(), b.fix().local_minus_utc());
-                Local::Ambiguous {
-                    earlier: a.max(b),
-                    later: a.min(b),
-                }
+                Local::Ambiguous { earlier: a.max(b), later: a.min(b) }
             }
             chrono::LocalResult::None => Local::Gap {
                 before: offset_at(z, local - MARGIN),
@@ -445,14 +402,8 @@ mod tests {
         assert_eq!("+05:30".parse(), Ok(Tz::Fixed(19_800)));
         assert_eq!("-0700".parse(), Ok(Tz::Fixed(-25_200)));
         assert_eq!("+08".parse(), Ok(Tz::Fixed(28_800)));
-        assert_eq!(
-            "Europe/Berlin".parse(),
-            Ok(Tz::Named(chrono_tz::Europe::Berlin))
-        );
-        assert_eq!(
-            "europe/berlin".parse(),
-            Ok(Tz::Named(chrono_tz::Europe::Berlin))
-        );
+        assert_eq!("Europe/Berlin".parse(), Ok(Tz::Named(chrono_tz::Europe::Berlin)));
+        assert_eq!("europe/berlin".parse(), Ok(Tz::Named(chrono_tz::Europe::Berlin)));
         assert!("Mars/Olympus".parse::<Tz>().is_err());
         assert!("+25:00".parse::<Tz>().is_err());
         assert!("+05:3".parse::<Tz>().is_err());
@@ -478,57 +429,24 @@ mod tests {
     #[test]
     fn ambiguous_cst_follows_the_configured_region() {
         let cst = idx("CST");
-        assert_eq!(
-            abbrev_offset(cst, &named("Asia/Shanghai"), 2024),
-            (8 * H, false)
-        );
-        assert_eq!(
-            abbrev_offset(cst, &named("America/Chicago"), 2024),
-            (-6 * H, false)
-        );
-        assert_eq!(
-            abbrev_offset(cst, &named("America/Havana"), 2024),
-            (-5 * H, false)
-        );
+        assert_eq!(abbrev_offset(cst, &named("Asia/Shanghai"), 2024), (8 * H, false));
+        assert_eq!(abbrev_offset(cst, &named("America/Chicago"), 2024), (-6 * H, false));
+        assert_eq!(abbrev_offset(cst, &named("America/Havana"), 2024), (-5 * H, false));
         // By continent when the zone itself never says CST.
-        assert_eq!(
-            abbrev_offset(cst, &named("Asia/Tokyo"), 2024),
-            (8 * H, false)
-        );
-        assert_eq!(
-            abbrev_offset(cst, &named("America/New_York"), 2024),
-            (-6 * H, false)
-        );
+        assert_eq!(abbrev_offset(cst, &named("Asia/Tokyo"), 2024), (8 * H, false));
+        assert_eq!(abbrev_offset(cst, &named("America/New_York"), 2024), (-6 * H, false));
         // A fixed offset that matches a meaning.
         assert_eq!(abbrev_offset(cst, &Tz::Fixed(8 * H), 2024), (8 * H, false));
     }
 
     #[test]
     fn ambiguous_abbreviation_unsettled_by_region_is_flagged() {
-        assert_eq!(
-            abbrev_offset(idx("CST"), &Tz::Fixed(0), 2024),
-            (-6 * H, true)
-        );
-        assert_eq!(
-            abbrev_offset(idx("IST"), &named("Europe/Berlin"), 2024),
-            (5 * H + 1800, true)
-        );
-        assert_eq!(
-            abbrev_offset(idx("IST"), &named("Europe/Dublin"), 2024),
-            (H, false)
-        );
-        assert_eq!(
-            abbrev_offset(idx("IST"), &named("Asia/Jerusalem"), 2024),
-            (2 * H, false)
-        );
-        assert_eq!(
-            abbrev_offset(idx("BST"), &named("Europe/London"), 2024),
-            (H, false)
-        );
-        assert_eq!(
-            abbrev_offset(idx("BST"), &named("Asia/Dhaka"), 2024),
-            (6 * H, false)
-        );
+        assert_eq!(abbrev_offset(idx("CST"), &Tz::Fixed(0), 2024), (-6 * H, true));
+        assert_eq!(abbrev_offset(idx("IST"), &named("Europe/Berlin"), 2024), (5 * H + 1800, true));
+        assert_eq!(abbrev_offset(idx("IST"), &named("Europe/Dublin"), 2024), (H, false));
+        assert_eq!(abbrev_offset(idx("IST"), &named("Asia/Jerusalem"), 2024), (2 * H, false));
+        assert_eq!(abbrev_offset(idx("BST"), &named("Europe/London"), 2024), (H, false));
+        assert_eq!(abbrev_offset(idx("BST"), &named("Asia/Dhaka"), 2024), (6 * H, false));
     }
 
     #[test]
@@ -536,28 +454,16 @@ mod tests {
         let mut c = ZoneCache::new(named("Europe/Berlin"));
         let local = |y, mo, d, h, mi| crate::time::civil::to_secs(y, mo, d, h, mi, 0);
         assert_eq!(c.local_offset(local(2024, 1, 10, 12, 0)), Local::Single(H));
-        assert_eq!(
-            c.local_offset(local(2024, 7, 10, 12, 0)),
-            Local::Single(2 * H)
-        );
+        assert_eq!(c.local_offset(local(2024, 7, 10, 12, 0)), Local::Single(2 * H));
         assert_eq!(
             c.local_offset(local(2024, 10, 27, 2, 30)),
-            Local::Ambiguous {
-                earlier: 2 * H,
-                later: H
-            }
+            Local::Ambiguous { earlier: 2 * H, later: H }
         );
         assert_eq!(
             c.local_offset(local(2024, 3, 31, 2, 30)),
-            Local::Gap {
-                before: H,
-                after: 2 * H
-            }
+            Local::Gap { before: H, after: 2 * H }
         );
-        assert_eq!(
-            c.local_offset(local(2024, 3, 31, 3, 0)),
-            Local::Single(2 * H)
-        );
+        assert_eq!(c.local_offset(local(2024, 3, 31, 3, 0)), Local::Single(2 * H));
         assert_eq!(c.local_offset(local(2024, 3, 31, 1, 59)), Local::Single(H));
     }
 
