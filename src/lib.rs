@@ -14,6 +14,8 @@ pub mod merge;
 pub mod output;
 pub mod records;
 pub mod run;
+pub mod runs;
 pub mod skew;
 pub mod stream;
 pub mod time;
+pub mod window;

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::format::detect::Matcher;
 use crate::format::{Hit, Span};
 use crate::time::resolve::{Resolver, Unresolved};
-use crate::time::{Nanos, Stamp};
+use crate::time::{Civil, Nanos, Stamp};
 
 /// `ts` of a record that has no wall-clock time.
 pub const NO_TIME: Nanos = i64::MIN;
@@ -87,10 +87,24 @@ fn scan_range(
 /// Hits of all lines of `data`, in order, with 0-based line numbers, parsed in parallel
 /// chunks; and the number of lines.
 pub fn scan(data: &[u8], matcher: &Matcher) -> (u64, Vec<LineHit>) {
-    let chunks = crate::input::split_chunks(data, 1 << 20);
-    let parts: Vec<(u64, Vec<LineHit>)> =
-        chunks.into_par_iter().map(|r| scan_range(data, r, matcher)).collect();
-    let mut total = 0u64;
+    scan_from(data, 0..data.len(), 0, matcher)
+}
+
+/// Hits of the lines of `data[range]` (which starts at a line start), numbered from
+/// `first_line` (0-based), parsed in parallel chunks; and the number of lines.
+pub fn scan_from(
+    data: &[u8],
+    range: std::ops::Range<usize>,
+    first_line: u64,
+    matcher: &Matcher,
+) -> (u64, Vec<LineHit>) {
+    let base = range.start;
+    let chunks = crate::input::split_chunks(&data[range], 1 << 20);
+    let parts: Vec<(u64, Vec<LineHit>)> = chunks
+        .into_par_iter()
+        .map(|r| scan_range(data, r.start + base..r.end + base, matcher))
+        .collect();
+    let mut total = first_line;
     let mut hits = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
     for (n, mut h) in parts {
         for x in &mut h {
@@ -99,7 +113,29 @@ pub fn scan(data: &[u8], matcher: &Matcher) -> (u64, Vec<LineHit>) {
         total += n;
         hits.extend(h);
     }
-    (total, hits)
+    (total - first_line, hits)
+}
+
+/// The year-less civil stamps among `hits`, one per run of equal months (the newest of the
+/// run): all that `Resolver::plan_years` needs to count rollovers and find the newest record,
+/// in memory that does not grow with the file.
+pub fn year_plan(hits: &[LineHit], plan: &mut Vec<Civil>) {
+    for h in hits {
+        if let Hit::Stamp { stamp: Stamp::Civil(c), .. } = &h.hit {
+            if c.year.is_some() || c.month == 0 {
+                continue;
+            }
+            match plan.last_mut() {
+                Some(last) if last.month == c.month => {
+                    let k = |c: &Civil| (c.day, c.hour, c.minute, c.second, c.nanos);
+                    if k(c) > k(last) {
+                        *last = *c;
+                    }
+                }
+                _ => plan.push(*c),
+            }
+        }
+    }
 }
 
 /// Why a record's timestamp gave no instant, for the caller to report.
@@ -108,13 +144,19 @@ pub enum Problem {
 }
 
 /// Group lines into records and resolve their timestamps, in file order.
-/// `host_of` maps a captured host span of a line to a host index; `default_host` is used
-/// otherwise. `multiline[f]` says whether format `f` takes the untimed lines after a record
-/// into it; where not, each is a record of its own. Returns the records and the lines whose
-/// timestamps could not be resolved.
+/// Each hit's record runs to the next hit, the last one's to `region_end`. With
+/// `preamble = Some(p)`, the lines from `p` to the first hit (or `region_end`) come first,
+/// each a record of its own. `host_of` maps a captured host span of a line to a host index;
+/// `default_host` is used otherwise. `multiline[f]` says whether format `f` takes the untimed
+/// lines after a record into it; where not, each is a record of its own. Year-less stamps
+/// need `Resolver::plan_years` to have been told about them first (see `year_plan`).
+/// Returns the records and the lines whose timestamps could not be resolved.
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     data: &[u8],
     hits: &[LineHit],
+    region_end: usize,
+    preamble: Option<(usize, u64)>,
     resolver: &mut Resolver,
     multiline: &[bool],
     default_host: u32,
@@ -122,16 +164,6 @@ pub fn build(
 ) -> (Vec<Record>, Vec<Problem>) {
     let mut records = Vec::with_capacity(hits.len() + 1);
     let mut problems = Vec::new();
-    let plan: Vec<_> = hits
-        .iter()
-        .filter_map(|h| match &h.hit {
-            Hit::Stamp { stamp: Stamp::Civil(c), .. } if c.year.is_none() => Some(*c),
-            _ => None,
-        })
-        .collect();
-    if !plan.is_empty() {
-        resolver.plan_years(plan.iter());
-    }
     let untimed = |start: usize, end: usize, line: u64, host: u32| Record {
         ts: NO_TIME,
         key: NO_TIME,
@@ -155,10 +187,12 @@ pub fn build(
         }
     };
     // Lines before the first hit: each a record of its own.
-    each_line(&mut records, 0, hits.first().map_or(data.len(), |h| h.start), 0);
+    if let Some((p, line)) = preamble {
+        each_line(&mut records, p, hits.first().map_or(region_end, |h| h.start), line);
+    }
     for (k, h) in hits.iter().enumerate() {
         // The record runs to the line break before the next hit (or the end of the data).
-        let mut end = hits.get(k + 1).map_or(data.len(), |n| n.start);
+        let mut end = hits.get(k + 1).map_or(region_end, |n| n.start);
         if end > h.start && end <= data.len() && data[end - 1] == b'\n' {
             end -= 1;
         }
@@ -208,11 +242,15 @@ pub fn build(
     (records, problems)
 }
 
-/// Give records without a time the key of the record before them (the first timed one's at
-/// the start of the source), so the merge keeps them beside their neighbours.
-pub fn fill_keys(records: &mut [Record]) {
-    let first = records.iter().find(|r| r.has_time()).map_or(NO_TIME, |r| r.key);
-    let mut prev = first;
+/// Give records without a time the key of the record before them (`prev`: the last key of
+/// the batch before; at the start of a source, the first timed record's key), so the merge
+/// keeps them beside their neighbours. Returns the last key, for the next batch.
+pub fn fill_keys(records: &mut [Record], prev: Nanos) -> Nanos {
+    let mut prev = if prev == NO_TIME {
+        records.iter().find(|r| r.has_time()).map_or(NO_TIME, |r| r.key)
+    } else {
+        prev
+    };
     for r in records.iter_mut() {
         if r.has_time() {
             prev = r.key;
@@ -220,6 +258,7 @@ pub fn fill_keys(records: &mut [Record]) {
             r.key = prev;
         }
     }
+    prev
 }
 
 /// 1-based line number of the first line that is not valid UTF-8, if any.

@@ -10,14 +10,13 @@ use rayon::prelude::*;
 
 use crate::correct::Corrector;
 use crate::diag;
-use crate::format::detect::Matcher;
 use crate::format::Registry;
-use crate::input::{self, SourceSpec};
+use crate::input;
 use crate::output::{self, Names, OutputFormat, SourceView};
-use crate::records::{self, Record, NO_TIME};
-use crate::time::resolve::{Resolver, Unresolved, YearRule};
+use crate::records::{Record, NO_TIME};
 use crate::time::zone::Tz;
-use crate::time::{rfc3339, Nanos};
+use crate::time::{rfc3339, Civil, Nanos};
+use crate::window::{gather_year_plan, Source, SourceParser};
 
 /// Options of `merge` and `normalize` (SPEC "Options of merge and normalize").
 pub struct Options {
@@ -61,15 +60,6 @@ impl Hosts {
     }
 }
 
-/// One source after parsing.
-pub struct Parsed {
-    pub spec: SourceSpec,
-    pub data: input::Data,
-    pub records: Vec<Record>,
-    pub lines: u64,
-    pub display_json: String,
-}
-
 /// Everything a run shares across sources.
 pub struct Context<'a> {
     pub opts: &'a Options,
@@ -79,6 +69,7 @@ pub struct Context<'a> {
     pub corrector: Corrector,
     /// Per format: whether untimed lines belong to the record above.
     pub multiline: Vec<bool>,
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 impl<'a> Context<'a> {
@@ -92,7 +83,7 @@ impl<'a> Context<'a> {
         let corrector = Corrector::load(&opts.offsets, &opts.skew)?;
         let multiline = reg.formats.iter().map(|f| f.def.multiline).collect();
         let hosts = Mutex::new(Hosts::default());
-        Ok(Context { opts, reg, forced, hosts, corrector, multiline })
+        Ok(Context { opts, reg, forced, hosts, corrector, multiline, progress: None })
     }
 
     pub fn tz_for(&self, host: &str) -> Tz {
@@ -111,152 +102,93 @@ fn json_string(s: &str) -> String {
     String::from_utf8(b).unwrap_or_default()
 }
 
-/// Parse one opened source into records: detect, scan in parallel, group, resolve, correct.
-fn parse_source(cx: &Context, spec: SourceSpec, opened: input::Opened) -> Parsed {
-    let data = opened.data;
-    for w in &opened.warnings {
-        diag::error(w);
-    }
-    let bytes: &[u8] = &data;
-    let matcher = Matcher::detect(cx.reg, bytes, cx.forced);
-    let (lines, hits) = records::scan(bytes, &matcher);
-    if let Some(line) = records::first_bad_utf8(bytes) {
-        diag::error(format!(
-            "{}:{line}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)",
-            spec.display
-        ));
-    }
-    let default_name = cx.opts.host.clone().unwrap_or_else(|| spec.host.clone());
-    // The zone: that of the source's host, else of the first host its lines name.
-    let first_captured = hits.iter().find_map(|h| match h.hit {
-        crate::format::Hit::Stamp { host: Some((a, b)), .. } => Some(
-            String::from_utf8_lossy(&bytes[h.start + a as usize..h.start + b as usize])
-                .into_owned(),
-        ),
-        _ => None,
-    });
-    let mut tz = cx.tz_for(&default_name);
-    if tz == cx.opts.tz {
-        if let Some(h) = &first_captured {
-            tz = cx.tz_for(h);
-        }
-    }
-    let year = match (cx.opts.year, spec.is_stdin) {
-        (Some(y), _) => YearRule::Fixed(y),
-        (None, false) => YearRule::NotAfter(opened.mtime.map_or_else(now, system_nanos)),
-        (None, true) => YearRule::NotAfter(now()),
-    };
-    let mut resolver = Resolver::new(tz, year);
-    resolver.set_boot_time(cx.opts.boot_time);
-    let (mut recs, problems) = {
-        let mut hosts = cx.hosts.lock().unwrap();
-        let default_host = hosts.intern(&default_name);
-        let mut last: Option<(Vec<u8>, u32)> = None;
-        records::build(bytes, &hits, &mut resolver, &cx.multiline, default_host, |name| {
-            if let Some((n, i)) = &last {
-                if n == name {
-                    return *i;
-                }
-            }
-            let i = hosts.intern(&String::from_utf8_lossy(name));
-            last = Some((name.to_vec(), i));
-            i
-        })
-    };
-    report_problems(&spec.display, &problems);
-    if let Some(abbr) = resolver.ambiguity() {
-        diag::note(format!(
-            "{}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --tz with the region to settle it)",
-            spec.display
-        ));
-    }
-    if let Some(len) = data.shrunk() {
-        let before = recs.len();
-        recs.retain(|r| r.end <= len);
-        diag::error(format!(
-            "{}: the file shrank to {len} bytes while it was read; {} records after that point dropped",
-            spec.display,
-            before - recs.len()
-        ));
-    }
-    let host_names = cx.hosts.lock().unwrap().names().to_vec();
-    cx.corrector.apply(&mut recs, &host_names);
-    records::fill_keys(&mut recs);
-    let display_json = json_string(&spec.display);
-    Parsed { spec, data, records: recs, lines, display_json }
-}
+/// Inputs up to this size are parsed whole; beyond it, in windows (bounded memory).
+const WHOLE_LIMIT: u64 = 1 << 30;
+const WINDOW: usize = 64 << 20;
 
-fn report_problems(display: &str, problems: &[records::Problem]) {
-    const SHOWN: usize = 3;
-    for p in problems.iter().take(SHOWN) {
-        let records::Problem::Unresolved(line, why) = p;
-        let what = match why {
-            Unresolved::NoDate => {
-                "a time of day with no date (no header states one); kept without a time"
-            }
-            Unresolved::Invalid => "a timestamp that names no real instant; kept without a time",
-            Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
-        };
-        diag::error(format!("{display}:{line}: {what}"));
+/// The window size for a run over `total` bytes: `DESKEW_WINDOW` (bytes) if set, else whole
+/// sources up to `WHOLE_LIMIT`, else `WINDOW`.
+fn window_for(total: u64) -> usize {
+    if let Some(w) = std::env::var("DESKEW_WINDOW").ok().and_then(|v| v.parse().ok()) {
+        return w;
     }
-    if problems.len() > SHOWN {
-        diag::error(format!("{display}: {} more lines like these", problems.len() - SHOWN));
+    if total > WHOLE_LIMIT {
+        WINDOW
+    } else {
+        usize::MAX
     }
 }
 
-fn now() -> Nanos {
-    system_nanos(std::time::SystemTime::now())
-}
-
-fn system_nanos(t: std::time::SystemTime) -> Nanos {
-    match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_nanos() as Nanos,
-        Err(e) => -(e.duration().as_nanos() as Nanos),
-    }
-}
-
-/// Find, open and parse every source, in parallel.
-fn parse_all(cx: &Context) -> Vec<Parsed> {
+/// Find and open every source, in parallel, in command-line order.
+fn open_all(cx: &mut Context) -> Vec<Source> {
     let mut errors = Vec::new();
     let specs = input::discover(&cx.opts.paths, &mut errors);
     for e in errors {
         diag::error(e);
     }
-    let total: u64 =
-        specs.iter().filter_map(|s| std::fs::metadata(&s.path).ok()).map(|m| m.len()).sum();
-    let bar =
-        (cx.opts.progress && std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
-            let b = indicatif::ProgressBar::new(total);
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            b
-        });
-    let parsed: Vec<Option<Parsed>> = specs
+    let opened: Vec<Option<Source>> = specs
         .into_par_iter()
-        .map(|spec| {
-            let size = std::fs::metadata(&spec.path).map(|m| m.len()).unwrap_or(0);
-            let opened = input::open(&spec).map_err(|e| e.to_string());
-            let out = match opened {
-                Ok(o) => Some(parse_source(cx, spec, o)),
-                Err(e) => {
-                    diag::error(e);
-                    None
+        .map(|spec| match input::open(&spec) {
+            Ok(o) => {
+                for w in &o.warnings {
+                    diag::error(w);
                 }
-            };
-            if let Some(b) = &bar {
-                b.inc(size);
+                let display_json = json_string(&spec.display);
+                Some(Source { spec, data: o.data, mtime: o.mtime, display_json, lines: 0 })
             }
-            out
+            Err(e) => {
+                diag::error(e);
+                None
+            }
         })
         .collect();
-    if let Some(b) = bar {
-        b.finish_and_clear();
+    let sources: Vec<Source> = opened.into_iter().flatten().collect();
+    let total: u64 = sources.iter().map(|s| s.data.len() as u64).sum();
+    if cx.opts.progress && std::io::stderr().is_terminal() && total > 64 << 20 {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        cx.progress = Some(b);
     }
-    parsed.into_iter().flatten().collect()
+    sources
+}
+
+/// Parse every source whole, in parallel.
+fn parse_whole(cx: &Context, sources: &mut [Source]) -> Vec<Vec<Record>> {
+    let parsed: Vec<(Vec<Record>, u64)> = sources
+        .par_iter()
+        .map(|src| {
+            let mut p = SourceParser::new(cx, src, usize::MAX, true, None);
+            let recs = p.next_window().unwrap_or_default();
+            if let Some(b) = &cx.progress {
+                b.inc(src.data.len() as u64);
+            }
+            (recs, p.finish(true))
+        })
+        .collect();
+    parsed
+        .into_iter()
+        .zip(sources.iter_mut())
+        .map(|((recs, lines), s)| {
+            s.lines = lines;
+            recs
+        })
+        .collect()
+}
+
+/// Windowed reading: the compressed year-less stamps of each source that needs them.
+fn year_plans(cx: &Context, sources: &[Source], window: usize) -> Vec<Option<Vec<Civil>>> {
+    sources
+        .par_iter()
+        .map(|src| {
+            let p = SourceParser::new(cx, src, window, false, None);
+            p.needs_year_plan().then(|| gather_year_plan(cx, src, window))
+        })
+        .collect()
 }
 
 fn open_output(opts: &Options) -> Result<Box<dyn Write + Send>> {
@@ -283,14 +215,14 @@ pub fn in_window(opts: &Options, r: &Record) -> bool {
 /// Write records given as (source, record) pairs, formatting batches in parallel.
 fn write_ordered(
     cx: &Context,
-    parsed: &[Parsed],
-    order: impl Iterator<Item = (usize, usize)>,
+    sources: &[Source],
+    order: impl Iterator<Item = (usize, Record)>,
     out: &mut dyn Write,
 ) -> Result<()> {
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
     let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
     let names = Names { hosts: &hosts, formats: &formats };
-    let views: Vec<SourceView> = parsed
+    let views: Vec<SourceView> = sources
         .iter()
         .map(|p| SourceView { data: &p.data, display_json: &p.display_json })
         .collect();
@@ -305,8 +237,8 @@ fn write_ordered(
             .par_chunks(4096)
             .map(|c| {
                 let mut buf = Vec::with_capacity(c.len() * 160);
-                for &(s, i) in c {
-                    let r = &parsed[s].records[i];
+                for (s, r) in c {
+                    let (s, r) = (*s, r);
                     if in_window(cx.opts, r) {
                         output::write_record(&mut buf, fmt, r, &views[s], &names);
                     }
@@ -334,39 +266,65 @@ fn write_ordered(
 /// `deskew merge`: one timeline of all sources, ordered by corrected time.
 pub fn merge(opts: &Options) -> Result<()> {
     let reg = Registry::load(&opts.formats)?;
-    let cx = Context::new(opts, &reg)?;
-    let mut parsed = parse_all(&cx);
-    parsed.par_iter_mut().for_each(|p| {
-        crate::merge::order_source(&mut p.records);
-    });
-    let lists: Vec<Vec<Record>> =
-        parsed.iter_mut().map(|p| std::mem::take(&mut p.records)).collect();
-    let order: Vec<(usize, usize)> = crate::merge::Merge::new(&lists).collect();
-    for (p, l) in parsed.iter_mut().zip(lists) {
-        p.records = l;
-    }
+    let mut cx = Context::new(opts, &reg)?;
+    let mut sources = open_all(&mut cx);
+    let total: u64 = sources.iter().map(|s| s.data.len() as u64).sum();
+    let window = window_for(total);
     let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
-    write_ordered(&cx, &parsed, order.into_iter(), &mut out)?;
+    if window == usize::MAX {
+        let mut lists = parse_whole(&cx, &mut sources);
+        lists.par_iter_mut().for_each(|l| {
+            crate::merge::order_source(l);
+        });
+        if let Some(b) = &cx.progress {
+            b.finish_and_clear();
+        }
+        let order = crate::merge::Merge::new(&lists).map(|(s, i)| (s, lists[s][i]));
+        write_ordered(&cx, &sources, order, &mut out)?;
+    } else {
+        let plans = year_plans(&cx, &sources, window);
+        let merge = crate::runs::RunMerge::new(&cx, &sources, window, &plans);
+        if let Some(b) = &cx.progress {
+            b.finish_and_clear();
+        }
+        write_ordered(&cx, &sources, merge, &mut out)?;
+    }
     if !opts.quiet {
         cx.corrector.summarize();
     }
     Ok(())
 }
 
-/// `deskew normalize`: the same records in input order. Stdin streams line by line.
+/// `deskew normalize`: the same records in input order. Stdin streams line by line; files
+/// are read a window at a time.
 pub fn normalize(opts: &Options) -> Result<()> {
     let reg = Registry::load(&opts.formats)?;
-    let cx = Context::new(opts, &reg)?;
-    let stdin_only = opts.paths.iter().all(|p| p == "-");
-    if stdin_only {
+    let mut cx = Context::new(opts, &reg)?;
+    if opts.paths.iter().all(|p| p == "-") {
         let mut out = open_output(opts)?;
         crate::stream::normalize_stdin(&cx, &mut out)?;
     } else {
-        let parsed = parse_all(&cx);
-        let order =
-            parsed.iter().enumerate().flat_map(|(s, p)| (0..p.records.len()).map(move |i| (s, i)));
+        let sources = open_all(&mut cx);
         let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
-        write_ordered(&cx, &parsed, order, &mut out)?;
+        for (i, src) in sources.iter().enumerate() {
+            let window = window_for(src.data.len() as u64);
+            let plan = if window == usize::MAX {
+                None
+            } else {
+                year_plans(&cx, std::slice::from_ref(src), window).pop().flatten()
+            };
+            let mut p = SourceParser::new(&cx, src, window, true, plan.as_deref());
+            while let Some(recs) = p.next_window() {
+                if let Some(b) = &cx.progress {
+                    b.inc(recs.last().map_or(0, |r| r.end as u64));
+                }
+                write_ordered(&cx, &sources, recs.into_iter().map(|r| (i, r)), &mut out)?;
+            }
+            p.finish(true);
+        }
+        if let Some(b) = &cx.progress {
+            b.finish_and_clear();
+        }
     }
     if !opts.quiet {
         cx.corrector.summarize();
@@ -377,8 +335,8 @@ pub fn normalize(opts: &Options) -> Result<()> {
 /// `deskew detect`: per file, the format, the share of lines that parse, first and last time.
 pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
     let reg = Registry::load(&opts.formats)?;
-    let cx = Context::new(opts, &reg)?;
-    let parsed = parse_all(&cx);
+    let mut cx = Context::new(opts, &reg)?;
+    let sources = open_all(&mut cx);
     if opts.output_format == OutputFormat::Text {
         writeln!(
             out,
@@ -386,24 +344,34 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
             "source", "format", "lines", "parsed"
         )?;
     }
-    for p in &parsed {
+    for src in &sources {
         let mut counts: HashMap<u16, u64> = HashMap::new();
         let mut timed_lines = 0u64;
+        let mut n_records = 0usize;
         let (mut first, mut last) = (None, None);
-        for r in &p.records {
-            if r.has_time() {
+        let window = window_for(src.data.len() as u64);
+        let plan = if window == usize::MAX {
+            None
+        } else {
+            year_plans(&cx, std::slice::from_ref(src), window).pop().flatten()
+        };
+        let mut p = SourceParser::new(&cx, src, window, true, plan.as_deref());
+        while let Some(recs) = p.next_window() {
+            n_records += recs.len();
+            for r in recs.iter().filter(|r| r.has_time()) {
                 *counts.entry(r.format).or_default() += 1;
                 timed_lines +=
-                    1 + p.data[r.start..r.end].iter().filter(|&&b| b == b'\n').count() as u64;
+                    1 + memchr::memchr_iter(b'\n', &src.data[r.start..r.end]).count() as u64;
                 first = Some(first.map_or(r.ts, |f: Nanos| f.min(r.ts)));
                 last = Some(last.map_or(r.ts, |l: Nanos| l.max(r.ts)));
             }
         }
+        let lines = p.finish(false);
         let fmt = counts
             .iter()
             .max_by_key(|(i, n)| (**n, std::cmp::Reverse(**i)))
             .map_or("-", |(i, _)| reg.name(*i));
-        let share = if p.lines == 0 { 0.0 } else { timed_lines as f64 / p.lines as f64 };
+        let share = if lines == 0 { 0.0 } else { timed_lines as f64 / lines as f64 };
         let ts = |t: Option<Nanos>| {
             t.map_or("-".to_string(), |t| {
                 let mut b = Vec::new();
@@ -415,9 +383,9 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
             OutputFormat::Text => writeln!(
                 out,
                 "{:<40} {:<18} {:>7} {:>8.1}%  {} .. {}",
-                p.spec.display,
+                src.spec.display,
                 fmt,
-                p.lines,
+                lines,
                 share * 100.0,
                 ts(first),
                 ts(last)
@@ -425,9 +393,9 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
             OutputFormat::Jsonl => writeln!(
                 out,
                 "{}",
-                serde_json::json!({"source": p.spec.display, "format": fmt, "lines": p.lines,
+                serde_json::json!({"source": src.spec.display, "format": fmt, "lines": lines,
                     "share": share, "first": first.map(|_| ts(first)), "last": last.map(|_| ts(last)),
-                    "records": p.records.len()})
+                    "records": n_records})
             )?,
         }
     }

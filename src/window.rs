@@ -1,0 +1,304 @@
+//! Parsing a source a window at a time: detect once, then scan, group, resolve and correct
+//! the lines of each window of bytes, carrying the state a record or a rule needs across
+//! windows (the record still open at the window's end, the resolver, the correction cursors,
+//! the key of the last record). With a window as large as the source it is the whole-file
+//! parse; with small windows it lets the merge hold only a few windows of records at a time.
+
+use crate::correct::Session;
+use crate::diag;
+use crate::format::detect::Matcher;
+use crate::format::Hit;
+use crate::input::Data;
+use crate::records::{self, LineHit, Problem, Record, NO_TIME};
+use crate::run::Context;
+use crate::time::resolve::{Resolver, Unresolved, YearRule};
+use crate::time::Nanos;
+
+/// Everything about a source that does not change while it is read.
+pub struct Source {
+    pub spec: crate::input::SourceSpec,
+    pub data: Data,
+    pub mtime: Option<std::time::SystemTime>,
+    /// The path as found, escaped as a JSON string body.
+    pub display_json: String,
+    /// Lines in the source (known after a full read).
+    pub lines: u64,
+}
+
+pub struct SourceParser<'a> {
+    cx: &'a Context<'a>,
+    src: &'a Source,
+    matcher: Matcher<'a>,
+    resolver: Resolver,
+    session: Session<'a>,
+    default_host: u32,
+    window: usize,
+    /// Next byte to scan and the number of lines before it.
+    pos: usize,
+    line: u64,
+    /// The last hit of the previous window: its record may go on in this one.
+    carry: Option<LineHit>,
+    /// Where the lines before the first hit start, until the first hit is found.
+    preamble: Option<(usize, u64)>,
+    last_key: Nanos,
+    /// Whether this pass reports problems (a second pass over the same source stays quiet).
+    report: bool,
+    problems: Vec<Problem>,
+    bad_utf8: Option<u64>,
+    shrunk_to: Option<usize>,
+    done: bool,
+}
+
+impl<'a> SourceParser<'a> {
+    /// `year_plan`: the compressed year-less stamps of the whole source, when the caller
+    /// gathered them in a pass of its own (windowed reading); `None` to gather them from the
+    /// window itself (a single window covering the source).
+    pub fn new(
+        cx: &'a Context<'a>,
+        src: &'a Source,
+        window: usize,
+        report: bool,
+        year_plan: Option<&[crate::time::Civil]>,
+    ) -> SourceParser<'a> {
+        let bytes: &[u8] = &src.data;
+        let matcher = Matcher::detect(cx.reg, bytes, cx.forced);
+        let default_name = cx.opts.host.clone().unwrap_or_else(|| src.spec.host.clone());
+        // The zone: that of the source's host, else of the first host its lines name.
+        let mut tz = cx.tz_for(&default_name);
+        if tz == cx.opts.tz {
+            if let Some(h) = first_captured_host(&matcher, bytes) {
+                tz = cx.tz_for(&h);
+            }
+        }
+        let year = match (cx.opts.year, src.spec.is_stdin) {
+            (Some(y), _) => YearRule::Fixed(y),
+            (None, false) => YearRule::NotAfter(src.mtime.map_or_else(now, system_nanos)),
+            (None, true) => YearRule::NotAfter(now()),
+        };
+        let mut resolver = Resolver::new(tz, year);
+        resolver.set_boot_time(cx.opts.boot_time);
+        if let Some(plan) = year_plan {
+            if !plan.is_empty() {
+                resolver.plan_years(plan.iter());
+            }
+        }
+        let default_host = cx.hosts.lock().unwrap().intern(&default_name);
+        SourceParser {
+            cx,
+            src,
+            matcher,
+            resolver,
+            session: cx.corrector.session(),
+            default_host,
+            window: window.max(1),
+            pos: 0,
+            line: 0,
+            carry: None,
+            preamble: Some((0, 0)),
+            last_key: NO_TIME,
+            report,
+            problems: Vec::new(),
+            bad_utf8: None,
+            shrunk_to: None,
+            done: false,
+        }
+    }
+
+    /// Whether the source's stamps lack a year, so that windowed reading must plan years in
+    /// a pass of its own.
+    pub fn needs_year_plan(&self) -> bool {
+        self.cx.opts.year.is_none() && {
+            let (_, hits) =
+                records::scan_from(&self.src.data, 0..sample_end(&self.src.data), 0, &self.matcher);
+            let mut plan = Vec::new();
+            records::year_plan(&hits, &mut plan);
+            !plan.is_empty()
+        }
+    }
+
+    /// The next window's records, in file order; `None` after the last.
+    pub fn next_window(&mut self) -> Option<Vec<Record>> {
+        if self.done {
+            return None;
+        }
+        let data: &[u8] = &self.src.data;
+        let limit = self.shrunk_to.unwrap_or(data.len());
+        let end = if limit - self.pos.min(limit) <= self.window {
+            limit
+        } else {
+            let at = self.pos + self.window;
+            memchr::memchr(b'\n', &data[at..limit]).map_or(limit, |i| at + i + 1)
+        };
+        let (n, hits) = records::scan_from(data, self.pos..end, self.line, &self.matcher);
+        if self.report && self.bad_utf8.is_none() {
+            if let Some(l) = records::first_bad_utf8(&data[self.pos..end]) {
+                self.bad_utf8 = Some(self.line + l);
+            }
+        }
+        self.pos = end;
+        self.line += n;
+        let last = end >= limit;
+        let mut all: Vec<LineHit> = self.carry.take().into_iter().chain(hits).collect();
+        if all.is_empty() && !last {
+            return Some(Vec::new());
+        }
+        // All but the last hit are closed by the hit after them; the last by the end of the
+        // data, or else it waits for the next window.
+        let region_end = if last { limit } else { all.last().map_or(end, |h| h.start) };
+        if !last {
+            self.carry = all.pop();
+        }
+        if self.cx.opts.year.is_none() && self.window == usize::MAX {
+            let mut plan = Vec::new();
+            records::year_plan(&all, &mut plan);
+            if !plan.is_empty() {
+                self.resolver.plan_years(plan.iter());
+            }
+        }
+        let preamble = if all.is_empty() && !last { None } else { self.preamble.take() };
+        let (mut recs, problems) = {
+            let mut hosts = self.cx.hosts.lock().unwrap();
+            let mut memo: Option<(Vec<u8>, u32)> = None;
+            records::build(
+                data,
+                &all,
+                region_end,
+                preamble,
+                &mut self.resolver,
+                &self.cx.multiline,
+                self.default_host,
+                |name| {
+                    if let Some((n, i)) = &memo {
+                        if n == name {
+                            return *i;
+                        }
+                    }
+                    let i = hosts.intern(&String::from_utf8_lossy(name));
+                    memo = Some((name.to_vec(), i));
+                    i
+                },
+            )
+        };
+        if self.report {
+            self.problems.extend(problems);
+        }
+        {
+            let hosts = self.cx.hosts.lock().unwrap();
+            for r in recs.iter_mut() {
+                self.session.correct(r, hosts.names());
+            }
+        }
+        self.last_key = records::fill_keys(&mut recs, self.last_key);
+        if let Some(len) = self.src.data.shrunk() {
+            // Lines past the new end were read as zeros: drop them, and stop there.
+            let before = recs.len();
+            recs.retain(|r| r.end <= len);
+            if self.shrunk_to.is_none() && self.report {
+                diag::error(format!(
+                    "{}: the file shrank to {len} bytes while it was read; {} records after that point dropped",
+                    self.src.spec.display,
+                    before - recs.len()
+                ));
+            }
+            self.shrunk_to = Some(len);
+            if self.pos >= len {
+                self.done = true;
+            }
+        }
+        if last {
+            self.done = true;
+        }
+        Some(recs)
+    }
+
+    /// Report what went wrong and, when `keep_stats`, add the correction statistics to the
+    /// run's summary. Returns the number of lines read.
+    pub fn finish(self, keep_stats: bool) -> u64 {
+        if self.report {
+            let display = &self.src.spec.display;
+            if let Some(line) = self.bad_utf8 {
+                diag::error(format!(
+                    "{display}:{line}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)"
+                ));
+            }
+            report_problems(display, &self.problems);
+            if let Some(abbr) = self.resolver.ambiguity() {
+                diag::note(format!(
+                    "{display}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --tz with the region to settle it)"
+                ));
+            }
+        }
+        if keep_stats {
+            self.session.finish();
+        }
+        self.line
+    }
+}
+
+/// The end of the detection-sized sample at the start of `data`, at a line boundary.
+fn sample_end(data: &[u8]) -> usize {
+    let at = data.len().min(512 << 10);
+    if at == data.len() {
+        return at;
+    }
+    memchr::memrchr(b'\n', &data[..at]).map_or(at, |i| i + 1)
+}
+
+/// The first host named by a line near the start of the source.
+fn first_captured_host(matcher: &Matcher, data: &[u8]) -> Option<String> {
+    let mut s = matcher.scratch();
+    data[..sample_end(data)].split(|&b| b == b'\n').find_map(|line| {
+        match matcher.line(line, &mut s) {
+            Some(Hit::Stamp { host: Some((a, b)), .. }) => {
+                Some(String::from_utf8_lossy(&line[a as usize..b as usize]).into_owned())
+            }
+            _ => None,
+        }
+    })
+}
+
+fn report_problems(display: &str, problems: &[Problem]) {
+    const SHOWN: usize = 3;
+    for p in problems.iter().take(SHOWN) {
+        let Problem::Unresolved(line, why) = p;
+        let what = match why {
+            Unresolved::NoDate => {
+                "a time of day with no date (no header states one); kept without a time"
+            }
+            Unresolved::Invalid => "a timestamp that names no real instant; kept without a time",
+            Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
+        };
+        diag::error(format!("{display}:{line}: {what}"));
+    }
+    if problems.len() > SHOWN {
+        diag::error(format!("{display}: {} more lines like these", problems.len() - SHOWN));
+    }
+}
+
+pub fn now() -> Nanos {
+    system_nanos(std::time::SystemTime::now())
+}
+
+pub fn system_nanos(t: std::time::SystemTime) -> Nanos {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as Nanos,
+        Err(e) => -(e.duration().as_nanos() as Nanos),
+    }
+}
+
+/// For windowed reading: the year-less stamps of the whole source, compressed (a pass that
+/// only scans, without resolving).
+pub fn gather_year_plan(cx: &Context, src: &Source, window: usize) -> Vec<crate::time::Civil> {
+    let matcher = Matcher::detect(cx.reg, &src.data, cx.forced);
+    let data: &[u8] = &src.data;
+    let mut plan = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let at = (pos + window).min(data.len());
+        let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
+        let (_, hits) = records::scan_from(data, pos..end, 0, &matcher);
+        records::year_plan(&hits, &mut plan);
+        pos = end;
+    }
+    plan
+}
