@@ -400,3 +400,73 @@ fn windowed_merge_equals_whole_merge() {
         assert_eq!(stderr(&windowed), stderr(&whole), "window {w}");
     }
 }
+
+/// A chrony tracking.log bound to a host with HOST=PATH corrects that host's records by the
+/// clock error chronyd measured (this client's server was 2.5 s ahead, so +2.5 s), and the
+/// summary on stderr says so.
+#[test]
+fn offsets_from_a_chrony_log_bound_with_host_equals_path() {
+    let tracking = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/ntp/client-of-server-2.5s-ahead/tracking.log");
+    let out = run_stdin(
+        &[
+            "normalize",
+            "--output-format",
+            "jsonl",
+            "--host",
+            "client",
+            "--offsets",
+            &format!("client={}", tracking.display()),
+        ],
+        b"2026-11-23T18:50:00Z inside the history\n2026-11-23T20:00:00Z after it\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let recs = jsonl(&out);
+    for r in &recs {
+        let off = r["offset"].as_f64().unwrap();
+        assert!((off - 2.5).abs() < 0.001, "{r}");
+    }
+    assert!(recs[0]["ts"].as_str().unwrap().starts_with("2026-11-23T18:50:02.49999"));
+    let err = stderr(&out);
+    assert!(
+        err.contains("client") && err.contains("2 records corrected") && err.contains("1 outside"),
+        "{err}"
+    );
+}
+
+/// `deskew offsets` describes each host's model and draws it; `--svg` writes a picture.
+#[test]
+fn offsets_command_reports_samples_drift_and_writes_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("o.svg");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/demo/offsets");
+    let out = bin()
+        .args(["offsets", demo.to_str().unwrap(), "--svg", svg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("worker01") && text.contains("16 used") && text.contains("ppm"),
+        "{text}"
+    );
+    assert!(
+        std::fs::read_to_string(&svg).unwrap().starts_with("<svg")
+            || std::fs::read_to_string(&svg).unwrap().contains("<svg")
+    );
+}
+
+/// dmesg's boot-relative stamps are records without a wall-clock time, until a boot time
+/// places them.
+#[test]
+fn boot_relative_stamps_need_a_boot_time() {
+    let input = b"[    0.000000] Linux version 6.1.0\n[   12.500000] eth0: link up\n";
+    let out = run_stdin(&["normalize", "--output-format", "jsonl"], input);
+    assert!(jsonl(&out).iter().all(|r| r["ts"].is_null()));
+    let out = run_stdin(
+        &["normalize", "--output-format", "jsonl", "--boot-time", "2026-11-20T14:00:00Z"],
+        input,
+    );
+    let ts: Vec<_> = jsonl(&out).iter().map(|r| r["ts"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ts, ["2026-11-20T14:00:00Z", "2026-11-20T14:00:12.5Z"]);
+}
