@@ -295,6 +295,18 @@ pub fn merge(opts: &Options) -> Result<()> {
     Ok(())
 }
 
+/// A parser that reads one source in order: whole when it is small, else in windows (with
+/// the year-less stamps planned in a pass of their own).
+fn reader<'a>(cx: &'a Context<'a>, src: &'a Source) -> SourceParser<'a> {
+    let window = window_for(src.data.len() as u64);
+    let plan = if window == usize::MAX {
+        None
+    } else {
+        year_plans(cx, std::slice::from_ref(src), window).pop().flatten()
+    };
+    SourceParser::new(cx, src, window, true, plan.as_deref())
+}
+
 /// `deskew normalize`: the same records in input order. Stdin streams line by line; files
 /// are read a window at a time.
 pub fn normalize(opts: &Options) -> Result<()> {
@@ -307,16 +319,12 @@ pub fn normalize(opts: &Options) -> Result<()> {
         let sources = open_all(&mut cx);
         let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
         for (i, src) in sources.iter().enumerate() {
-            let window = window_for(src.data.len() as u64);
-            let plan = if window == usize::MAX {
-                None
-            } else {
-                year_plans(&cx, std::slice::from_ref(src), window).pop().flatten()
-            };
-            let mut p = SourceParser::new(&cx, src, window, true, plan.as_deref());
+            let mut p = reader(&cx, src);
+            let mut done = 0;
             while let Some(recs) = p.next_window() {
-                if let Some(b) = &cx.progress {
-                    b.inc(recs.last().map_or(0, |r| r.end as u64));
+                if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
+                    b.inc((r.end as u64).saturating_sub(done));
+                    done = r.end as u64;
                 }
                 write_ordered(&cx, &sources, recs.into_iter().map(|r| (i, r)), &mut out)?;
             }
@@ -337,10 +345,11 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
     let reg = Registry::load(&opts.formats)?;
     let mut cx = Context::new(opts, &reg)?;
     let sources = open_all(&mut cx);
+    let w = sources.iter().map(|s| s.spec.display.len()).max().unwrap_or(6).clamp(6, 100);
     if opts.output_format == OutputFormat::Text {
         writeln!(
             out,
-            "{:<40} {:<18} {:>7} {:>9}  first .. last",
+            "{:<w$} {:<18} {:>7} {:>9}  first .. last",
             "source", "format", "lines", "parsed"
         )?;
     }
@@ -349,13 +358,7 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
         let mut timed_lines = 0u64;
         let mut n_records = 0usize;
         let (mut first, mut last) = (None, None);
-        let window = window_for(src.data.len() as u64);
-        let plan = if window == usize::MAX {
-            None
-        } else {
-            year_plans(&cx, std::slice::from_ref(src), window).pop().flatten()
-        };
-        let mut p = SourceParser::new(&cx, src, window, true, plan.as_deref());
+        let mut p = reader(&cx, src);
         while let Some(recs) = p.next_window() {
             n_records += recs.len();
             for r in recs.iter().filter(|r| r.has_time()) {
@@ -382,7 +385,7 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
         match opts.output_format {
             OutputFormat::Text => writeln!(
                 out,
-                "{:<40} {:<18} {:>7} {:>8.1}%  {} .. {}",
+                "{:<w$} {:<18} {:>7} {:>8.1}%  {} .. {}",
                 src.spec.display,
                 fmt,
                 lines,
