@@ -192,6 +192,7 @@ fn main() -> ExitCode {
         }
     };
     match result {
+        Err(e) if e.downcast_ref::<run::Usage>().is_some() => usage(e),
         Err(e) => {
             eprintln!("deskew: {e:#}");
             ExitCode::from(1)

@@ -62,12 +62,18 @@ fn scan_range(
     let mut n = 0u64;
     let mut pos = range.start;
     let chunk = &data[range.clone()];
+    // Formats read a private copy of each line: bytes of a memory-mapped file can change
+    // under the reader (the file is cut and its pages read back as zeros), and a regex engine
+    // must not see a line change halfway through a match.
+    let mut copy = Vec::with_capacity(1024);
     let mut visit = |a: usize, b: usize, n: u64, hits: &mut Vec<LineHit>| {
         let mut e = b;
         if e > a && data[e - 1] == b'\r' {
             e -= 1;
         }
-        if let Some(hit) = matcher.line(&data[a..e], &mut s) {
+        copy.clear();
+        copy.extend_from_slice(&data[a..e]);
+        if let Some(hit) = matcher.line(&copy, &mut s) {
             hits.push(LineHit { line: n, start: a, end: e, hit });
         }
     };

@@ -18,6 +18,18 @@ use crate::time::zone::Tz;
 use crate::time::{rfc3339, Civil, Nanos};
 use crate::window::{gather_year_plan, Source, SourceParser};
 
+/// An error in what was asked (an option's value, a format definition): exit status 2.
+#[derive(Debug)]
+pub struct Usage(pub anyhow::Error);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
 /// Options of `merge` and `normalize` (SPEC "Options of merge and normalize").
 pub struct Options {
     pub paths: Vec<String>,
@@ -134,7 +146,7 @@ fn open_all(cx: &mut Context) -> Vec<Source> {
                     diag::error(w);
                 }
                 let display_json = json_string(&spec.display);
-                Some(Source { spec, data: o.data, mtime: o.mtime, display_json, lines: 0 })
+                Some(Source::new(spec, o.data, o.mtime, display_json))
             }
             Err(e) => {
                 diag::error(e);
@@ -233,19 +245,36 @@ fn write_ordered(
     while order.peek().is_some() {
         batch.clear();
         batch.extend(order.by_ref().take(BATCH));
-        let bufs: Vec<Vec<u8>> = batch
-            .par_chunks(4096)
-            .map(|c| {
-                let mut buf = Vec::with_capacity(c.len() * 160);
-                for (s, r) in c {
-                    let (s, r) = (*s, r);
-                    if in_window(cx.opts, r) {
-                        output::write_record(&mut buf, fmt, r, &views[s], &names);
+        let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
+            batch
+                .par_chunks(4096)
+                .map(|c| {
+                    let mut buf = Vec::with_capacity(c.len() * 160);
+                    for (s, r) in c {
+                        if r.end <= limits[*s] && in_window(cx.opts, r) {
+                            output::write_record(&mut buf, fmt, r, &views[*s], &names);
+                        }
                     }
+                    buf
+                })
+                .collect()
+        };
+        let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
+        let mut bufs = format_batch(&full);
+        // A mapped file cut while it was being written out reads as zeros past its new end:
+        // look after formatting (so a cut during it is seen too) and redo the batch without
+        // the records past the cut.
+        let limits: Vec<usize> =
+            sources.iter().map(|s| s.data.shrunk().unwrap_or(s.data.len())).collect();
+        if limits != full {
+            bufs = format_batch(&limits);
+            for (i, src) in sources.iter().enumerate() {
+                let lost = batch.iter().filter(|(s, r)| *s == i && r.end > limits[i]).count();
+                if lost > 0 {
+                    src.report_shrink(limits[i], lost);
                 }
-                buf
-            })
-            .collect();
+            }
+        }
         for b in bufs {
             if let Err(e) = out.write_all(&b) {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -265,8 +294,8 @@ fn write_ordered(
 
 /// `deskew merge`: one timeline of all sources, ordered by corrected time.
 pub fn merge(opts: &Options) -> Result<()> {
-    let reg = Registry::load(&opts.formats)?;
-    let mut cx = Context::new(opts, &reg)?;
+    let reg = Registry::load(&opts.formats).map_err(|e| Usage(e.into()))?;
+    let mut cx = Context::new(opts, &reg).map_err(Usage)?;
     let mut sources = open_all(&mut cx);
     let total: u64 = sources.iter().map(|s| s.data.len() as u64).sum();
     let window = window_for(total);
@@ -310,8 +339,8 @@ fn reader<'a>(cx: &'a Context<'a>, src: &'a Source) -> SourceParser<'a> {
 /// `deskew normalize`: the same records in input order. Stdin streams line by line; files
 /// are read a window at a time.
 pub fn normalize(opts: &Options) -> Result<()> {
-    let reg = Registry::load(&opts.formats)?;
-    let mut cx = Context::new(opts, &reg)?;
+    let reg = Registry::load(&opts.formats).map_err(|e| Usage(e.into()))?;
+    let mut cx = Context::new(opts, &reg).map_err(Usage)?;
     if opts.paths.iter().all(|p| p == "-") {
         let mut out = open_output(opts)?;
         crate::stream::normalize_stdin(&cx, &mut out)?;
@@ -342,8 +371,8 @@ pub fn normalize(opts: &Options) -> Result<()> {
 
 /// `deskew detect`: per file, the format, the share of lines that parse, first and last time.
 pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
-    let reg = Registry::load(&opts.formats)?;
-    let mut cx = Context::new(opts, &reg)?;
+    let reg = Registry::load(&opts.formats).map_err(|e| Usage(e.into()))?;
+    let mut cx = Context::new(opts, &reg).map_err(Usage)?;
     let sources = open_all(&mut cx);
     let w = sources.iter().map(|s| s.spec.display.len()).max().unwrap_or(6).clamp(6, 100);
     if opts.output_format == OutputFormat::Text {
@@ -407,7 +436,7 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
 
 /// `deskew formats`: every format with its title and an example line.
 pub fn formats(dirs: &[PathBuf], out: &mut dyn Write) -> Result<()> {
-    let reg = Registry::load(dirs)?;
+    let reg = Registry::load(dirs).map_err(|e| Usage(e.into()))?;
     for f in &reg.formats {
         writeln!(out, "{:<20} {}", f.name(), f.def.title)?;
         if let Some(s) = f.def.samples.first() {

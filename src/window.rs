@@ -23,6 +23,30 @@ pub struct Source {
     pub display_json: String,
     /// Lines in the source (known after a full read).
     pub lines: u64,
+    /// Whether the file was found cut short while it was read (said once).
+    shrink_reported: std::sync::atomic::AtomicBool,
+}
+
+impl Source {
+    pub fn new(
+        spec: crate::input::SourceSpec,
+        data: Data,
+        mtime: Option<std::time::SystemTime>,
+        display_json: String,
+    ) -> Source {
+        Source { spec, data, mtime, display_json, lines: 0, shrink_reported: Default::default() }
+    }
+
+    /// Say, once per source, that the file was cut to `len` bytes while it was read and
+    /// that `lost` records past the cut were dropped.
+    pub fn report_shrink(&self, len: usize, lost: usize) {
+        if !self.shrink_reported.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            diag::error(format!(
+                "{}: the file shrank to {len} bytes while it was read; records past that point ({lost} or more) dropped",
+                self.spec.display
+            ));
+        }
+    }
 }
 
 pub struct SourceParser<'a> {
@@ -193,12 +217,8 @@ impl<'a> SourceParser<'a> {
             // Lines past the new end were read as zeros: drop them, and stop there.
             let before = recs.len();
             recs.retain(|r| r.end <= len);
-            if self.shrunk_to.is_none() && self.report {
-                diag::error(format!(
-                    "{}: the file shrank to {len} bytes while it was read; {} records after that point dropped",
-                    self.src.spec.display,
-                    before - recs.len()
-                ));
+            if before > recs.len() || self.pos > len {
+                self.src.report_shrink(len, before - recs.len());
             }
             self.shrunk_to = Some(len);
             if self.pos >= len {

@@ -306,12 +306,13 @@ fn chrony_time(date: &str, time: &str) -> Option<Nanos> {
     t.and_utc().timestamp_nanos_opt()
 }
 
-fn chrony_rows(text: &str, min_fields: usize) -> impl Iterator<Item = (usize, Vec<&str>)> {
+fn chrony_rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
     text.lines().enumerate().filter_map(move |(i, l)| {
         let f: Vec<&str> = l.split_whitespace().collect();
         let banner = f.is_empty() || l.starts_with("====") || f[0] == "Date";
-        (!banner && (f.len() >= min_fields || chrony_time(f[0], f.get(1).unwrap_or(&"")).is_some()))
-            .then_some((i + 1, f))
+        // Every other line is a row: one too short or garbled is reported by the reader, not
+        // taken for a banner.
+        (!banner).then_some((i + 1, f))
     })
 }
 
@@ -333,7 +334,7 @@ fn chrony_rows(text: &str, min_fields: usize) -> impl Iterator<Item = (usize, Ve
 /// 2.5 s ahead) show Offset -2.5 then ~0 with Rem. corr. 2.5 ever after, i.e. theta +2.5 s
 /// throughout, as it truly was. Lines with leap status `?` (not synchronised) are skipped.
 fn parse_tracking(text: &str, h: &mut History) {
-    for (n, f) in chrony_rows(text, 14) {
+    for (n, f) in chrony_rows(text) {
         let parsed = (|| {
             let cooked = chrony_time(f[0], f[1])?;
             let off = secs(f.get(6)?)?;
@@ -371,7 +372,7 @@ fn parse_tracking(text: &str, h: &mut History) {
 /// tests 1 through 7"), so `rawmeasurements` files read the same.
 fn parse_measurements(text: &str, h: &mut History) {
     h.cooked = true;
-    for (n, f) in chrony_rows(text, 18) {
+    for (n, f) in chrony_rows(text) {
         let parsed = (|| {
             let t = chrony_time(f[0], f[1])?;
             let off = secs(f.get(11)?)?;
@@ -405,7 +406,7 @@ fn parse_measurements(text: &str, h: &mut History) {
 /// clock (the history is marked `cooked`).
 fn parse_statistics(text: &str, h: &mut History) {
     h.cooked = true;
-    for (n, f) in chrony_rows(text, 12) {
+    for (n, f) in chrony_rows(text) {
         let parsed = (|| Some((chrony_time(f[0], f[1])?, secs(f.get(4)?)?)))();
         let Some((t, est)) = parsed else {
             h.warnings.push((n, "malformed statistics.log row".into()));
