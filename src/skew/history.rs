@@ -336,7 +336,7 @@ fn chrony_rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
 fn parse_tracking(text: &str, h: &mut History) {
     for (n, f) in chrony_rows(text) {
         let parsed = (|| {
-            let cooked = chrony_time(f[0], f[1])?;
+            let cooked = chrony_time(f.first()?, f.get(1)?)?;
             let off = secs(f.get(6)?)?;
             let rem = secs(f.get(10)?)?;
             Some((cooked, off, rem, *f.get(7)?))
@@ -374,7 +374,7 @@ fn parse_measurements(text: &str, h: &mut History) {
     h.cooked = true;
     for (n, f) in chrony_rows(text) {
         let parsed = (|| {
-            let t = chrony_time(f[0], f[1])?;
+            let t = chrony_time(f.first()?, f.get(1)?)?;
             let off = secs(f.get(11)?)?;
             let delay = secs(f.get(12)?)?;
             let ok = f[5..7].iter().all(|c| c.bytes().all(|b| b == b'1'));
@@ -407,7 +407,7 @@ fn parse_measurements(text: &str, h: &mut History) {
 fn parse_statistics(text: &str, h: &mut History) {
     h.cooked = true;
     for (n, f) in chrony_rows(text) {
-        let parsed = (|| Some((chrony_time(f[0], f[1])?, secs(f.get(4)?)?)))();
+        let parsed = (|| Some((chrony_time(f.first()?, f.get(1)?)?, secs(f.get(4)?)?)))();
         let Some((t, est)) = parsed else {
             h.warnings.push((n, "malformed statistics.log row".into()));
             continue;
