@@ -42,13 +42,16 @@ pub fn write_record(
             buf.push(b' ');
             buf.extend_from_slice(host.as_bytes());
             buf.push(b' ');
-            // Continuation lines as they were, but line ends normalized to \n.
-            for (i, l) in text.split(|&b| b == b'\n').enumerate() {
-                if i > 0 {
-                    buf.push(b'\n');
-                }
+            // Continuation lines as they were, but line ends normalized to \n. Most records
+            // are one line: memchr finds that out at SIMD speed, and the text goes in one copy.
+            let mut rest = text;
+            while let Some(i) = memchr::memchr(b'\n', rest) {
+                let l = &rest[..i];
                 buf.extend_from_slice(l.strip_suffix(b"\r").unwrap_or(l));
+                buf.push(b'\n');
+                rest = &rest[i + 1..];
             }
+            buf.extend_from_slice(rest.strip_suffix(b"\r").unwrap_or(rest));
             buf.push(b'\n');
         }
         OutputFormat::Jsonl => {
@@ -94,12 +97,14 @@ pub fn write_record(
             }
             buf.extend_from_slice(b",\"msg\":\"");
             // The record's lines joined with \n; a CR before a line break is the line ending.
-            for (i, l) in text.split(|&b| b == b'\n').enumerate() {
-                if i > 0 {
-                    buf.extend_from_slice(b"\\n");
-                }
+            let mut rest = text;
+            while let Some(i) = memchr::memchr(b'\n', rest) {
+                let l = &rest[..i];
                 json_escape(buf, l.strip_suffix(b"\r").unwrap_or(l));
+                buf.extend_from_slice(b"\\n");
+                rest = &rest[i + 1..];
             }
+            json_escape(buf, rest.strip_suffix(b"\r").unwrap_or(rest));
             buf.extend_from_slice(b"\"}\n");
         }
     }

@@ -3,6 +3,8 @@
 
 pub mod def;
 pub mod detect;
+mod first_byte;
+mod split;
 pub mod structured;
 
 use std::path::Path;
@@ -47,12 +49,25 @@ pub struct Format {
     ts_group: usize,
     host_group: Option<usize>,
     level_group: Option<usize>,
+    /// The regex cut around its groups, when it can be (see `split`): the fast way to them.
+    split: Option<split::Split>,
+    /// The bytes a line this regex matches can start with, when known: most lines of other
+    /// formats (and stack traces) are refused on their first byte.
+    first_bytes: Option<first_byte::ByteSet>,
     layout: Option<Layout>,
     header: Option<(Regex, [usize; 3])>,
     ts_keys: Vec<Vec<u8>>,
     host_keys: Vec<Vec<u8>>,
     level_keys: Vec<Vec<u8>>,
     require_keys: Vec<Vec<u8>>,
+    /// Bit `n` set when one of the keys above is `n` bytes long (bit 63: 63 or more): most
+    /// members of a JSON line are none of them, and are passed over on their length alone.
+    key_lens: u64,
+}
+
+/// The `key_lens` bit of a key of length `n`.
+fn len_bit(n: usize) -> u64 {
+    1 << n.min(63)
 }
 
 fn build_regex(src: &str) -> Result<Regex, String> {
@@ -70,6 +85,7 @@ impl Format {
             return Err(format!("format name {:?} must be [a-z0-9_-]+", def.name));
         }
         let (mut regex, mut ts_group, mut host_group, mut level_group) = (None, 0, None, None);
+        let (mut split, mut first_bytes) = (None, None);
         match def.kind {
             Kind::Regex => {
                 let src = def.regex.as_deref().ok_or("kind \"regex\" needs a `regex`")?;
@@ -78,6 +94,9 @@ impl Format {
                 ts_group = idx("ts").ok_or("the regex has no named group `ts`")?;
                 host_group = idx("host");
                 level_group = idx("level");
+                let names = [Some("ts"), host_group.map(|_| "host"), level_group.map(|_| "level")];
+                split = split::Split::new(src, names);
+                first_bytes = first_byte::first_bytes(src);
                 regex = Some(re);
             }
             Kind::Json | Kind::Logfmt => {
@@ -104,7 +123,12 @@ impl Format {
             None => None,
         };
         let keys = |v: &[String]| v.iter().map(|k| k.as_bytes().to_vec()).collect();
+        let key_lens = [&def.timestamp_keys, &def.host_keys, &def.level_keys, &def.require_keys]
+            .iter()
+            .flat_map(|v| v.iter())
+            .fold(0, |m, k| m | len_bit(k.len()));
         Ok(Format {
+            key_lens,
             ts_keys: keys(&def.timestamp_keys),
             host_keys: keys(&def.host_keys),
             level_keys: keys(&def.level_keys),
@@ -114,6 +138,8 @@ impl Format {
             ts_group,
             host_group,
             level_group,
+            split,
+            first_bytes,
             layout,
             header,
         })
@@ -160,22 +186,34 @@ impl Format {
     pub fn parse(&self, idx: u16, line: &[u8], locs: &mut Option<CaptureLocations>) -> Option<Hit> {
         match self.def.kind {
             Kind::Regex => {
-                let re = self.regex.as_ref()?;
-                let locs = locs.as_mut()?;
-                re.captures_read(locs, line)?;
-                let (s, e) = locs.get(self.ts_group)?;
+                if let Some(set) = &self.first_bytes {
+                    if !line.first().is_some_and(|&b| set.contains(b)) {
+                        return None;
+                    }
+                }
+                let found = self.split.as_ref().map_or(split::Found::Undecided, |sp| sp.find(line));
+                let [ts, host, level] = match found {
+                    split::Found::Groups(spans) => spans,
+                    split::Found::NoMatch => return None,
+                    split::Found::Undecided => {
+                        let re = self.regex.as_ref()?;
+                        let locs = locs.as_mut()?;
+                        re.captures_read(locs, line)?;
+                        let get = |g: Option<usize>| g.and_then(|g| locs.get(g));
+                        [get(Some(self.ts_group)), get(self.host_group), get(self.level_group)]
+                    }
+                };
+                let (s, e) = ts?;
                 let stamp = self.read_ts(&line[s..e])?;
-                let span = |g: Option<usize>| {
-                    g.and_then(|g| locs.get(g))
-                        .filter(|(a, b)| b > a)
-                        .map(|(a, b)| (a as u32, b as u32))
+                let span = |g: Option<(usize, usize)>| {
+                    g.filter(|(a, b)| b > a).map(|(a, b)| (a as u32, b as u32))
                 };
                 Some(Hit::Stamp {
                     stamp,
                     format: idx,
                     ts: (s as u32, e as u32),
-                    host: span(self.host_group),
-                    level: span(self.level_group),
+                    host: span(host),
+                    level: span(level),
                 })
             }
             Kind::Json | Kind::Logfmt => self.parse_keyed(idx, line),
@@ -189,6 +227,9 @@ impl Format {
         let mut level = None;
         let mut required = 0u64;
         let mut visit = |k: &[u8], v: structured::Value| {
+            if self.key_lens & len_bit(k.len()) == 0 {
+                return true;
+            }
             if let Some(i) = self.ts_keys.iter().position(|t| t == k) {
                 if ts.is_none_or(|(j, _)| i < j) {
                     ts = Some((i, v));
@@ -348,12 +389,15 @@ impl Registry {
             ts_group: 0,
             host_group: None,
             level_group: None,
+            split: None,
+            first_bytes: None,
             layout: None,
             header: None,
             ts_keys: vec![],
             host_keys: vec![],
             level_keys: vec![],
             require_keys: vec![],
+            key_lens: 0,
         });
         Ok(Registry { formats })
     }
@@ -428,6 +472,60 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// The fast paths of `parse` (the first-byte filter, the regex cut into pieces) give what
+    /// the whole regex gives, on every sample line of every format and every line of the
+    /// test data, run through every regex format.
+    #[test]
+    fn fast_paths_agree_with_the_whole_regex() {
+        let reg = Registry::load(&[] as &[&str]).unwrap();
+        let mut lines: Vec<Vec<u8>> = reg
+            .formats
+            .iter()
+            .flat_map(|f| f.def.samples.iter().map(|s| s.line.as_bytes().to_vec()))
+            .collect();
+        let mut dirs =
+            vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata"))];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if let Ok(data) = std::fs::read(&p) {
+                    lines.extend(data.split(|&b| b == b'\n').take(2000).map(|l| l.to_vec()));
+                }
+            }
+        }
+        let (mut cut, mut filtered) = (0, 0);
+        for (i, f) in reg.formats.iter().enumerate() {
+            let Some(re) = &f.regex else { continue };
+            cut += usize::from(f.split.is_some());
+            filtered += usize::from(f.first_bytes.is_some());
+            let slow = Format {
+                split: None,
+                first_bytes: None,
+                ..Format::compile(f.def.clone()).unwrap()
+            };
+            let mut locs = f.scratch();
+            for l in &lines {
+                let l = l.strip_suffix(b"\r").unwrap_or(l);
+                let want = slow.parse(i as u16, l, &mut locs);
+                assert_eq!(
+                    f.parse(i as u16, l, &mut locs),
+                    want,
+                    "{}: {:?}",
+                    f.name(),
+                    String::from_utf8_lossy(l)
+                );
+                if re.is_match(l) {
+                    let set = f.first_bytes.unwrap_or(first_byte::ByteSet::of(|_| true));
+                    assert!(set.contains(l[0]), "{}: {:?}", f.name(), String::from_utf8_lossy(l));
+                }
+            }
+        }
+        // Most built-in formats take the fast paths.
+        assert!(cut > 30 && filtered > 30, "cut {cut}, filtered {filtered}");
     }
 
     #[test]
