@@ -117,13 +117,18 @@ fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<i64>> {
 }
 
 fn options(a: MergeArgs) -> Result<Options> {
-    let tz_text =
-        a.tz.or_else(|| std::env::var("TZ").ok().filter(|s| !s.is_empty()))
-            .unwrap_or_else(|| "UTC".into());
-    let tz: Tz = tz_text
-        .trim_start_matches(':')
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--tz {tz_text}: {e}"))?;
+    let tz: Tz = match a.tz {
+        Some(t) => t.parse().map_err(|e| anyhow::anyhow!("--tz {t}: {e}"))?,
+        // $TZ may hold a POSIX rule deskew cannot read (`CET-1CEST,M3.5.0`): that is no
+        // reason to refuse to run, so say so and use UTC.
+        None => match std::env::var("TZ").ok().filter(|s| !s.is_empty()) {
+            Some(t) => t.trim_start_matches(':').parse().unwrap_or_else(|e| {
+                eprintln!("deskew: TZ={t}: {e}; using UTC (pass --tz to choose)");
+                Tz::Fixed(0)
+            }),
+            None => Tz::Fixed(0),
+        },
+    };
     let mut host_tz = Vec::new();
     for s in &a.host_tz {
         let (h, z) = split_host_arg(s).context("--host-tz")?;
