@@ -25,13 +25,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
     let mut input = std::io::BufReader::with_capacity(1 << 16, crate::input::stdin_lines());
     let matcher = Matcher::all(cx.reg, cx.forced);
     let mut scratch = matcher.scratch();
-    let now = crate::time::Nanos::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    )
-    .unwrap_or(0);
-    let year = cx.opts.year.map_or(YearRule::NotAfter(now), YearRule::Fixed);
+    let year = cx.opts.year.map_or(YearRule::NotAfter(crate::window::now()), YearRule::Fixed);
     let host_name = cx.opts.host.clone().unwrap_or_else(|| "-".into());
     let mut resolver = Resolver::new(cx.tz_for(&host_name), year);
     resolver.set_boot_time(cx.opts.boot_time);
