@@ -7,7 +7,7 @@
 
 use regex::bytes::CaptureLocations;
 
-use super::{generic, Hit, Registry};
+use super::{generic, Hit, Kind, Members, Registry};
 
 /// Lines and bytes looked at to detect a source's formats.
 const SAMPLE_LINES: usize = 1000;
@@ -41,14 +41,21 @@ impl<'r> Matcher<'r> {
         let n = reg.formats.len() - 1; // the generic fallback is not a candidate
         let mut counts = vec![0usize; n];
         let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
+        // json/logfmt formats share one scan of each line.
+        let mut members = Members::default();
         let sample = &data[..data.len().min(SAMPLE_BYTES)];
         for line in sample.split(|&b| b == b'\n').take(SAMPLE_LINES) {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.is_empty() {
                 continue;
             }
+            members.reset();
             for (i, f) in reg.formats[..n].iter().enumerate() {
-                if f.parse(i as u16, line, &mut scratch[i]).is_some() || f.header(line).is_some() {
+                let hit = match f.def.kind {
+                    Kind::Regex => f.parse(i as u16, line, &mut scratch[i]),
+                    _ => f.parse_members(i as u16, line, &mut members),
+                };
+                if hit.is_some() || f.header(line).is_some() {
                     counts[i] += 1;
                 }
             }

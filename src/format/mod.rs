@@ -56,13 +56,47 @@ pub struct Format {
     first_bytes: Option<first_byte::ByteSet>,
     layout: Option<Layout>,
     header: Option<(Regex, [usize; 3])>,
-    ts_keys: Vec<Vec<u8>>,
-    host_keys: Vec<Vec<u8>>,
-    level_keys: Vec<Vec<u8>>,
-    require_keys: Vec<Vec<u8>>,
+    /// Every distinct key of `timestamp_keys`, `host_keys`, `level_keys`, `require_keys`,
+    /// once, with what it is: one pass over this per member instead of one per list.
+    keys: Vec<KeyRole>,
+    /// `require_keys.len()`.
+    required: usize,
     /// Bit `n` set when one of the keys above is `n` bytes long (bit 63: 63 or more): most
     /// members of a JSON line are none of them, and are passed over on their length alone.
     key_lens: u64,
+}
+
+/// What one key of a json/logfmt format stands for.
+struct KeyRole {
+    key: Vec<u8>,
+    /// Its index in `timestamp_keys` (the lowest, if listed twice): lower is preferred.
+    ts: Option<usize>,
+    host: bool,
+    level: bool,
+    /// Its index in `require_keys` (the lowest), capped at 63: the bit it sets.
+    require: Option<usize>,
+}
+
+impl KeyRole {
+    /// The distinct keys of a definition's lists, with their roles.
+    fn table(def: &FormatDef) -> Vec<KeyRole> {
+        let lists = [&def.timestamp_keys, &def.host_keys, &def.level_keys, &def.require_keys];
+        let mut out: Vec<KeyRole> = Vec::new();
+        for k in lists.iter().flat_map(|l| l.iter()) {
+            if out.iter().any(|r| r.key == k.as_bytes()) {
+                continue;
+            }
+            let pos = |l: &[String]| l.iter().position(|x| x == k);
+            out.push(KeyRole {
+                key: k.as_bytes().to_vec(),
+                ts: pos(&def.timestamp_keys),
+                host: pos(&def.host_keys).is_some(),
+                level: pos(&def.level_keys).is_some(),
+                require: pos(&def.require_keys).map(|i| i.min(63)),
+            });
+        }
+        out
+    }
 }
 
 /// The `key_lens` bit of a key of length `n`.
@@ -122,17 +156,14 @@ impl Format {
             }
             None => None,
         };
-        let keys = |v: &[String]| v.iter().map(|k| k.as_bytes().to_vec()).collect();
         let key_lens = [&def.timestamp_keys, &def.host_keys, &def.level_keys, &def.require_keys]
             .iter()
             .flat_map(|v| v.iter())
             .fold(0, |m, k| m | len_bit(k.len()));
         Ok(Format {
             key_lens,
-            ts_keys: keys(&def.timestamp_keys),
-            host_keys: keys(&def.host_keys),
-            level_keys: keys(&def.level_keys),
-            require_keys: keys(&def.require_keys),
+            keys: KeyRole::table(&def),
+            required: def.require_keys.len(),
             def,
             regex,
             ts_group,
@@ -221,51 +252,139 @@ impl Format {
     }
 
     fn parse_keyed(&self, idx: u16, line: &[u8]) -> Option<Hit> {
-        // Best (lowest index) timestamp key seen so far, and the other fields.
-        let mut ts: Option<(usize, structured::Value)> = None;
-        let mut host = None;
-        let mut level = None;
-        let mut required = 0u64;
-        let mut visit = |k: &[u8], v: structured::Value| {
-            if self.key_lens & len_bit(k.len()) == 0 {
-                return true;
-            }
-            if let Some(i) = self.ts_keys.iter().position(|t| t == k) {
-                if ts.is_none_or(|(j, _)| i < j) {
-                    ts = Some((i, v));
-                }
-            }
-            if host.is_none() && self.host_keys.iter().any(|t| t == k) {
-                host = Some((v.start as u32, v.end as u32));
-            }
-            if level.is_none() && self.level_keys.iter().any(|t| t == k) {
-                level = Some((v.start as u32, v.end as u32));
-            }
-            if let Some(i) = self.require_keys.iter().position(|t| t == k) {
-                required |= 1 << (i.min(63));
-            }
-            true
-        };
+        let mut acc = Keyed::new(self);
         let ok = match self.def.kind {
-            Kind::Json => structured::json_members(line, &mut visit),
-            _ => structured::logfmt_pairs(line, &mut visit) > 0,
+            Kind::Json => structured::json_members(line, |k, v| acc.visit(k, v)),
+            _ => structured::logfmt_pairs(line, |k, v| acc.visit(k, v)) > 0,
         };
+        acc.finish(idx, line, ok)
+    }
+
+    /// `parse` for a json/logfmt format from the members of `line` already scanned (see
+    /// [`Members`]): detection tries every such format on each sample line, and they would
+    /// each scan it again. Same result as `parse`.
+    pub fn parse_members(&self, idx: u16, line: &[u8], m: &mut Members) -> Option<Hit> {
+        if self.def.kind == Kind::Regex {
+            return None;
+        }
+        let (ok, members) = m.get(line, self.def.kind);
+        let mut acc = Keyed::new(self);
+        for &(k, v) in members {
+            acc.visit(&line[k.0..k.1], v);
+        }
+        acc.finish(idx, line, ok)
+    }
+}
+
+/// A member of a json/logfmt line: the key's byte range and where its value lies.
+type Member = ((usize, usize), structured::Value);
+
+/// The members of one line as the json and logfmt scanners report them, each scan done on
+/// first use and kept until [`Members::reset`] (the buffers are reused from line to line).
+#[derive(Default)]
+pub struct Members {
+    /// Per scanner (json, logfmt): done for this line, its verdict, the members.
+    scans: [(bool, bool, Vec<Member>); 2],
+}
+
+impl Members {
+    /// Forget the previous line.
+    pub fn reset(&mut self) {
+        for s in &mut self.scans {
+            s.0 = false;
+        }
+    }
+
+    fn get(&mut self, line: &[u8], kind: Kind) -> (bool, &[Member]) {
+        let (done, ok, members) = &mut self.scans[usize::from(kind != Kind::Json)];
+        if !*done {
+            members.clear();
+            let mut add = |k: &[u8], v| {
+                members.push((span_in(line, k), v));
+                true
+            };
+            *ok = match kind {
+                Kind::Json => structured::json_members(line, &mut add),
+                _ => structured::logfmt_pairs(line, &mut add) > 0,
+            };
+            *done = true;
+        }
+        (*ok, members)
+    }
+}
+
+/// Where `k`, a subslice of `line` (the scanners hand out keys as such), lies in it.
+fn span_in(line: &[u8], k: &[u8]) -> (usize, usize) {
+    let start = k.as_ptr() as usize - line.as_ptr() as usize;
+    debug_assert!(start + k.len() <= line.len());
+    (start, start + k.len())
+}
+
+/// What a json/logfmt format has found among the members of a line so far.
+struct Keyed<'f> {
+    f: &'f Format,
+    /// Best (lowest index) timestamp key seen so far, and the other fields.
+    ts: Option<(usize, structured::Value)>,
+    host: Option<Span>,
+    level: Option<Span>,
+    required: u64,
+}
+
+impl<'f> Keyed<'f> {
+    fn new(f: &'f Format) -> Keyed<'f> {
+        Keyed { f, ts: None, host: None, level: None, required: 0 }
+    }
+
+    /// Take one member into account; always true (go on: a later key may be a better one).
+    fn visit(&mut self, k: &[u8], v: structured::Value) -> bool {
+        let f = self.f;
+        if f.key_lens & len_bit(k.len()) == 0 {
+            return true;
+        }
+        // Length first, then the first byte: most members are no key of the format.
+        let Some(r) = f
+            .keys
+            .iter()
+            .find(|r| r.key.len() == k.len() && r.key.first() == k.first() && r.key == k)
+        else {
+            return true;
+        };
+        if let Some(i) = r.ts {
+            if self.ts.is_none_or(|(j, _)| i < j) {
+                self.ts = Some((i, v));
+            }
+        }
+        if self.host.is_none() && r.host {
+            self.host = Some((v.start as u32, v.end as u32));
+        }
+        if self.level.is_none() && r.level {
+            self.level = Some((v.start as u32, v.end as u32));
+        }
+        if let Some(i) = r.require {
+            self.required |= 1 << i;
+        }
+        true
+    }
+
+    /// The hit, once every member was visited; `ok`: the scanner accepted the line.
+    fn finish(self, idx: u16, line: &[u8], ok: bool) -> Option<Hit> {
+        let f = self.f;
         if !ok {
             return None;
         }
-        let n = self.require_keys.len().min(64);
+        let n = f.required.min(64);
         let all = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-        if required != all {
+        if self.required != all {
             return None;
         }
-        let (_, v) = ts?;
-        let stamp = self.read_ts(&line[v.start..v.end])?;
+        let (_, v) = self.ts?;
+        let stamp = f.read_ts(&line[v.start..v.end])?;
         Some(Hit::Stamp {
             stamp,
             format: idx,
             ts: (v.start as u32, v.end as u32),
-            host: host.filter(|(a, b)| b > a),
-            level: level.filter(|(a, b)| b > a),
+            host: self.host.filter(|(a, b)| b > a),
+            level: self.level.filter(|(a, b)| b > a),
         })
     }
 }
@@ -393,10 +512,8 @@ impl Registry {
             first_bytes: None,
             layout: None,
             header: None,
-            ts_keys: vec![],
-            host_keys: vec![],
-            level_keys: vec![],
-            require_keys: vec![],
+            keys: vec![],
+            required: 0,
             key_lens: 0,
         });
         Ok(Registry { formats })

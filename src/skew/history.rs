@@ -249,33 +249,42 @@ fn parse_jsonl(text: &str, h: &mut History) {
         if l.is_empty() {
             continue;
         }
-        let v: serde_json::Value = match serde_json::from_str(l) {
-            Ok(v @ serde_json::Value::Object(_)) => v,
-            Ok(_) => {
-                h.warnings.push((n, "not a JSON object".into()));
-                continue;
-            }
-            Err(e) => {
-                h.warnings.push((n, format!("malformed history line: {e}")));
-                continue;
+        // The typed reader below does not build a document; any line it refuses goes through
+        // `serde_json::Value`, which gives the same fields or the warning the line deserves.
+        let slow: serde_json::Value;
+        let f = match serde_json::from_str::<JsonlLine>(l) {
+            Ok(line) => line.0,
+            Err(_) => {
+                slow = match serde_json::from_str(l) {
+                    Ok(v @ serde_json::Value::Object(_)) => v,
+                    Ok(_) => {
+                        h.warnings.push((n, "not a JSON object".into()));
+                        continue;
+                    }
+                    Err(e) => {
+                        h.warnings.push((n, format!("malformed history line: {e}")));
+                        continue;
+                    }
+                };
+                JsonlFields::of(&slow)
             }
         };
-        let time = v["time"].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+        let time = f.time.and_then(|s| DateTime::parse_from_rfc3339(s).ok());
         let Some(time) = time.and_then(|t| t.timestamp_nanos_opt()) else {
             h.warnings.push((n, "missing or bad \"time\"".into()));
             continue;
         };
-        let Some(offset) = v["offset"].as_f64().and_then(secs_f64) else {
+        let Some(offset) = f.offset.and_then(secs_f64) else {
             h.warnings.push((n, "missing or bad \"offset\"".into()));
             continue;
         };
-        let delay = v["delay"].as_f64().and_then(secs_f64);
+        let delay = f.delay.and_then(secs_f64);
         if h.host.is_none() {
-            h.host = v["host"].as_str().map(str::to_string);
+            h.host = f.host.map(str::to_string);
         }
-        let source = h.intern_source(v["server"].as_str().unwrap_or(""));
-        let boot = v["boot_id"].as_str().map(|b| intern(&mut h.boots, b));
-        let mono = v["mono_ns"].as_i64().or_else(|| v["mono_ns"].as_f64().map(|f| f as i64));
+        let source = h.intern_source(f.server.unwrap_or(""));
+        let boot = f.boot_id.map(|b| intern(&mut h.boots, b));
+        let mono = f.mono;
         let step = match prev {
             None => false,
             Some((pb, pm, pt)) => {
@@ -292,6 +301,88 @@ fn parse_jsonl(text: &str, h: &mut History) {
         };
         prev = Some((boot, mono, time));
         h.samples.push(Sample { host_time: time, offset, delay, source, step, boot, mono });
+    }
+}
+
+/// The members of a deskew history line that [`parse_jsonl`] reads, as `serde_json::Value`
+/// would give them (`v["time"].as_str()`, `v["offset"].as_f64()`, ...).
+#[derive(Default)]
+struct JsonlFields<'a> {
+    time: Option<&'a str>,
+    host: Option<&'a str>,
+    server: Option<&'a str>,
+    boot_id: Option<&'a str>,
+    offset: Option<f64>,
+    delay: Option<f64>,
+    mono: Option<i64>,
+}
+
+impl<'a> JsonlFields<'a> {
+    fn of(v: &'a serde_json::Value) -> JsonlFields<'a> {
+        JsonlFields {
+            time: v["time"].as_str(),
+            host: v["host"].as_str(),
+            server: v["server"].as_str(),
+            boot_id: v["boot_id"].as_str(),
+            offset: v["offset"].as_f64(),
+            delay: v["delay"].as_f64(),
+            mono: mono_of(&v["mono_ns"]),
+        }
+    }
+}
+
+fn mono_of(v: &serde_json::Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
+}
+
+/// A history line read without building a `serde_json::Value` map (the history of a day is
+/// thousands of lines, read before any log). It reads exactly what [`JsonlFields::of`] reads
+/// or fails, and then the caller takes the `Value` path: string members must be borrowable
+/// (no escapes) and strings or null, a known key may appear only once (a `Value` keeps the
+/// last), and every other member is still parsed as a `Value` (so what `Value` refuses, a
+/// number out of range or a bad escape, is refused here too).
+struct JsonlLine<'a>(JsonlFields<'a>);
+
+impl<'de> serde::Deserialize<'de> for JsonlLine<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = JsonlLine<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a history object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
+                use serde_json::Value;
+                let mut f = JsonlFields::default();
+                let mut seen = 0u8;
+                while let Some(key) = m.next_key::<&'de str>()? {
+                    const KEYS: [&str; 7] =
+                        ["time", "host", "server", "boot_id", "offset", "delay", "mono_ns"];
+                    let Some(i) = KEYS.iter().position(|k| *k == key) else {
+                        m.next_value::<Value>()?;
+                        continue;
+                    };
+                    if seen & (1 << i) != 0 {
+                        return Err(serde::de::Error::custom("duplicate key"));
+                    }
+                    seen |= 1 << i;
+                    match i {
+                        0 => f.time = m.next_value()?,
+                        1 => f.host = m.next_value()?,
+                        2 => f.server = m.next_value()?,
+                        3 => f.boot_id = m.next_value()?,
+                        4 => f.offset = m.next_value::<Value>()?.as_f64(),
+                        5 => f.delay = m.next_value::<Value>()?.as_f64(),
+                        _ => f.mono = mono_of(&m.next_value::<Value>()?),
+                    }
+                }
+                Ok(JsonlLine(f))
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }
 
@@ -483,3 +574,47 @@ fn parse_ntpd(text: &str, kind: Kind, h: &mut History) {
 #[cfg(test)]
 #[path = "history_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod jsonl_fast_path_tests {
+    use super::*;
+
+    /// The typed reader gives what `Value` gives, or refuses the line.
+    #[test]
+    fn typed_reader_agrees_with_value_or_refuses() {
+        let lines = [
+            r#"{"time": "2026-11-22T05:55:15.98Z", "host": "a", "server": "s:123", "offset": -3.9, "delay": 4e-4, "stratum": 2}"#,
+            r#"{"time":"t","offset":1,"delay":null,"boot_id":"b","mono_ns":18446744073709551615}"#,
+            r#"{"time":"t","offset":"1","mono_ns":-5,"x":{"y":[1,2,{"z":null}]}}"#,
+            r#"{"time":"t","time":"u","offset":1}"#,
+            r#"{"time":"t\u0041","offset":1}"#,
+            r#"{"time":"t","offset":1,"x":1e400}"#,
+            r#"{"time":"t","offset":1,"x":"\ud800"}"#,
+            r#"{"host":5,"offset":1}"#,
+            r#"{}"#,
+            r#"[1]"#,
+            r#"{"time":"t"} x"#,
+        ];
+        for l in lines {
+            let value = serde_json::from_str::<serde_json::Value>(l).ok().filter(|v| v.is_object());
+            match serde_json::from_str::<JsonlLine>(l) {
+                Ok(JsonlLine(f)) => {
+                    let v = value.expect(l);
+                    let g = JsonlFields::of(&v);
+                    assert_eq!(
+                        (f.time, f.host, f.server, f.boot_id, f.offset, f.delay, f.mono),
+                        (g.time, g.host, g.server, g.boot_id, g.offset, g.delay, g.mono),
+                        "{l}"
+                    );
+                }
+                Err(_) => assert!(
+                    matches!(l, r#"{"time":"t","time":"u","offset":1}"#)
+                        || matches!(l, r#"{"time":"t\u0041","offset":1}"#)
+                        || value.is_none()
+                        || l.contains("\"host\":5"),
+                    "{l}"
+                ),
+            }
+        }
+    }
+}

@@ -371,13 +371,27 @@ impl Cursor<'_> {
         }
         match knots.get(self.k + 1) {
             None => Lookup { offset: a.off, outside: last_seg && t > a.t && !m.constant },
-            Some(b) => {
-                let f = (b.off as i128 - a.off as i128) * (t as i128 - a.t as i128)
-                    / (b.t as i128 - a.t as i128);
-                Lookup { offset: (a.off as i128 + f) as Nanos, outside: false }
-            }
+            Some(b) => Lookup { offset: interpolate(a, *b, t), outside: false },
         }
     }
+}
+
+/// The offset at `t` on the line from `a` to `b` (`a.t <= t < b.t`), rounded toward zero.
+///
+/// The exact value is `a.off + (b.off - a.off) * (t - a.t) / (b.t - a.t)` in 128 bits; a
+/// 128-bit division is a library call, once per record. Real offsets are milliseconds and
+/// knots minutes apart, so the terms nearly always fit in 64 bits, where the truncating
+/// division gives the same quotient; only when they do not is the 128-bit form used.
+fn interpolate(a: Knot, b: Knot, t: Nanos) -> Nanos {
+    let narrow = || {
+        let num = b.off.checked_sub(a.off)?.checked_mul(t.checked_sub(a.t)?)?;
+        a.off.checked_add(num / b.t.checked_sub(a.t)?)
+    };
+    narrow().unwrap_or_else(|| {
+        let f = (b.off as i128 - a.off as i128) * (t as i128 - a.t as i128)
+            / (b.t as i128 - a.t as i128);
+        (a.off as i128 + f) as Nanos
+    })
 }
 
 /// Index k of the last knot with `knots[k].t <= t` (0 when none), starting near `hint`.
@@ -402,3 +416,32 @@ fn find_knot(knots: &[Knot], hint: usize, t: Nanos) -> usize {
 #[cfg(test)]
 #[path = "model_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod interpolate_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn wide(a: Knot, b: Knot, t: Nanos) -> Nanos {
+        let f = (b.off as i128 - a.off as i128) * (t as i128 - a.t as i128)
+            / (b.t as i128 - a.t as i128);
+        (a.off as i128 + f) as Nanos
+    }
+
+    proptest! {
+        /// The 64-bit path gives the 128-bit quotient, also where the terms overflow 64 bits.
+        #[test]
+        fn interpolate_matches_128_bit_math(
+            at in any::<i64>(), bt in any::<i64>(), q in any::<u64>(),
+            ao in any::<i64>(), bo in any::<i64>(), small in any::<bool>(),
+        ) {
+            let (ao, bo) = if small { (ao % 10_000_000_000, bo % 10_000_000_000) } else { (ao, bo) };
+            let (lo, hi) = (at.min(bt), at.max(bt));
+            prop_assume!(lo < hi);
+            let span = (hi as i128 - lo as i128) as u128;
+            let t = (lo as i128 + (q as u128 % span) as i128) as i64;
+            let (a, b) = (Knot { t: lo, off: ao }, Knot { t: hi, off: bo });
+            prop_assert_eq!(interpolate(a, b, t), wide(a, b, t));
+        }
+    }
+}

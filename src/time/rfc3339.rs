@@ -1,5 +1,7 @@
 //! RFC 3339 text for instants: written for every output record, parsed for --since/--until.
 
+use std::cell::Cell;
+
 use super::civil::civil_from_days;
 use super::{scan, Nanos, Stamp, NANOS_PER_SEC};
 
@@ -10,33 +12,62 @@ pub fn write(buf: &mut Vec<u8>, t: Nanos) {
     let nanos = t.rem_euclid(NANOS_PER_SEC) as u32;
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400) as u32;
-    let (y, m, d) = civil_from_days(days);
-    // i64 nanoseconds span the years 1677..=2262: always four digits.
-    let y = y.clamp(0, 9999) as u32;
     let mut out = [0u8; 30];
-    out[..20].copy_from_slice(b"0000-00-00T00:00:00Z");
-    put2(&mut out[0..2], y / 100);
-    put2(&mut out[2..4], y % 100);
-    put2(&mut out[5..7], u32::from(m));
-    put2(&mut out[8..10], u32::from(d));
+    out[..10].copy_from_slice(&date(days));
+    out[10..20].copy_from_slice(b"T00:00:00Z");
     put2(&mut out[11..13], sod / 3600);
     put2(&mut out[14..16], sod / 60 % 60);
     put2(&mut out[17..19], sod % 60);
     let mut len = 19;
     if nanos != 0 {
+        // Nine digits in three groups, then the trailing zeros dropped: whole groups first
+        // (most stamps are whole ms or us), then at most two more (`nanos != 0`).
         out[19] = b'.';
-        let mut n = nanos;
-        for i in (20..29).rev() {
-            out[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-        len = 29;
+        let (hi, mid, lo) = (nanos / 1_000_000, nanos / 1000 % 1000, nanos % 1000);
+        put3(&mut out[20..23], hi);
+        put3(&mut out[23..26], mid);
+        put3(&mut out[26..29], lo);
+        len = match (mid, lo) {
+            (0, 0) => 23,
+            (_, 0) => 26,
+            _ => 29,
+        };
         while out[len - 1] == b'0' {
             len -= 1;
         }
     }
     out[len] = b'Z';
     buf.extend_from_slice(&out[..=len]);
+}
+
+/// `YYYY-MM-DD` of a day number. Records come nearly in time order, so consecutive calls
+/// mostly ask for the same day: the last answer is kept per thread, which spares the calendar
+/// arithmetic of `civil_from_days` on almost every record.
+fn date(days: i64) -> [u8; 10] {
+    thread_local! {
+        static LAST: Cell<(i64, [u8; 10])> = const { Cell::new((i64::MIN, [0; 10])) };
+    }
+    LAST.with(|last| {
+        let (d, text) = last.get();
+        if d == days {
+            return text;
+        }
+        let (y, m, d) = civil_from_days(days);
+        // i64 nanoseconds span the years 1677..=2262: always four digits.
+        let y = y.clamp(0, 9999) as u32;
+        let mut text = *b"0000-00-00";
+        put2(&mut text[0..2], y / 100);
+        put2(&mut text[2..4], y % 100);
+        put2(&mut text[5..7], u32::from(m));
+        put2(&mut text[8..10], u32::from(d));
+        last.set((days, text));
+        text
+    })
+}
+
+fn put3(dst: &mut [u8], v: u32) {
+    dst[0] = b'0' + (v / 100) as u8;
+    put2(&mut dst[1..3], v % 100);
 }
 
 fn put2(dst: &mut [u8], v: u32) {

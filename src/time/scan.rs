@@ -94,7 +94,10 @@ pub(super) fn frac_digits(s: &[u8], i: usize) -> Option<(u32, usize)> {
         return None;
     }
     let kept = n.min(9);
-    let v = num(s, i, kept)? * 10u32.pow((9 - kept) as u32);
+    // A table, not `10u32.pow`: the exponent is not a constant and `pow` loops.
+    const SCALE: [u32; 10] =
+        [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1000, 100, 10, 1];
+    let v = num(s, i, kept)? * SCALE[kept];
     Some((v, i + n))
 }
 
@@ -195,10 +198,15 @@ pub(super) fn century(yy: u32) -> i32 {
 
 /// Check the parts and make the stamp: an instant when the date is full and the zone an offset.
 pub(super) fn finish(c: Civil) -> Option<Stamp> {
-    if !valid_time(c.hour, c.minute, c.second, c.nanos) {
+    if c.month != 0 && !valid_date(c.year, c.month, c.day) {
         return None;
     }
-    if c.month != 0 && !valid_date(c.year, c.month, c.day) {
+    finish_dated(c)
+}
+
+/// [`finish`] for a civil time whose date is already known to be valid (or absent).
+fn finish_dated(c: Civil) -> Option<Stamp> {
+    if !valid_time(c.hour, c.minute, c.second, c.nanos) {
         return None;
     }
     if let (Some(y), ZoneText::Offset(off)) = (c.year, c.zone) {
@@ -221,7 +229,8 @@ fn stamp(date: Ymd, t: (u8, u8, u8, u32), zone: ZoneText, end: usize) -> Option<
     }
     let (hour, minute, second, nanos) = t;
     let c = Civil { year, month, day, hour, minute, second, nanos, zone };
-    Some((finish(c)?, end))
+    // The date was checked just above (a month is never set without it).
+    Some((finish_dated(c)?, end))
 }
 
 // ---- layouts that start with a digit ---------------------------------------------------------
