@@ -49,7 +49,7 @@ impl Corrector {
     /// A correction pass over one source: cursors and stats per host, kept across records
     /// (the stream path feeds records one at a time).
     pub fn session(&self) -> Session<'_> {
-        Session { corrector: self, per_host: HashMap::new() }
+        Session { corrector: self, per_host: Vec::new() }
     }
     /// One line per corrected host on stderr.
     pub fn summarize(&self) {
@@ -69,7 +69,9 @@ type HostState<'a> = Option<(String, &'a Model, skew::Cursor<'a>, HostStats)>;
 
 pub struct Session<'a> {
     corrector: &'a Corrector,
-    per_host: HashMap<u32, HostState<'a>>,
+    /// Indexed by host id (small, dense integers): no hashing per record. The outer `None`:
+    /// not looked up yet.
+    per_host: Vec<Option<HostState<'a>>>,
 }
 
 impl Session<'_> {
@@ -79,8 +81,12 @@ impl Session<'_> {
             return;
         }
         let models = &self.corrector.models;
-        let slot = self.per_host.entry(r.host).or_insert_with(|| {
-            let name = host_names.get(r.host as usize)?;
+        let h = r.host as usize;
+        if self.per_host.len() <= h {
+            self.per_host.resize_with(h + 1, || None);
+        }
+        let slot = self.per_host[h].get_or_insert_with(|| {
+            let name = host_names.get(h)?;
             models.find(name).map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
         });
         let Some((_, _, cursor, stats)) = slot else {
@@ -96,7 +102,7 @@ impl Session<'_> {
     /// Add this pass's stats to the run's.
     pub fn finish(self) {
         let mut all = self.corrector.stats.lock().unwrap();
-        for (name, model, _, s) in self.per_host.into_values().flatten() {
+        for (name, model, _, s) in self.per_host.into_iter().flatten().flatten() {
             all.entry(name).or_insert_with(|| HostStats::for_model(model)).merge(&s);
         }
     }
