@@ -330,43 +330,9 @@ impl ZoneCache {
     fn explore(&mut self, z: chrono_tz::Tz, utc: i64) {
         const DAY: i64 = 86_400;
         let off = offset_at(z, utc);
-        // Forward: daily probes, then a binary search for the first second of another offset.
-        let mut hi = utc + EXPLORE_DAYS * DAY + 1;
-        for k in 1..=EXPLORE_DAYS {
-            let p = utc + k * DAY;
-            if offset_at(z, p) != off {
-                let (mut a, mut b) = (p - DAY, p); // off at a, not at b
-                while b - a > 1 {
-                    let mid = a + (b - a) / 2;
-                    if offset_at(z, mid) == off {
-                        a = mid;
-                    } else {
-                        b = mid;
-                    }
-                }
-                hi = b;
-                break;
-            }
-        }
-        let mut lo = utc - EXPLORE_DAYS * DAY;
-        for k in 1..=EXPLORE_DAYS {
-            let p = utc - k * DAY;
-            if offset_at(z, p) != off {
-                let (mut a, mut b) = (p, p + DAY); // not off at a, off at b
-                while b - a > 1 {
-                    let mid = a + (b - a) / 2;
-                    if offset_at(z, mid) == off {
-                        b = mid;
-                    } else {
-                        a = mid;
-                    }
-                }
-                lo = b;
-                break;
-            }
-        }
-        self.lo = lo;
-        self.hi = hi;
+        // Daily probes each way, then a binary search for the edge of the interval.
+        self.lo = edge(z, off, utc, -DAY).unwrap_or(utc - EXPLORE_DAYS * DAY);
+        self.hi = edge(z, off, utc, DAY).unwrap_or(utc + EXPLORE_DAYS * DAY + 1);
         self.off = off;
     }
 }
@@ -380,6 +346,24 @@ fn offset_at(z: chrono_tz::Tz, utc: i64) -> i32 {
         Some(n) => z.offset_from_utc_datetime(&n).fix().local_minus_utc(),
         None => 0,
     }
+}
+
+/// Walking from `utc` (where zone `z` has offset `off`) in steps of `step` seconds (+-1 day)
+/// for up to `EXPLORE_DAYS` steps: the edge of the interval of `off`, as the first second
+/// after it (forward) or its first second (backward); `None` if no change was seen.
+fn edge(z: chrono_tz::Tz, off: i32, utc: i64, step: i64) -> Option<i64> {
+    let k = (1..=EXPLORE_DAYS).find(|k| offset_at(z, utc + k * step) != off)?;
+    // `inside` has the offset, `outside` not; they close in on each other.
+    let (mut inside, mut outside) = (utc + (k - 1) * step, utc + k * step);
+    while (outside - inside).abs() > 1 {
+        let mid = inside + (outside - inside) / 2;
+        if offset_at(z, mid) == off {
+            inside = mid;
+        } else {
+            outside = mid;
+        }
+    }
+    Some(if step > 0 { outside } else { inside })
 }
 
 #[cfg(test)]
