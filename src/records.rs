@@ -8,7 +8,29 @@ use rayon::prelude::*;
 use crate::format::detect::Matcher;
 use crate::format::{Hit, Span};
 use crate::time::resolve::{Resolver, Unresolved};
-use crate::time::{Civil, Nanos, Stamp};
+use crate::time::{Civil, Nanos, Stamp, ZoneText};
+
+/// What grouping and resolution need to know of each format.
+#[derive(Clone, Copy, Debug)]
+pub struct Traits {
+    /// Untimed lines belong to the record above (else each is a record of its own).
+    pub multiline: bool,
+    /// Zone-less timestamps are UTC, whatever the source's zone.
+    pub utc: bool,
+}
+
+impl Traits {
+    /// The stamp as this format means it: a zone-less civil time of a UTC format is UTC.
+    pub fn stamp(&self, stamp: Stamp) -> Stamp {
+        match stamp {
+            Stamp::Civil(mut c) if self.utc && c.zone == ZoneText::None => {
+                c.zone = ZoneText::Offset(0);
+                Stamp::Civil(c)
+            }
+            s => s,
+        }
+    }
+}
 
 /// `ts` of a record that has no wall-clock time.
 pub const NO_TIME: Nanos = i64::MIN;
@@ -153,8 +175,9 @@ pub enum Problem {
 /// Each hit's record runs to the next hit, the last one's to `region_end`. With
 /// `preamble = Some(p)`, the lines from `p` to the first hit (or `region_end`) come first,
 /// each a record of its own. `host_of` maps a captured host span of a line to a host index;
-/// `default_host` is used otherwise. `multiline[f]` says whether format `f` takes the untimed
-/// lines after a record into it; where not, each is a record of its own. Year-less stamps
+/// `default_host` is used otherwise. `traits[f]` says whether format `f` takes the untimed
+/// lines after a record into it (where not, each is a record of its own) and whether its
+/// zone-less stamps are UTC. Year-less stamps
 /// need `Resolver::plan_years` to have been told about them first (see `year_plan`).
 /// Returns the records and the lines whose timestamps could not be resolved.
 #[allow(clippy::too_many_arguments)]
@@ -164,7 +187,7 @@ pub fn build(
     region_end: usize,
     preamble: Option<(usize, u64)>,
     resolver: &mut Resolver,
-    multiline: &[bool],
+    traits: &[Traits],
     default_host: u32,
     mut host_of: impl FnMut(&[u8]) -> u32,
 ) -> (Vec<Record>, Vec<Problem>) {
@@ -216,6 +239,8 @@ pub fn build(
                     Some((a, b)) => host_of(&data[h.start + a as usize..h.start + b as usize]),
                     None => default_host,
                 };
+                let tr = traits.get(format as usize).copied();
+                let stamp = tr.map_or(stamp, |t| t.stamp(stamp));
                 let t = match resolver.resolve(&stamp) {
                     Ok(t) => t,
                     Err(e) => {
@@ -225,7 +250,7 @@ pub fn build(
                         NO_TIME
                     }
                 };
-                let single = !multiline.get(format as usize).copied().unwrap_or(true);
+                let single = !tr.is_none_or(|t| t.multiline);
                 records.push(Record {
                     ts: t,
                     key: t,

@@ -79,8 +79,8 @@ pub struct Context<'a> {
     pub forced: Option<u16>,
     pub hosts: Mutex<Hosts>,
     pub corrector: Corrector,
-    /// Per format: whether untimed lines belong to the record above.
-    pub multiline: Vec<bool>,
+    /// Per format: what grouping and resolution need to know of it.
+    pub traits: Vec<crate::records::Traits>,
     pub progress: Option<indicatif::ProgressBar>,
 }
 
@@ -93,9 +93,13 @@ impl<'a> Context<'a> {
             None => None,
         };
         let corrector = Corrector::load(&opts.offsets, &opts.skew)?;
-        let multiline = reg.formats.iter().map(|f| f.def.multiline).collect();
+        let traits = reg
+            .formats
+            .iter()
+            .map(|f| crate::records::Traits { multiline: f.def.multiline, utc: f.def.utc })
+            .collect();
         let hosts = Mutex::new(Hosts::default());
-        Ok(Context { opts, reg, forced, hosts, corrector, multiline, progress: None })
+        Ok(Context { opts, reg, forced, hosts, corrector, traits, progress: None })
     }
 
     pub fn tz_for(&self, host: &str) -> Tz {

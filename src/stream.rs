@@ -83,7 +83,12 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
         }
         let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
         let hit = matcher.line(trimmed, &mut scratch);
-        let starts = hit.is_some() || pending.is_none();
+        // A line starts a record when it has a timestamp, when nothing is open yet, or when
+        // the open record's format keeps untimed lines apart (multiline = false).
+        let single = pending
+            .as_ref()
+            .is_some_and(|p| cx.traits.get(p.rec.format as usize).is_some_and(|t| !t.multiline));
+        let starts = hit.is_some() || pending.is_none() || single;
         if starts {
             if let Some(p) = pending.take() {
                 emit(p, &mut buf);
@@ -103,6 +108,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
             match hit {
                 Some(Hit::Header { year, month, day }) => resolver.header_date(year, month, day),
                 Some(Hit::Stamp { stamp, format, ts, host, level }) => {
+                    let stamp = cx.traits.get(format as usize).map_or(stamp, |t| t.stamp(stamp));
                     if let Ok(t) = resolver.resolve(&stamp) {
                         rec.ts = t;
                         rec.key = t;

@@ -189,7 +189,7 @@ impl<'a> SourceParser<'a> {
                 region_end,
                 preamble,
                 &mut self.resolver,
-                &self.cx.multiline,
+                &self.cx.traits,
                 self.default_host,
                 |name| {
                     if let Some((n, i)) = &memo {

@@ -470,3 +470,20 @@ fn boot_relative_stamps_need_a_boot_time() {
     let ts: Vec<_> = jsonl(&out).iter().map(|r| r["ts"].as_str().unwrap().to_string()).collect();
     assert_eq!(ts, ["2026-11-20T14:00:00Z", "2026-11-20T14:00:12.5Z"]);
 }
+
+/// Formats that write UTC by definition (here CloudFront, whose date and time carry no
+/// zone) keep it whatever --tz says; other zone-less formats follow --tz.
+#[test]
+fn utc_formats_ignore_tz() {
+    let line = b"2019-12-04\t21:02:31\tLAX1-C1\t102\t192.0.2.100\tGET\td111111abcdef8.cloudfront.net\t/index.html\t200\n";
+    let out =
+        run_stdin(&["normalize", "--output-format", "jsonl", "--tz", "America/New_York"], line);
+    let r = &jsonl(&out)[0];
+    assert_eq!(r["format"], "cloudfront");
+    assert_eq!(r["ts"], "2019-12-04T21:02:31Z");
+    let out = run_stdin(
+        &["normalize", "--output-format", "jsonl", "--tz", "America/New_York"],
+        b"2019-12-04 21:02:31 a zone-less iso line\n",
+    );
+    assert_eq!(jsonl(&out)[0]["ts"], "2019-12-05T02:02:31Z");
+}

@@ -54,6 +54,10 @@ pub struct FormatDef {
     /// `#Date: 2000-10-09 ...`, glog `Log file created at: 2026/11/23 ...`), with named groups
     /// `year`, `month`, `day`. Header lines are not records of their own.
     pub header: Option<String>,
+    /// The format writes UTC by definition (AWS load balancers, CloudFront, W3C/IIS, chrony
+    /// logs): its zone-less timestamps are UTC whatever `--tz` or `--host-tz` say.
+    #[serde(default)]
+    pub utc: bool,
     /// Whether lines without a timestamp belong to the record above (stack traces). Default true.
     #[serde(default = "default_true")]
     pub multiline: bool,

@@ -497,6 +497,7 @@ impl Registry {
                 level_keys: vec![],
                 require_keys: vec![],
                 header: None,
+                utc: false,
                 multiline: true,
                 samples: vec![def::Sample {
                     line: "2026-11-23 18:41:37.123 anything after a leading timestamp".into(),
