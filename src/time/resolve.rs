@@ -1,6 +1,6 @@
 //! Completing a [`Stamp`] with context: zone, year, header dates, DST, order of the stream.
 
-use super::civil::{civil_from_days, to_secs, valid_date};
+use super::civil::{civil_from_days, days_from_civil, to_secs, valid_date};
 use super::zone::{abbrev_offset, Local, Tz, ZoneCache, ABBREVIATIONS};
 use super::{Civil, Nanos, Stamp, ZoneText, NANOS_PER_SEC};
 
@@ -31,6 +31,10 @@ pub struct Resolver {
     boot: Option<Nanos>,
     /// Date stated by the last header line.
     header: Option<(i32, u8, u8)>,
+    /// Time-only stamps since that header: days past its date (a time of day that goes back
+    /// by more than 12 h has crossed midnight), and the previous time of day in seconds.
+    header_days: i64,
+    prev_time_of_day: Option<i64>,
     /// Year of the first year-less record, from `plan_years`.
     planned: Option<i32>,
     /// Year and month of the previous year-less record (`None` before the first).
@@ -50,6 +54,8 @@ impl Resolver {
             rule: year,
             boot: None,
             header: None,
+            header_days: 0,
+            prev_time_of_day: None,
             planned: None,
             cur_year: None,
             prev_month: 0,
@@ -99,6 +105,8 @@ impl Resolver {
     /// date to later time-only stamps and the year to later year-less stamps.
     pub fn header_date(&mut self, year: i32, month: u8, day: u8) {
         self.header = Some((year, month, day));
+        self.header_days = 0;
+        self.prev_time_of_day = None;
         self.cur_year = Some(year);
         self.prev_month = month;
     }
@@ -123,7 +131,7 @@ impl Resolver {
 
     fn civil(&mut self, c: &Civil) -> Result<Nanos, Unresolved> {
         let (y, m, d) = if c.month == 0 {
-            self.header.ok_or(Unresolved::NoDate)?
+            self.time_only_date(c)?
         } else if let Some(y) = c.year {
             (y, c.month, c.day)
         } else {
@@ -154,6 +162,24 @@ impl Resolver {
             },
         };
         nanos(utc, c.nanos)
+    }
+
+    /// The date of a time-only stamp: the header's, plus a day each time the time of day goes
+    /// back by more than 12 hours (a log that runs past midnight before the next header).
+    fn time_only_date(&mut self, c: &Civil) -> Result<(i32, u8, u8), Unresolved> {
+        let (y, m, d) = self.header.ok_or(Unresolved::NoDate)?;
+        let tod = i64::from(c.hour) * 3600 + i64::from(c.minute) * 60 + i64::from(c.second);
+        if self.prev_time_of_day.is_some_and(|p| tod + 12 * 3600 < p) {
+            self.header_days += 1;
+        }
+        self.prev_time_of_day = Some(tod);
+        if self.header_days == 0 {
+            return Ok((y, m, d));
+        }
+        if !valid_date(Some(y), m, d) {
+            return Err(Unresolved::Invalid);
+        }
+        Ok(civil_from_days(days_from_civil(y, m, d) + self.header_days))
     }
 
     /// The year of a year-less stamp: the first from the rule (or a header), then rolling over

@@ -113,6 +113,26 @@ fn header_date_supplies_date_to_time_only_stamps() {
 }
 
 #[test]
+fn time_only_stamps_cross_midnight_after_their_header() {
+    let mut r = resolver("UTC", YearRule::Fixed(2024));
+    r.header_date(2026, 12, 31);
+    assert_eq!(
+        run(&mut r, &["23:59:58 a", "23:59:59 a", "00:00:01 a", "00:00:00 a", "12:00:00 a"]),
+        [
+            "2026-12-31T23:59:58Z",
+            "2026-12-31T23:59:59Z",
+            "2027-01-01T00:00:01Z",
+            // A small step back is disorder, not another midnight.
+            "2027-01-01T00:00:00Z",
+            "2027-01-01T12:00:00Z",
+        ]
+    );
+    // A new header starts over from its own date.
+    r.header_date(2027, 1, 2);
+    assert_eq!(run(&mut r, &["01:00:00 a"]), ["2027-01-02T01:00:00Z"]);
+}
+
+#[test]
 fn header_date_supplies_the_year_to_yearless_stamps() {
     let mut r = resolver("UTC", YearRule::Fixed(2024));
     r.header_date(2019, 12, 31);
