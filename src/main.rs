@@ -92,9 +92,10 @@ struct MergeArgs {
     /// Keep records whose corrected time is before TIME (RFC 3339)
     #[arg(long, value_name = "TIME")]
     until: Option<String>,
-    /// Place boot-relative timestamps (dmesg) after this boot time (RFC 3339)
-    #[arg(long, value_name = "TIME")]
-    boot_time: Option<String>,
+    /// Place boot-relative timestamps (dmesg) after this boot time (RFC 3339); HOST=TIME for
+    /// one host's, repeatable
+    #[arg(long, value_name = "[HOST=]TIME")]
+    boot_time: Vec<String>,
     /// Worker threads [default: all cores]
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -114,6 +115,21 @@ fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<i64>> {
             })
         })
         .transpose()
+}
+
+/// `--boot-time TIME` (every host) or `HOST=TIME`.
+fn boot_times(args: &[String]) -> Result<Vec<(Option<String>, i64)>> {
+    args.iter()
+        .map(|s| {
+            // An RFC 3339 time has no '=': whatever stands before one is a host.
+            let (host, t) = match s.split_once('=') {
+                Some((h, t)) => (Some(h.to_string()), t.to_string()),
+                None => (None, s.clone()),
+            };
+            let t = parse_time("--boot-time", &Some(t))?.unwrap_or_default();
+            Ok((host, t))
+        })
+        .collect()
 }
 
 fn options(a: MergeArgs) -> Result<Options> {
@@ -165,7 +181,7 @@ fn options(a: MergeArgs) -> Result<Options> {
         formats: a.formats,
         since: parse_time("--since", &a.since)?,
         until: parse_time("--until", &a.until)?,
-        boot_time: parse_time("--boot-time", &a.boot_time)?,
+        boot_time: boot_times(&a.boot_time)?,
         progress: !a.no_progress,
         quiet: a.quiet,
     })

@@ -45,7 +45,8 @@ pub struct Options {
     pub formats: Vec<PathBuf>,
     pub since: Option<Nanos>,
     pub until: Option<Nanos>,
-    pub boot_time: Option<Nanos>,
+    /// Boot times for boot-relative stamps: per host, or (None) for every host.
+    pub boot_time: Vec<(Option<String>, Nanos)>,
     pub progress: bool,
     pub quiet: bool,
 }
@@ -100,6 +101,16 @@ impl<'a> Context<'a> {
             .collect();
         let hosts = Mutex::new(Hosts::default());
         Ok(Context { opts, reg, forced, hosts, corrector, traits, progress: None })
+    }
+
+    /// The boot time for a host's boot-relative stamps: its own, else the one for all.
+    pub fn boot_time_for(&self, host: &str) -> Option<Nanos> {
+        let own = self
+            .opts
+            .boot_time
+            .iter()
+            .find(|(h, _)| h.as_deref().is_some_and(|h| crate::skew::host_matches(host, h)));
+        own.or_else(|| self.opts.boot_time.iter().find(|(h, _)| h.is_none())).map(|(_, t)| *t)
     }
 
     pub fn tz_for(&self, host: &str) -> Tz {

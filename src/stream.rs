@@ -28,7 +28,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
     let year = cx.opts.year.map_or(YearRule::NotAfter(crate::window::now()), YearRule::Fixed);
     let host_name = cx.opts.host.clone().unwrap_or_else(|| "-".into());
     let mut resolver = Resolver::new(cx.tz_for(&host_name), year);
-    resolver.set_boot_time(cx.opts.boot_time);
+    resolver.set_boot_time(cx.boot_time_for(&host_name));
     let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
     let default_host = cx.hosts.lock().unwrap().intern(&host_name);
 

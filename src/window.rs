@@ -100,7 +100,7 @@ impl<'a> SourceParser<'a> {
             (None, true) => YearRule::NotAfter(now()),
         };
         let mut resolver = Resolver::new(tz, year);
-        resolver.set_boot_time(cx.opts.boot_time);
+        resolver.set_boot_time(cx.boot_time_for(&default_name));
         if let Some(plan) = year_plan {
             if !plan.is_empty() {
                 resolver.plan_years(plan.iter());

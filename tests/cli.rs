@@ -469,6 +469,22 @@ fn boot_relative_stamps_need_a_boot_time() {
     );
     let ts: Vec<_> = jsonl(&out).iter().map(|r| r["ts"].as_str().unwrap().to_string()).collect();
     assert_eq!(ts, ["2026-11-20T14:00:00Z", "2026-11-20T14:00:12.5Z"]);
+    // HOST=TIME gives one host its own boot time, before the one for every host.
+    let out = run_stdin(
+        &[
+            "normalize",
+            "--output-format",
+            "jsonl",
+            "--host",
+            "db01",
+            "--boot-time",
+            "2026-11-20T14:00:00Z",
+            "--boot-time",
+            "db01=2026-11-20T15:00:00Z",
+        ],
+        input,
+    );
+    assert_eq!(jsonl(&out)[1]["ts"], "2026-11-20T15:00:12.5Z");
 }
 
 /// Formats that write UTC by definition (here CloudFront, whose date and time carry no
