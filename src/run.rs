@@ -239,12 +239,13 @@ pub fn in_window(opts: &Options, r: &Record) -> bool {
     opts.since.is_none_or(|s| r.key >= s) && opts.until.is_none_or(|u| r.key < u)
 }
 
-/// Write records given as (source, record) pairs, formatting batches in parallel.
+/// Write records given as (source, record) pairs: batches are formatted in parallel while
+/// a writer thread writes the batch before, so formatting and output overlap.
 fn write_ordered(
     cx: &Context,
     sources: &[Source],
     order: impl Iterator<Item = (usize, Record)>,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> Result<()> {
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
     let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
@@ -254,57 +255,63 @@ fn write_ordered(
         .map(|p| SourceView { data: &p.data, display_json: &p.display_json })
         .collect();
     let fmt = cx.opts.output_format;
+    let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
     const BATCH: usize = 1 << 16;
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut order = order.peekable();
-    while order.peek().is_some() {
-        batch.clear();
-        batch.extend(order.by_ref().take(BATCH));
-        let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
-            batch
-                .par_chunks(4096)
-                .map(|c| {
-                    let mut buf = Vec::with_capacity(c.len() * 160);
-                    for (s, r) in c {
-                        if r.end <= limits[*s] && in_window(cx.opts, r) {
-                            output::write_record(&mut buf, fmt, r, &views[*s], &names);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for bufs in rx {
+                for b in bufs {
+                    out.write_all(&b)?;
+                }
+            }
+            out.flush()
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut order = order.peekable();
+        while order.peek().is_some() {
+            batch.clear();
+            batch.extend(order.by_ref().take(BATCH));
+            let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
+                batch
+                    .par_chunks(4096)
+                    .map(|c| {
+                        let mut buf = Vec::with_capacity(c.len() * 160);
+                        for (s, r) in c {
+                            if r.end <= limits[*s] && in_window(cx.opts, r) {
+                                output::write_record(&mut buf, fmt, r, &views[*s], &names);
+                            }
                         }
+                        buf
+                    })
+                    .collect()
+            };
+            let mut bufs = format_batch(&full);
+            // A mapped file cut while it was being written out reads as zeros past its new
+            // end: look after formatting (so a cut during it is seen too) and redo the batch
+            // without the records past the cut.
+            let limits: Vec<usize> =
+                sources.iter().map(|s| s.data.shrunk().unwrap_or(s.data.len())).collect();
+            if limits != full {
+                bufs = format_batch(&limits);
+                for (i, src) in sources.iter().enumerate() {
+                    let lost = batch.iter().filter(|(s, r)| *s == i && r.end > limits[i]).count();
+                    if lost > 0 {
+                        src.report_shrink(limits[i], lost);
                     }
-                    buf
-                })
-                .collect()
-        };
-        let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
-        let mut bufs = format_batch(&full);
-        // A mapped file cut while it was being written out reads as zeros past its new end:
-        // look after formatting (so a cut during it is seen too) and redo the batch without
-        // the records past the cut.
-        let limits: Vec<usize> =
-            sources.iter().map(|s| s.data.shrunk().unwrap_or(s.data.len())).collect();
-        if limits != full {
-            bufs = format_batch(&limits);
-            for (i, src) in sources.iter().enumerate() {
-                let lost = batch.iter().filter(|(s, r)| *s == i && r.end > limits[i]).count();
-                if lost > 0 {
-                    src.report_shrink(limits[i], lost);
                 }
             }
-        }
-        for b in bufs {
-            if let Err(e) = out.write_all(&b) {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    return Ok(());
-                }
-                return Err(e).context("cannot write the output");
+            if tx.send(bufs).is_err() {
+                break; // the writer stopped on an error: it is reported below
             }
         }
-    }
-    match out.flush() {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(e).context("cannot write the output")
+        drop(tx);
+        match writer.join().expect("the writer thread does not panic") {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(e).context("cannot write the output"),
+            Ok(()) => Ok(()),
         }
-        _ => Ok(()),
-    }
+    })
 }
 
 /// `deskew merge`: one timeline of all sources, ordered by corrected time.
