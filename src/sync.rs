@@ -268,7 +268,8 @@ pub fn run(o: &SyncOptions, out: &mut dyn Write) -> Result<bool> {
     let boot = boot_id();
     let file = o.record.as_ref().map(|d| history::path_for(d, &host));
     if let Some(d) = &o.record {
-        anyhow::ensure!(d.is_dir(), "--record {}: not a directory (create it first)", d.display());
+        let meta = std::fs::metadata(d).with_context(|| format!("--record {}", d.display()))?;
+        anyhow::ensure!(meta.is_dir(), "--record {}: not a directory", d.display());
     }
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -212,6 +212,15 @@ fn every_bad_reply_is_rejected_with_its_reason_and_never_recorded() {
 }
 
 #[test]
+fn a_port_nobody_listens_on_is_reported_unreachable() {
+    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (out, v) = sync(&[SocketAddr::from(([127, 0, 0, 1], port))], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("port unreachable (ICMP)"), "{}", stderr(&out));
+    assert_eq!(v["servers"][0]["requests"], 1, "no retries into a closed port");
+}
+
+#[test]
 fn kiss_of_death_stops_the_burst_at_once() {
     let a = responder(Behaviour::Bad(Bad::Kiss(b"DENY")), false);
     let (_, v) = sync(&[a], &[]);
@@ -319,6 +328,43 @@ fn recording_to_a_full_disk_or_a_missing_directory_is_a_clear_error() {
         deskew().args(["sync", "--record", "/nonexistent/dir", &a.to_string()]).output().unwrap();
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("/nonexistent/dir"), "{}", stderr(&out));
+}
+
+#[test]
+fn recording_to_a_read_only_directory_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let a = responder(Behaviour::Good { shift: 0, twice: false }, false);
+    let top = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(top.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ro = top.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // root may write anywhere: run as nobody there
+    let root = effective_uid() == 0;
+    let mut c = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_deskew")]);
+        c
+    } else {
+        deskew()
+    };
+    let out = c
+        .args(["sync", "--burst", "1", "--timeout", "0.5", "--host", "h", "--record"])
+        .arg(&ro)
+        .arg(a.to_string())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("h.jsonl") && err.contains("Permission denied"), "{err}");
+    assert_eq!(std::fs::read_dir(&ro).unwrap().count(), 0);
+}
+
+fn effective_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    // the owner of a file this process just made is its effective uid
+    let f = tempfile::NamedTempFile::new().unwrap();
+    f.as_file().metadata().unwrap().uid()
 }
 
 /// Reads a history with deskew's own reader: (samples, warnings).
