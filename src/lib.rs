@@ -16,6 +16,7 @@ pub mod records;
 pub mod run;
 pub mod runs;
 pub mod skew;
+pub mod spill;
 pub mod stream;
 pub mod time;
 pub mod window;
