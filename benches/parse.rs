@@ -1,5 +1,6 @@
-//! Throughput of the hot paths: the timestamp scanner, format matching per line, and a whole
-//! source through scan (parallel chunks). Run: `cargo bench --bench parse`.
+//! Throughput of the hot paths: the timestamp scanner on each layout (a line's start and a
+//! captured field), format matching per line, and a whole source through scan (parallel
+//! chunks). Run: `cargo bench --bench parse`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use deskew::format::detect::Matcher;
@@ -12,6 +13,17 @@ const LINES: &[&str] = &[
     r#"{"level":"info","ts":1763647323.1234567,"caller":"app/main.go:42","msg":"request done","status":200}"#,
     r#"10.0.0.5 - - [20/Nov/2026:14:02:03 +0000] "GET /api/orders HTTP/1.1" 200 512 "-" "curl/8.0""#,
     "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created",
+    "<165>1 2026-11-20T14:02:03.003+01:00 web01 app 311 ID47 - request done",
+    "20/Nov/2026:14:02:03 +0000 GET /api/orders 200",
+    "Fri Nov 20 14:02:03 2026 pid 311 started",
+];
+
+/// Captured field values, as JSON and key=value formats hand them to `scan::exact`.
+const FIELDS: &[&str] = &[
+    "2026-11-20T14:02:03.123Z",
+    "1763647323123",
+    "1763647323.1234567",
+    "2026-11-20 14:02:03.123456+05:30",
 ];
 
 fn corpus(line: &str, n: usize) -> Vec<u8> {
@@ -30,6 +42,13 @@ fn bench(c: &mut Criterion) {
         g.bench_function(&l[..12], |b| {
             b.iter(|| scan::leading(std::hint::black_box(l.as_bytes())))
         });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("scan_exact");
+    for f in FIELDS {
+        g.throughput(Throughput::Bytes(f.len() as u64));
+        g.bench_function(*f, |b| b.iter(|| scan::exact(std::hint::black_box(f.as_bytes()))));
     }
     g.finish();
 

@@ -17,6 +17,7 @@ pub mod records;
 pub mod run;
 pub mod runs;
 pub mod skew;
+pub mod spill;
 pub mod stream;
 pub mod sync;
 pub mod time;

@@ -129,21 +129,21 @@ fn json_string(s: &str) -> String {
     String::from_utf8(b).unwrap_or_default()
 }
 
-/// Inputs up to this size are parsed whole; beyond it, in windows (bounded memory).
-const WHOLE_LIMIT: u64 = 1 << 30;
-const WINDOW: usize = 64 << 20;
+/// Bytes of a source parsed at a time: a source up to this size is one window.
+const WINDOW: usize = 16 << 20;
+/// Bytes of parsed records `merge` holds in memory; past that they spill to temporary files.
+const BUDGET: usize = 128 << 20;
+/// Bytes of output after which the mapped pages it read are dropped from memory.
+const RELEASE_EVERY: usize = 32 << 20;
 
-/// The window size for a run over `total` bytes: `DESKEW_WINDOW` (bytes) if set, else whole
-/// sources up to `WHOLE_LIMIT`, else `WINDOW`.
-fn window_for(total: u64) -> usize {
-    if let Some(w) = std::env::var("DESKEW_WINDOW").ok().and_then(|v| v.parse().ok()) {
-        return w;
-    }
-    if total > WHOLE_LIMIT {
-        WINDOW
-    } else {
-        usize::MAX
-    }
+/// A size in bytes from the environment (for tests: tiny windows, a tiny budget).
+fn env_bytes(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// The window size: `DESKEW_WINDOW` (bytes) if set, else `WINDOW`.
+fn window_size() -> usize {
+    env_bytes("DESKEW_WINDOW").unwrap_or(WINDOW).max(1)
 }
 
 /// Find and open every source, in parallel, in command-line order.
@@ -184,34 +184,15 @@ fn open_all(cx: &mut Context) -> Vec<Source> {
     sources
 }
 
-/// Parse every source whole, in parallel.
-fn parse_whole(cx: &Context, sources: &mut [Source]) -> Vec<Vec<Record>> {
-    let parsed: Vec<(Vec<Record>, u64)> = sources
-        .par_iter()
-        .map(|src| {
-            let mut p = SourceParser::new(cx, src, usize::MAX, true, None);
-            let recs = p.next_window().unwrap_or_default();
-            if let Some(b) = &cx.progress {
-                b.inc(src.data.len() as u64);
-            }
-            (recs, p.finish(true))
-        })
-        .collect();
-    parsed
-        .into_iter()
-        .zip(sources.iter_mut())
-        .map(|((recs, lines), s)| {
-            s.lines = lines;
-            recs
-        })
-        .collect()
-}
-
-/// Windowed reading: the compressed year-less stamps of each source that needs them.
+/// Windowed reading: the compressed year-less stamps of each source that needs them (one
+/// that is longer than a window and whose stamps lack a year).
 fn year_plans(cx: &Context, sources: &[Source], window: usize) -> Vec<Option<Vec<Civil>>> {
     sources
         .par_iter()
         .map(|src| {
+            if src.data.len() <= window {
+                return None;
+            }
             let p = SourceParser::new(cx, src, window, false, None);
             p.needs_year_plan().then(|| gather_year_plan(cx, src, window))
         })
@@ -256,6 +237,7 @@ fn write_ordered(
         .collect();
     let fmt = cx.opts.output_format;
     let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
+    let mut since_release = 0;
     const BATCH: usize = 1 << 16;
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
@@ -301,6 +283,15 @@ fn write_ordered(
                     }
                 }
             }
+            // The pages read so far leave memory now and then: in order, only the few pages
+            // around each source's position are read again.
+            since_release += bufs.iter().map(Vec::len).sum::<usize>();
+            if since_release >= RELEASE_EVERY {
+                since_release = 0;
+                for src in sources {
+                    crate::window::release(&src.data, 0..src.data.len());
+                }
+            }
             if tx.send(bufs).is_err() {
                 break; // the writer stopped on an error: it is reported below
             }
@@ -318,43 +309,27 @@ fn write_ordered(
 pub fn merge(opts: &Options) -> Result<()> {
     let reg = Registry::load(&opts.formats).map_err(|e| Usage(e.into()))?;
     let mut cx = Context::new(opts, &reg).map_err(Usage)?;
-    let mut sources = open_all(&mut cx);
-    let total: u64 = sources.iter().map(|s| s.data.len() as u64).sum();
-    let window = window_for(total);
+    let sources = open_all(&mut cx);
+    let window = window_size();
+    let budget = env_bytes("DESKEW_BUDGET").unwrap_or(BUDGET);
     let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
-    if window == usize::MAX {
-        let mut lists = parse_whole(&cx, &mut sources);
-        lists.par_iter_mut().for_each(|l| {
-            crate::merge::order_source(l);
-        });
-        if let Some(b) = &cx.progress {
-            b.finish_and_clear();
-        }
-        let order = crate::merge::Merge::new(&lists).map(|(s, i)| (s, lists[s][i]));
-        write_ordered(&cx, &sources, order, &mut out)?;
-    } else {
-        let plans = year_plans(&cx, &sources, window);
-        let merge = crate::runs::RunMerge::new(&cx, &sources, window, &plans);
-        if let Some(b) = &cx.progress {
-            b.finish_and_clear();
-        }
-        write_ordered(&cx, &sources, merge, &mut out)?;
+    let plans = year_plans(&cx, &sources, window);
+    let merge = crate::runs::RunMerge::new(&cx, &sources, window, &plans, budget);
+    if let Some(b) = &cx.progress {
+        b.finish_and_clear();
     }
+    write_ordered(&cx, &sources, merge, &mut out)?;
     if !opts.quiet {
         cx.corrector.summarize();
     }
     Ok(())
 }
 
-/// A parser that reads one source in order: whole when it is small, else in windows (with
-/// the year-less stamps planned in a pass of their own).
+/// A parser that reads one source in order, a window at a time (with the year-less stamps
+/// of a source longer than a window planned in a pass of their own).
 fn reader<'a>(cx: &'a Context<'a>, src: &'a Source) -> SourceParser<'a> {
-    let window = window_for(src.data.len() as u64);
-    let plan = if window == usize::MAX {
-        None
-    } else {
-        year_plans(cx, std::slice::from_ref(src), window).pop().flatten()
-    };
+    let window = window_size();
+    let plan = year_plans(cx, std::slice::from_ref(src), window).pop().flatten();
     SourceParser::new(cx, src, window, true, plan.as_deref())
 }
 

@@ -1,107 +1,250 @@
-//! The merge for inputs too large to hold as records: each source is read in windows, and
-//! each window's records, sorted, form a run. A first pass notes the smallest time of every
-//! run; the second merges the runs, parsing a run only when the merge reaches its smallest
-//! time. A sorted source thus has one or two runs in memory at a time, whatever its size.
-//! A run must be parsed after the runs before it in its source (the resolver and the clock
-//! model read a source in order), so a source whose late lines go far back in time keeps
-//! the runs between in memory until they are merged: memory then grows with its disorder.
+//! The merge of any amount of input in bounded memory.
+//!
+//! Each source is parsed once, a window of bytes at a time, by a few workers (one source
+//! each; a window's lines are scanned in parallel chunks). A window's records, put in order,
+//! extend the source's current run when they start no earlier than it ends (a sorted or
+//! nearly sorted source is one run, however long), else start a new run (a source badly out
+//! of order becomes several sorted runs). Records stay in memory up to a budget; past it a
+//! window's records go to the source's spill file, and are read back a block at a time.
+//! Then a k-way heap merge over all runs yields the records in order. The mapped text a
+//! window was parsed from is dropped from memory right after (the output maps it back), so
+//! memory is bounded by the budget, the windows in flight and the merge's read blocks,
+//! whatever the size of the input.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
-use rayon::prelude::*;
-
+use crate::diag;
 use crate::records::Record;
 use crate::run::Context;
+use crate::spill::{self, Extent, SpillFile};
 use crate::time::{Civil, Nanos};
 use crate::window::{Source, SourceParser};
 
-/// The head of an active run: (key, source, line, run, index in run); ordered so that equal
-/// times come out by source, then line.
-type Head = (Nanos, usize, u64, usize, usize);
+/// Bytes of records held in memory across all sources, and the most allowed.
+pub struct Budget {
+    held: AtomicUsize,
+    limit: usize,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Budget {
+        Budget { held: AtomicUsize::new(0), limit }
+    }
+
+    /// Take `n` bytes if they fit under the limit.
+    fn take(&self, n: usize) -> bool {
+        self.held
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |h| {
+                (h.saturating_add(n) <= self.limit).then_some(h + n)
+            })
+            .is_ok()
+    }
+
+    /// Take `n` bytes whatever the limit (when spilling failed).
+    fn force(&self, n: usize) {
+        self.held.fetch_add(n, Ordering::AcqRel);
+    }
+}
+
+/// Records of a run, in order: in memory, or in the source's spill file.
+enum Segment {
+    Mem(Vec<Record>),
+    Disk(Extent),
+}
+
+/// A sorted sequence of one source's records.
+struct Run {
+    source: usize,
+    segments: VecDeque<Segment>,
+    /// The key of its last record.
+    last: Nanos,
+}
+
+/// What parsing a source left: its runs and the file its spilled records went to.
+struct Parsed<'a> {
+    runs: Vec<Run>,
+    spill: Option<SpillFile>,
+    parser: SourceParser<'a>,
+}
+
+/// Parse source `s` whole, window by window, into runs.
+fn parse_source<'a>(
+    cx: &'a Context<'a>,
+    s: usize,
+    src: &'a Source,
+    window: usize,
+    plan: Option<&[Civil]>,
+    budget: &Budget,
+) -> Parsed<'a> {
+    let mut parser = SourceParser::new(cx, src, window, true, plan);
+    let mut runs: Vec<Run> = Vec::new();
+    let mut spill: Option<SpillFile> = None;
+    let mut spill_failed = false;
+    let mut done = 0u64;
+    while let Some(mut recs) = parser.next_window() {
+        if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
+            b.inc((r.end as u64).saturating_sub(done));
+            done = r.end as u64;
+        }
+        if recs.is_empty() {
+            continue;
+        }
+        crate::merge::order_source(&mut recs);
+        let (min, max) = (recs[0].key, recs[recs.len() - 1].key);
+        let bytes = recs.capacity() * std::mem::size_of::<Record>();
+        let segment = if budget.take(bytes) || spill_failed {
+            if spill_failed {
+                budget.force(bytes);
+            }
+            Segment::Mem(recs)
+        } else {
+            let appended = match &mut spill {
+                Some(f) => f.append(&recs),
+                None => SpillFile::new().and_then(|mut f| {
+                    let e = f.append(&recs);
+                    spill = Some(f);
+                    e
+                }),
+            };
+            match appended {
+                Ok(extent) => Segment::Disk(extent),
+                Err(e) => {
+                    // Memory then grows past the budget, but nothing is lost.
+                    diag::note(format!(
+                        "{}: cannot spill records to a temporary file ({e}); keeping them in memory (set TMPDIR to a writable directory)",
+                        src.spec.display
+                    ));
+                    spill_failed = true;
+                    budget.force(bytes);
+                    Segment::Mem(recs)
+                }
+            }
+        };
+        // Equal keys keep line order across windows too: a later window's lines come after.
+        match runs.last_mut() {
+            Some(run) if min >= run.last => {
+                run.segments.push_back(segment);
+                run.last = max;
+            }
+            _ => runs.push(Run { source: s, segments: VecDeque::from([segment]), last: max }),
+        }
+    }
+    Parsed { runs, spill, parser }
+}
+
+/// A run being merged: the block of records read from it and the position in that block.
+struct Cursor {
+    run: Run,
+    block: Vec<Record>,
+    at: usize,
+    /// Records already read from the run's first segment, when it is on disk.
+    read: usize,
+}
+
+/// The head of a cursor in the merge heap: (key, source, line, cursor); equal keys come out
+/// by source, then line.
+type Head = (Nanos, usize, u64, usize);
 
 pub struct RunMerge<'a> {
-    /// Second-pass parsers, one per source (taken when the source is finished).
-    parsers: Vec<Option<SourceParser<'a>>>,
-    /// Next window index each source's parser will produce.
-    next_window: Vec<usize>,
-    /// Windows not yet parsed, by (smallest key, source, window), largest first so the next
-    /// is popped from the end.
-    pending: Vec<(Nanos, usize, usize)>,
-    /// Parsed runs; a run is dropped when the merge has taken all of it.
-    runs: Vec<Option<Vec<Record>>>,
+    sources: &'a [Source],
+    spills: Vec<Option<SpillFile>>,
+    cursors: Vec<Cursor>,
     heap: BinaryHeap<Reverse<Head>>,
 }
 
 impl<'a> RunMerge<'a> {
+    /// Parse every source (each a window of `window` bytes at a time, `plans` giving the
+    /// year-less stamps of those that need them) with at most `budget` bytes of records held
+    /// in memory; the merge then yields them in order.
     pub fn new(
         cx: &'a Context<'a>,
         sources: &'a [Source],
         window: usize,
         plans: &[Option<Vec<Civil>>],
+        budget: usize,
     ) -> RunMerge<'a> {
-        // First pass: the smallest key of every window (reports problems; no stats).
-        let mins: Vec<Vec<Option<Nanos>>> = sources
-            .par_iter()
-            .zip(plans.par_iter())
-            .map(|(src, plan)| {
-                let mut p = SourceParser::new(cx, src, window, true, plan.as_deref());
-                let mut mins = Vec::new();
-                let mut pos = 0u64;
-                while let Some(recs) = p.next_window() {
-                    mins.push(recs.iter().map(|r| r.key).min());
-                    if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
-                        b.inc((r.end as u64).saturating_sub(pos));
-                        pos = r.end as u64;
+        let budget = Budget::new(budget);
+        let next = AtomicUsize::new(0);
+        let parsed: Vec<Mutex<Option<Parsed>>> = sources.iter().map(|_| Mutex::new(None)).collect();
+        // One worker per thread, each parsing a source at a time: so at most that many
+        // windows are in flight (rayon's work stealing could start any number).
+        let workers = rayon::current_num_threads().clamp(1, sources.len().max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let s = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(src) = sources.get(s) else { break };
+                    let p = parse_source(cx, s, src, window, plans[s].as_deref(), &budget);
+                    *parsed[s].lock().unwrap() = Some(p);
+                });
+            }
+        });
+        let mut spills = Vec::with_capacity(sources.len());
+        let mut cursors = Vec::new();
+        // Problems are reported per source in command-line order, as a sequential read would.
+        for p in parsed.into_iter().filter_map(|m| m.into_inner().unwrap()) {
+            p.parser.finish(true);
+            spills.push(p.spill);
+            for run in p.runs {
+                cursors.push(Cursor { run, block: Vec::new(), at: 0, read: 0 });
+            }
+        }
+        let mut m = RunMerge { sources, spills, cursors, heap: BinaryHeap::new() };
+        for c in 0..m.cursors.len() {
+            if m.refill(c) {
+                let cur = &m.cursors[c];
+                let r = &cur.block[0];
+                m.heap.push(Reverse((r.key, cur.run.source, r.line, c)));
+            }
+        }
+        m
+    }
+
+    /// Load cursor `c`'s next block; false when its run is done.
+    fn refill(&mut self, c: usize) -> bool {
+        let cur = &mut self.cursors[c];
+        cur.at = 0;
+        loop {
+            match cur.run.segments.front_mut() {
+                None => {
+                    cur.block = Vec::new();
+                    return false;
+                }
+                Some(Segment::Mem(v)) => {
+                    cur.block = std::mem::take(v);
+                    cur.run.segments.pop_front();
+                    if !cur.block.is_empty() {
+                        return true;
                     }
                 }
-                p.finish(false);
-                mins
-            })
-            .collect();
-        let mut pending: Vec<(Nanos, usize, usize)> = mins
-            .iter()
-            .enumerate()
-            .flat_map(|(s, m)| m.iter().enumerate().filter_map(move |(w, k)| k.map(|k| (k, s, w))))
-            .collect();
-        pending.sort_unstable_by(|a, b| b.cmp(a));
-        let parsers = sources
-            .iter()
-            .zip(plans)
-            .map(|(src, plan)| Some(SourceParser::new(cx, src, window, false, plan.as_deref())))
-            .collect();
-        RunMerge {
-            parsers,
-            next_window: vec![0; sources.len()],
-            pending,
-            runs: Vec::new(),
-            heap: BinaryHeap::new(),
-        }
-    }
-
-    /// Parse source `s` up to and including window `w`, each window a new run.
-    fn activate(&mut self, s: usize, w: usize) {
-        while self.next_window[s] <= w {
-            let Some(p) = self.parsers[s].as_mut() else { return };
-            let Some(mut recs) = p.next_window() else {
-                // The source ended early (it shrank since the first pass).
-                self.next_window[s] = usize::MAX;
-                return;
-            };
-            self.next_window[s] += 1;
-            if recs.is_empty() {
-                continue;
+                Some(Segment::Disk(extent)) => {
+                    let extent = *extent;
+                    let s = cur.run.source;
+                    let Some(file) = self.spills[s].as_ref() else {
+                        cur.run.segments.pop_front();
+                        continue;
+                    };
+                    if let Err(e) = file.read(extent, cur.read, spill::BLOCK, &mut cur.block) {
+                        diag::error(format!(
+                            "{}: records spilled to a temporary file could not be read back ({e}); {} records lost",
+                            self.sources[s].spec.display,
+                            extent.count - cur.read
+                        ));
+                        cur.block.clear();
+                    }
+                    cur.read += cur.block.len();
+                    if cur.read >= extent.count || cur.block.is_empty() {
+                        cur.run.segments.pop_front();
+                        cur.read = 0;
+                    }
+                    if !cur.block.is_empty() {
+                        return true;
+                    }
+                }
             }
-            crate::merge::order_source(&mut recs);
-            let run = self.runs.len();
-            self.heap.push(Reverse((recs[0].key, s, recs[0].line, run, 0)));
-            self.runs.push(Some(recs));
-        }
-    }
-
-    fn finish_parsers(&mut self) {
-        for p in self.parsers.iter_mut().filter_map(Option::take) {
-            p.finish(true);
         }
     }
 }
@@ -110,28 +253,25 @@ impl Iterator for RunMerge<'_> {
     type Item = (usize, Record);
 
     fn next(&mut self) -> Option<(usize, Record)> {
-        // Bring in every run that could hold the next record (ties included, so that equal
-        // times still come out in source-then-line order).
-        while let Some(&(min, s, w)) = self.pending.last() {
-            let top = self.heap.peek().map(|Reverse(h)| h.0);
-            if top.is_some_and(|t| min > t) {
-                break;
-            }
-            self.pending.pop();
-            if w >= self.next_window[s] {
-                self.activate(s, w);
-            }
-        }
-        let Some(Reverse((_, s, _, run, i))) = self.heap.pop() else {
-            self.finish_parsers();
-            return None;
+        let mut top = self.heap.peek_mut()?;
+        let Reverse((_, s, _, c)) = *top;
+        let cur = &mut self.cursors[c];
+        let r = cur.block[cur.at];
+        cur.at += 1;
+        let more = cur.at < cur.block.len() || {
+            // The borrow of the heap's top ends here only to refill; sift it afterwards.
+            drop(top);
+            let more = self.refill(c);
+            top = self.heap.peek_mut().expect("the cursor is still in the heap");
+            more
         };
-        let recs = self.runs[run].as_ref().expect("an active run");
-        let r = recs[i];
-        if let Some(n) = recs.get(i + 1) {
-            self.heap.push(Reverse((n.key, s, n.line, run, i + 1)));
+        if more {
+            let cur = &self.cursors[c];
+            let n = &cur.block[cur.at];
+            // Replacing the top and sifting it down once costs half a pop and a push.
+            *top = Reverse((n.key, s, n.line, c));
         } else {
-            self.runs[run] = None;
+            std::collections::binary_heap::PeekMut::pop(top);
         }
         Some((s, r))
     }

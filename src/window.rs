@@ -71,6 +71,9 @@ pub struct SourceParser<'a> {
     bad_utf8: Option<u64>,
     shrunk_to: Option<usize>,
     done: bool,
+    /// Whether the caller gave the year plan (else a window that covers the whole source
+    /// plans from its own stamps).
+    planned: bool,
 }
 
 impl<'a> SourceParser<'a> {
@@ -125,6 +128,7 @@ impl<'a> SourceParser<'a> {
             bad_utf8: None,
             shrunk_to: None,
             done: false,
+            planned: year_plan.is_some(),
         }
     }
 
@@ -159,6 +163,8 @@ impl<'a> SourceParser<'a> {
                 self.bad_utf8 = Some(self.line + l);
             }
         }
+        let first = self.pos == 0;
+        let scanned = self.pos..end;
         self.pos = end;
         self.line += n;
         let last = end >= limit;
@@ -172,7 +178,7 @@ impl<'a> SourceParser<'a> {
         if !last {
             self.carry = all.pop();
         }
-        if self.cx.opts.year.is_none() && self.window == usize::MAX {
+        if self.cx.opts.year.is_none() && !self.planned && first && last {
             let mut plan = Vec::new();
             records::year_plan(&all, &mut plan);
             if !plan.is_empty() {
@@ -213,6 +219,8 @@ impl<'a> SourceParser<'a> {
             }
         }
         self.last_key = records::fill_keys(&mut recs, self.last_key);
+        // Done with these pages until the output reads them again: out of memory with them.
+        release(&self.src.data, scanned);
         if let Some(len) = self.src.data.shrunk() {
             // Lines past the new end were read as zeros: drop them, and stop there.
             let before = recs.len();
@@ -252,6 +260,13 @@ impl<'a> SourceParser<'a> {
             self.session.finish();
         }
         self.line
+    }
+}
+
+/// Drop the pages of `range` of a mapped source from memory (see `Mapped::release`).
+pub fn release(data: &crate::input::Data, range: std::ops::Range<usize>) {
+    if let crate::input::Data::Mapped(m) = data {
+        m.release(range);
     }
 }
 
@@ -318,6 +333,7 @@ pub fn gather_year_plan(cx: &Context, src: &Source, window: usize) -> Vec<crate:
         let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
         let (_, hits) = records::scan_from(data, pos..end, 0, &matcher);
         records::year_plan(&hits, &mut plan);
+        release(&src.data, pos..end);
         pos = end;
     }
     plan

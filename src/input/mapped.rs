@@ -146,6 +146,36 @@ impl Mapped {
         Ok(Some(Mapped { map, file, slot }))
     }
 
+    /// Drop the pages of `range` (byte offsets) from this process's resident set: a reader
+    /// done with them says so, and memory stays bounded however large the file. The pages
+    /// stay in the page cache; a later read maps them back (same bytes, a minor fault).
+    /// Only whole pages inside the range are dropped.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        let page = PAGE_SIZE.load(Ordering::Relaxed).max(1);
+        let start = range.start.div_ceil(page) * page;
+        let end = if range.end >= self.map.len() {
+            self.map.len().div_ceil(page) * page
+        } else {
+            range.end / page * page
+        };
+        if start >= end {
+            return;
+        }
+        // SAFETY: madvise only changes residency. MADV_DONTNEED on a read-only shared file
+        // mapping (or on the anonymous zero pages the SIGBUS handler put there) never loses
+        // data: the next read of the range faults the same bytes back in (zeros for the
+        // zero pages). The range lies inside this mapping, page-aligned, and a concurrent
+        // reader of it just takes a fault. (memmap2 makes DONTNEED unsafe because on a
+        // private writable mapping it would discard changes; this one has none.)
+        unsafe {
+            libc::madvise(
+                self.map.as_ptr().add(start) as *mut libc::c_void,
+                end - start,
+                libc::MADV_DONTNEED,
+            );
+        }
+    }
+
     /// Where the valid data now ends, if before the end of the mapping: the file was
     /// truncated (its current length), or a page faulted (its offset), whichever is lower.
     /// Bytes from there on read as zeros (or as whatever was later written in their place).

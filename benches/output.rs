@@ -1,0 +1,94 @@
+//! Throughput of the output side: RFC 3339 formatting, a record as text and as JSONL, the
+//! k-way merge, and spilling records to a temporary file and back.
+//! Run: `cargo bench --bench output`.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use deskew::merge::{order_source, Merge};
+use deskew::output::{write_record, Names, OutputFormat, SourceView};
+use deskew::records::Record;
+use deskew::spill::{SpillFile, BLOCK};
+use deskew::time::rfc3339;
+
+const LINE: &[u8] =
+    b"2026-11-20T14:02:03.123456Z web01 nginx[311]: GET /api/orders?id=17 200 \"ok\"";
+
+fn record(key: i64, line: u64) -> Record {
+    Record {
+        ts: key,
+        key,
+        offset: -1_250_000,
+        start: 0,
+        end: LINE.len(),
+        line,
+        raw_ts: (0, 27),
+        level: (0, 0),
+        host: 0,
+        format: 0,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rfc3339_write");
+    g.throughput(Throughput::Elements(1));
+    for (name, t) in [
+        ("seconds", 1_763_647_323_000_000_000i64),
+        ("millis", 1_763_647_323_123_000_000),
+        ("nanos", 1_763_647_323_123_456_789),
+    ] {
+        let mut buf = Vec::with_capacity(64);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                rfc3339::write(&mut buf, std::hint::black_box(t));
+            })
+        });
+    }
+    g.finish();
+
+    let hosts = vec!["web01".to_string()];
+    let formats = vec!["rfc3339".to_string()];
+    let names = Names { hosts: &hosts, formats: &formats };
+    let view = SourceView { data: LINE, display_json: "logs/web01/app.log" };
+    let rec = record(1_763_647_323_123_456_789, 42);
+    let mut g = c.benchmark_group("write_record");
+    g.throughput(Throughput::Bytes(LINE.len() as u64));
+    for (name, fmt) in [("text", OutputFormat::Text), ("jsonl", OutputFormat::Jsonl)] {
+        let mut buf = Vec::with_capacity(512);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                write_record(&mut buf, fmt, std::hint::black_box(&rec), &view, &names);
+            })
+        });
+    }
+    g.finish();
+
+    // 8 sources of 100k records each, interleaved in time as a multi-host corpus is.
+    let sources: Vec<Vec<Record>> = (0..8)
+        .map(|s| (0..100_000).map(|i| record(i * 8_000 + s * 997, i as u64 + 1)).collect())
+        .collect();
+    let total: usize = sources.iter().map(Vec::len).sum();
+    let mut g = c.benchmark_group("merge");
+    g.throughput(Throughput::Elements(total as u64));
+    g.sample_size(20);
+    g.bench_function("heap_8x100k", |b| b.iter(|| Merge::new(&sources).count()));
+    g.bench_function("order_sorted_100k", |b| {
+        b.iter_batched_ref(|| sources[0].clone(), |s| order_source(s), BatchSize::LargeInput)
+    });
+    g.bench_function("spill_roundtrip_100k", |b| {
+        b.iter(|| {
+            let mut f = SpillFile::new().unwrap();
+            let e = f.append(&sources[0]).unwrap();
+            let (mut out, mut n) = (Vec::new(), 0);
+            while n < e.count {
+                f.read(e, n, BLOCK, &mut out).unwrap();
+                n += out.len();
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
