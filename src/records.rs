@@ -96,7 +96,9 @@ fn scan_range(
         copy.clear();
         copy.extend_from_slice(&data[a..e]);
         if let Some(hit) = matcher.line(&copy, &mut s) {
-            hits.push(LineHit { line: n, start: a, end: e, hit });
+            // The record keeps the line's CR line end: output drops one CR at each line's
+            // end (as for streamed lines), so a CR of the content before it survives.
+            hits.push(LineHit { line: n, start: a, end: b, hit });
         }
     };
     for nl in memchr_iter(b'\n', chunk) {
@@ -209,8 +211,7 @@ pub fn build(
     let each_line = |records: &mut Vec<Record>, mut pos: usize, limit: usize, mut line: u64| {
         while pos < limit {
             let end = memchr::memchr(b'\n', &data[pos..limit]).map_or(limit, |i| pos + i);
-            let e = if end > pos && data[end - 1] == b'\r' { end - 1 } else { end };
-            records.push(untimed(pos, e, line + 1, default_host));
+            records.push(untimed(pos, end, line + 1, default_host));
             line += 1;
             pos = end + 1;
         }
@@ -223,9 +224,6 @@ pub fn build(
         // The record runs to the line break before the next hit (or the end of the data).
         let mut end = hits.get(k + 1).map_or(region_end, |n| n.start);
         if end > h.start && end <= data.len() && data[end - 1] == b'\n' {
-            end -= 1;
-        }
-        if end > h.start && data[end - 1] == b'\r' {
             end -= 1;
         }
         let end = end.max(h.end);
@@ -264,7 +262,7 @@ pub fn build(
                     format,
                 });
                 if single && end > h.end {
-                    let next = h.end + 1 + usize::from(data.get(h.end) == Some(&b'\r'));
+                    let next = h.end + 1;
                     each_line(&mut records, next, end, h.line + 1);
                 }
             }

@@ -404,3 +404,143 @@ proptest! {
         prop_assert!(ts.windows(2).all(|w| w[0] <= w[1]), "merge output not sorted by ts");
     }
 }
+
+/// A line of any bytes but `\n`: junk (invalid UTF-8, NUL, lone CR), a good stamp of any
+/// format, a stamp that names no instant, or a plain continuation.
+fn any_line() -> impl Strategy<Value = Vec<u8>> {
+    let fmt = prop_oneof![Just(Fmt::Iso), Just(Fmt::IsoOffset), Just(Fmt::Syslog), Just(Fmt::Json)];
+    prop_oneof![
+        prop::collection::vec(any::<u8>().prop_filter("no line end", |b| *b != b'\n'), 0..60),
+        (fmt, 0i64..40, 0u32..3)
+            .prop_map(|(f, s, ms)| stamp_line(f, s, ms, "any", 0).text.into_bytes()),
+        prop_oneof![
+            Just("2026-02-30T10:00:00Z feb 30"),
+            Just("2026-11-20T25:61:61Z"),
+            Just("2026-11-20T14:00:00+99:99 x"),
+            Just("Feb 29 10:00:00 web01 a: leap"),
+            Just("99999999999999999999999 big"),
+            Just("{\"time\":1e300}"),
+            Just("{\"time\":\"2026-11-20T14:00:0"),
+        ]
+        .prop_map(|s| s.as_bytes().to_vec()),
+        untimed_text().prop_map(String::into_bytes),
+        // A good stamp with junk right after it.
+        (
+            0i64..40,
+            prop::collection::vec(any::<u8>().prop_filter("no line end", |b| *b != b'\n'), 0..20)
+        )
+            .prop_map(|(s, junk)| [
+                stamp_line(Fmt::Iso, s, 0, "j", 0).text.into_bytes(),
+                junk
+            ]
+            .concat()),
+    ]
+}
+
+/// Raw bytes of a file: lines joined by `\n` or `\r\n`, the last maybe without an end.
+fn any_file() -> impl Strategy<Value = Vec<u8>> {
+    (prop::collection::vec((any_line(), any::<bool>()), 0..30), any::<bool>()).prop_map(
+        |(lines, final_newline)| {
+            let n = lines.len();
+            let mut out = Vec::new();
+            for (i, (l, crlf)) in lines.into_iter().enumerate() {
+                out.extend_from_slice(&l);
+                if i + 1 < n || final_newline {
+                    out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                }
+            }
+            out
+        },
+    )
+}
+
+/// The lines of `data` as the JSON output shows them: split at `\n`, one final `\r` dropped
+/// (the line end), invalid UTF-8 as U+FFFD.
+fn lossy_lines(data: &[u8]) -> Vec<String> {
+    raw_lines(data).into_iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect()
+}
+
+fn raw_lines(data: &[u8]) -> Vec<&[u8]> {
+    let mut v: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    if v.last().is_some_and(|l| l.is_empty()) {
+        v.pop();
+    }
+    v.into_iter().map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect()
+}
+
+/// Each source's records, by line, split back into lines; line numbers contiguous from 1.
+fn rebuilt(recs: &[Rec], source: &str) -> Result<Vec<String>, TestCaseError> {
+    let mut mine: Vec<&Rec> = recs.iter().filter(|r| r.source == source).collect();
+    mine.sort_by_key(|r| r.line);
+    let mut next = 1u64;
+    let mut got = Vec::new();
+    for r in mine {
+        prop_assert_eq!(r.line, next, "{}: records' lines not contiguous", source);
+        let parts: Vec<&str> = r.msg.split('\n').collect();
+        next += parts.len() as u64;
+        got.extend(parts.into_iter().map(String::from));
+    }
+    Ok(got)
+}
+
+/// Ended by itself with 0 or 1, every stderr line a `deskew:` message.
+fn check_ended_well(out: &Output) -> Result<(), TestCaseError> {
+    let err = String::from_utf8_lossy(&out.stderr);
+    prop_assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}: {}", out.status, err);
+    for l in err.lines() {
+        prop_assert!(l.starts_with("deskew: "), "stderr: {}", l);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(48, 0xdec0_de03))]
+
+    /// Any bytes, in any mix of formats, through merge and normalize, from files and stdin:
+    /// every input line comes out exactly once (JSON, shown lossily), and `normalize` text
+    /// output ends each output line with the input line's very bytes.
+    #[test]
+    fn any_bytes_come_out_line_for_line(files in prop::collection::vec(any_file(), 1..4)) {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<String> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let p = dir.path().join(format!("raw{i}.log"));
+                std::fs::write(&p, f).unwrap();
+                p.to_str().unwrap().to_string()
+            })
+            .collect();
+        for cmd in ["merge", "normalize"] {
+            let out = run(cmd, &paths);
+            check_ended_well(&out)?;
+            let recs = records(&out);
+            for (p, f) in paths.iter().zip(&files) {
+                prop_assert_eq!(rebuilt(&recs, p)?, lossy_lines(f), "{}: {}", cmd, p);
+            }
+            prop_assert_eq!(
+                recs.len(),
+                recs.iter().map(|r| (&r.source, r.line)).collect::<std::collections::HashSet<_>>().len(),
+                "{}: a record twice", cmd
+            );
+        }
+        let s = run_stdin("normalize", files[0].clone());
+        check_ended_well(&s)?;
+        prop_assert_eq!(rebuilt(&records(&s), "-")?, lossy_lines(&files[0]), "stdin");
+        // Text: one output line per input line, ending with its bytes.
+        let text = bin()
+            .args(["normalize", "--tz", "UTC", "--year", "2026", "-q", &paths[0]])
+            .output()
+            .unwrap();
+        check_ended_well(&text)?;
+        let want = raw_lines(&files[0]);
+        // Output lines end in `\n` alone: a CR left at the end is the input's content.
+        let mut got: Vec<&[u8]> = text.stdout.split(|&b| b == b'\n').collect();
+        prop_assert_eq!(got.pop(), Some(&b""[..]), "text output ends with a line end");
+        prop_assert_eq!(got.len(), want.len(), "text: line count");
+        for (g, w) in got.iter().zip(&want) {
+            prop_assert!(g.ends_with(w), "text line {:?} does not end with {:?}",
+                String::from_utf8_lossy(g), String::from_utf8_lossy(w));
+        }
+    }
+}

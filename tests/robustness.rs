@@ -1034,3 +1034,234 @@ fn an_unwritable_output_file_is_an_error_naming_it() {
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr(&out).contains(target.to_str().unwrap()), "{}", stderr(&out));
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 6: text output bytes, absurd dates, symlink loops, many files, a growing file
+
+/// Text output writes each line's bytes as they stood: invalid UTF-8 and NUL are not replaced
+/// (only JSON shows U+FFFD), for a mapped file, `normalize` of a file and streamed stdin.
+#[test]
+fn invalid_utf8_and_nul_come_out_byte_exact_in_text_output() {
+    let dir = tmp();
+    let line2: &[u8] = b"Nov 20 14:00:01 web01 app[1]: bad \xc3\x28 \xed\xa0\x80 \xff end\x00nul";
+    let cont: &[u8] = b"  continuation \xfe\xc3 with \x00 bytes";
+    let data = [
+        &b"Nov 20 14:00:00 web01 app[1]: ok\n"[..],
+        line2,
+        b"\n",
+        cont,
+        b"\nNov 20 14:00:02 web01 app[1]: after\n",
+    ]
+    .concat();
+    let p = write(dir.path(), "syslog", &data);
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    let outs = [
+        ("merge", run(&["merge", "--no-progress", "--year", "2026", &p])),
+        ("normalize", run(&["normalize", "--year", "2026", &p])),
+        ("stdin", run_stdin(&["normalize", "--year", "2026"], &data)),
+    ];
+    for (what, out) in outs {
+        assert_input_error(&out);
+        assert!(stderr(&out).contains(":2:"), "{what}: the bad line is named: {}", stderr(&out));
+        // `<ts> <host> <first line>`, then the continuation line as it was.
+        let mut want = b"2026-11-20T14:00:01Z web01 ".to_vec();
+        want.extend_from_slice(line2);
+        want.push(b'\n');
+        want.extend_from_slice(cont);
+        want.push(b'\n');
+        assert!(contains(&out.stdout, &want), "{what}: {:?}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(out.stdout.split(|&b| b == b'\n').count(), 5, "{what}: 4 lines and the end");
+    }
+}
+
+/// Stamps that name no instant, or one out of range, are never read as a time: each such line
+/// is still emitted exactly once (a continuation of the record before it, or a record without
+/// a time, with a message naming path and line), and the good stamps around them still parse.
+#[test]
+fn absurd_dates_are_kept_as_lines_and_never_taken_for_times() {
+    let dir = tmp();
+    let absurd = [
+        "0000-01-01T00:00:00Z year zero",
+        "9999-12-31T23:59:59Z year 9999",
+        "2026-02-30T10:00:00Z february 30",
+        "2026-11-20T25:61:61Z hour 25 minute 61",
+        "2026-11-20T14:00:00+99:99 offset +99:99",
+        "99999999999999999999999 epoch that overflows",
+        "-9223372036854775809 epoch below i64",
+        "2025-02-29T10:00:00Z leap day in a common year",
+        "{\"time\":99999999999999999999999,\"msg\":\"json epoch overflow\"}",
+        "{\"time\":1e300,\"msg\":\"json float epoch\"}",
+        "{\"time\":\"0000-00-00T00:00:00Z\"}",
+    ];
+    let mut text = String::from("2026-11-20T14:00:00Z first good line\n");
+    for a in absurd {
+        text.push_str(a);
+        text.push('\n');
+    }
+    text.push_str("2026-11-20T14:00:01Z last good line\n");
+    let p = write(dir.path(), "absurd.log", text.as_bytes());
+    let check = |out: &Output, source: &str| {
+        assert_no_crash(out);
+        let code = out.status.code();
+        assert!(code == Some(0) || code == Some(1), "{}", stderr(out));
+        for l in stderr(out).lines() {
+            assert!(l.starts_with(&format!("deskew: {source}:")), "unnamed message: {l}");
+        }
+        let recs = jsonl(out);
+        assert_eq!(lines_of(&recs, source), expected_lines(text.as_bytes()));
+        for r in &recs {
+            let msg = r["msg"].as_str().unwrap();
+            let first = msg.split('\n').next().unwrap();
+            if absurd.contains(&first) {
+                // Not even `+99:99` read as local time without its offset.
+                assert!(r["ts"].is_null(), "absurd stamp read as a time: {r}");
+            }
+            let ts = r["ts"].as_str().unwrap_or("2026");
+            assert!(ts.starts_with("2026-11-20T14:00:0"), "a time out of nowhere: {r}");
+        }
+        let good: Vec<&Value> = recs.iter().filter(|r| r["ts"].is_string()).collect();
+        assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:00Z"));
+        assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:01Z"));
+    };
+    check(&merge_jsonl(&["--tz", "UTC", &p]), &p);
+    check(&run(&["normalize", "--output-format", "jsonl", "--tz", "UTC", &p]), &p);
+    let s = run_stdin(&["normalize", "--output-format", "jsonl", "--tz", "UTC"], text.as_bytes());
+    check(&s, "-");
+}
+
+/// A syslog stamp without a year on Feb 29, in a year that has none: kept without a time,
+/// named by path and line, exit 1.
+#[test]
+fn a_yearless_leap_day_in_a_common_year_is_kept_and_named() {
+    let dir = tmp();
+    let data = b"Feb 28 10:00:00 web01 a: before\nFeb 29 10:00:00 web01 a: no such day\nMar  1 10:00:00 web01 a: after\n";
+    let p = write(dir.path(), "syslog", data);
+    let out = merge_jsonl(&["--year", "2025", "--tz", "UTC", &p]);
+    assert_input_error(&out);
+    assert!(stderr(&out).contains(&format!("{p}:2:")), "{}", stderr(&out));
+    let recs = jsonl(&out);
+    assert_eq!(lines_of(&recs, &p), expected_lines(data));
+    let ts: Vec<&Value> = recs.iter().map(|r| &r["ts"]).collect();
+    assert!(ts.contains(&&Value::from("2025-02-28T10:00:00Z")), "{ts:?}");
+    assert!(ts.contains(&&Value::from("2025-03-01T10:00:00Z")), "{ts:?}");
+    assert!(!ts.iter().any(|t| t.as_str().is_some_and(|t| t.starts_with("2025-02-29"))));
+}
+
+/// A directory symlink pointing back at an ancestor: the walk ends, each file is read once
+/// (not once per way round the loop); a link that points at itself is named.
+#[test]
+fn a_directory_symlink_loop_ends_and_reads_each_file_once() {
+    let dir = tmp();
+    let logs = dir.path().join("logs");
+    let a = write(&logs, "web01/app.log", &iso_lines(3));
+    let b = write(&logs, "web01/sub/deeper.log", &iso_lines(2));
+    std::os::unix::fs::symlink(&logs, logs.join("web01/sub/back-to-top")).unwrap();
+    std::os::unix::fs::symlink("..", logs.join("web01/up")).unwrap();
+    let out = merge_jsonl(&[logs.to_str().unwrap()]);
+    assert_no_crash(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let recs = jsonl(&out);
+    assert_eq!(recs.len(), 5, "each file once: {recs:?}");
+    assert_eq!(lines_of(&recs, &a), expected_lines(&iso_lines(3)));
+    assert_eq!(lines_of(&recs, &b), expected_lines(&iso_lines(2)));
+    // Named directly, the loop link itself is a directory PATH; still finite.
+    let looped = logs.join("web01/up");
+    let out = merge_jsonl(&[looped.to_str().unwrap()]);
+    assert_no_crash(&out);
+    assert_eq!(jsonl(&out).len(), 5, "{}", stderr(&out));
+    // A link to itself cannot be read: named, exit 1, the rest still read.
+    let selfish = logs.join("web01/self.log");
+    std::os::unix::fs::symlink(&selfish, &selfish).unwrap();
+    let out = merge_jsonl(&[logs.to_str().unwrap()]);
+    assert_input_error(&out);
+    assert!(stderr(&out).contains(selfish.to_str().unwrap()), "{}", stderr(&out));
+    assert_eq!(jsonl(&out).len(), 5);
+}
+
+/// 3000 files named at once, under a limit of 128 open files: mappings must not hold a
+/// descriptor each until the end (they did: every file past the limit was lost).
+#[test]
+fn thousands_of_small_files_under_a_low_fd_limit_all_come_out() {
+    let dir = tmp();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let n = 3000;
+    for i in 0..n {
+        let t = chrono::DateTime::from_timestamp(1_795_183_200 + i as i64, 0).unwrap();
+        let line = format!("{} file {i}\n", t.format("%Y-%m-%dT%H:%M:%SZ"));
+        std::fs::write(logs.join(format!("f{i:04}.log")), line).unwrap();
+    }
+    // One compressed file among them, decompressed through its own descriptor.
+    std::fs::write(logs.join("z.log.gz"), gzip(b"2026-11-20T13:00:00Z gz\n")).unwrap();
+    for cmd in ["merge", "normalize"] {
+        let mut c = Command::new("sh");
+        c.env_remove("TZ").args([
+            "-c",
+            "ulimit -n 128 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_deskew"),
+            cmd,
+            "--output-format",
+            "jsonl",
+            "--no-progress",
+            logs.to_str().unwrap(),
+        ]);
+        let out = run_cmd(c, None, Duration::from_secs(120));
+        assert_no_crash(&out);
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{cmd}: {} error lines, first: {:.200}",
+            err.lines().count(),
+            err
+        );
+        let recs = jsonl(&out);
+        assert_eq!(recs.len(), n + 1, "{cmd}");
+        let sources: std::collections::HashSet<&str> =
+            recs.iter().map(|r| r["source"].as_str().unwrap()).collect();
+        assert_eq!(sources.len(), n + 1, "{cmd}: each file once");
+    }
+}
+
+/// A file appended to while it is read: no crash, exit 0, and what comes out is the file's
+/// lines from line 1 on, each whole (lines written after the file was opened may be left out;
+/// one being written at that moment may come out cut short).
+#[test]
+fn a_file_that_grows_while_read_never_crashes_and_keeps_its_lines() {
+    let dir = tmp();
+    let p = write(dir.path(), "grow.log", &iso_lines(200_000));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let appender = {
+        let (p, stop) = (p.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+            let mut i = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                // Half a line, then the rest: a reader may catch it torn.
+                f.write_all(format!("2026-11-20T15:00:00Z grown line {i} ").as_bytes()).unwrap();
+                f.write_all(b"with its end\n").unwrap();
+                i += 1;
+                if i % 64 == 0 {
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+            }
+        })
+    };
+    let outs: Vec<(&str, Output)> = ["merge", "normalize"]
+        .into_iter()
+        .map(|cmd| (cmd, run(&[cmd, "--output-format", "jsonl", "--no-progress", &p])))
+        .collect();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    appender.join().unwrap();
+    let whole = std::fs::read(&p).unwrap();
+    let want = expected_lines(&whole);
+    for (cmd, out) in outs {
+        assert_no_crash(&out);
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {}", stderr(&out));
+        let got = lines_of(&jsonl(&out), &p);
+        assert!(got.len() >= 200_000, "{cmd}: only {} lines", got.len());
+        let n = got.len();
+        assert_eq!(got[..n - 1], want[..n - 1], "{cmd}: lines differ from the file");
+        assert!(want[n - 1].starts_with(&got[n - 1]), "{cmd}: last line is no prefix");
+    }
+}

@@ -14,6 +14,10 @@
 //! The reader then asks [`Mapped::shrunk`] where the valid data ends, stops there, and warns.
 //! When the table is full or the handler cannot be installed, a file is read into memory
 //! instead of mapped.
+//!
+//! A mapping keeps its file open (to see its current length), so the table uses at most half
+//! of the process's file-descriptor limit: thousands of small files named at once must not
+//! exhaust the descriptors and make later opens fail.
 
 use std::fs::File;
 use std::io;
@@ -47,6 +51,21 @@ static TABLE: [Slot; SLOTS] = [FREE; SLOTS];
 static PAGE_SIZE: AtomicUsize = AtomicUsize::new(0);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 static INSTALL: Once = Once::new();
+static BUDGET: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// How many slots may be used: at most half the soft limit on open files (the other half is
+/// for files being opened or read, histories, output), and at most [`SLOTS`].
+fn budget() -> usize {
+    *BUDGET.get_or_init(|| {
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit writes into the struct passed; no other effect.
+        let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0;
+        if !ok || lim.rlim_cur == libc::RLIM_INFINITY {
+            return SLOTS;
+        }
+        usize::try_from(lim.rlim_cur / 2).unwrap_or(SLOTS).min(SLOTS)
+    })
+}
 
 /// Installs the SIGBUS handler once per process; false if that failed.
 fn install() -> bool {
@@ -122,7 +141,7 @@ impl Mapped {
         let Ok(len) = usize::try_from(len) else {
             return Ok(None);
         };
-        let Some(slot) = TABLE.iter().position(|s| {
+        let Some(slot) = TABLE[..budget()].iter().position(|s| {
             s.claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
         }) else {
             return Ok(None);

@@ -110,9 +110,9 @@ fn errors_name_path_cause_and_remedy() {
 fn fifo_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("pipe");
-    let c = std::ffi::CString::new(p.to_string_lossy().as_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // The mkfifo command, not libc::mkfifo: the crate denies unsafe code outside the mapping.
+    let made = std::process::Command::new("mkfifo").arg(&p).status().unwrap();
+    assert!(made.success());
     let data = gzip(b"from a pipe\n");
     let writer = {
         let p = p.clone();

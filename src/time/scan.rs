@@ -132,12 +132,15 @@ fn hms(s: &[u8], i: usize, min_h: usize, need_secs: bool) -> Option<(u8, u8, u8,
 }
 
 /// A zone after a time at `i`: `Z`, `+HH:MM`, `+HHMM`, `+HH`; with `spaced`, also a space and
-/// then `+HHMM`/`+HH:MM` or an abbreviation (` UTC`, ` PDT`).
-fn zone(s: &[u8], i: usize, spaced: bool) -> (ZoneText, usize) {
-    match s.get(i) {
+/// then `+HHMM`/`+HH:MM` or an abbreviation (` UTC`, ` PDT`). `None` when a sign and two
+/// digits right after the time are no valid offset (`+99:99`): the text meant an offset, and
+/// reading the stamp as local time without it would be silently wrong.
+fn zone(s: &[u8], i: usize, spaced: bool) -> Option<(ZoneText, usize)> {
+    Some(match s.get(i) {
         Some(b'Z' | b'z') if boundary(s, i + 1) => (ZoneText::Offset(0), i + 1),
         Some(b'+' | b'-') => match parse_offset(&s[i..]) {
             Some((off, n)) => (ZoneText::Offset(off), i + n),
+            None if digit(s, i + 1).is_some() && digit(s, i + 2).is_some() => return None,
             None => (ZoneText::None, i),
         },
         Some(b' ') if spaced => match s.get(i + 1) {
@@ -152,7 +155,7 @@ fn zone(s: &[u8], i: usize, spaced: bool) -> (ZoneText, usize) {
             _ => (ZoneText::None, i),
         },
         _ => (ZoneText::None, i),
-    }
+    })
 }
 
 /// A zone abbreviation word at `i`: (zone, end).
@@ -274,7 +277,7 @@ fn iso(s: &[u8]) -> Option<(Stamp, usize)> {
         _ => return None,
     };
     let (h, m, sec, f, end) = hms(s, i, 2, false)?;
-    let (z, end) = zone(s, end, true);
+    let (z, end) = zone(s, end, true)?;
     stamp(Ymd(Some(y), mo, d), (h, m, sec, f), z, end)
 }
 
@@ -286,7 +289,7 @@ fn iso_basic(s: &[u8]) -> Option<(Stamp, usize)> {
     }
     let (h, m, sec) = (num(s, 9, 2)? as u8, num(s, 11, 2)? as u8, num(s, 13, 2)? as u8);
     let (f, end) = frac(s, 15);
-    let (z, end) = zone(s, end, false);
+    let (z, end) = zone(s, end, false)?;
     stamp(Ymd(Some(y), mo, d), (h, m, sec, f), z, end)
 }
 
@@ -302,7 +305,7 @@ fn ymd_slash(s: &[u8]) -> Option<(Stamp, usize)> {
         return None;
     }
     let (h, m, sec, f, end) = hms(s, i + 1, 2, false)?;
-    let (z, end) = zone(s, end, true);
+    let (z, end) = zone(s, end, true)?;
     stamp(Ymd(Some(y), mo as u8, d as u8), (h, m, sec, f), z, end)
 }
 
@@ -339,7 +342,7 @@ fn slash_first(s: &[u8], n: usize) -> Option<(Stamp, usize)> {
         }
         let y = num(s, i + 4, 4)? as i32;
         let (h, m, sec, f, end) = hms(s, i + 9, 2, true)?;
-        let (z, end) = zone(s, end, true);
+        let (z, end) = zone(s, end, true)?;
         return stamp(Ymd(Some(y), mo, a as u8), (h, m, sec, f), z, end);
     }
     let (b, j) = num_var(s, i, 1, 2)?;
@@ -400,7 +403,7 @@ fn dash_first(s: &[u8], n: usize) -> Option<(Stamp, usize)> {
         }
         let y = num(s, i + 4, 4)? as i32;
         let (h, m, sec, f, end) = hms(s, i + 9, 2, true)?;
-        let (z, end) = zone(s, end, true);
+        let (z, end) = zone(s, end, true)?;
         return stamp(Ymd(Some(y), mo, a), (h, m, sec, f), z, end);
     }
     if n != 2 || run(s, 3) != 2 || !is(s, 5, b' ') {
@@ -425,7 +428,7 @@ fn day_month_name(s: &[u8], at: usize) -> Option<(Stamp, usize)> {
         j += 5;
     }
     let (h, m, sec, f, end) = hms(s, j, 2, true)?;
-    let (z, end) = zone(s, end, true);
+    let (z, end) = zone(s, end, true)?;
     stamp(Ymd(year, mo, d as u8), (h, m, sec, f), z, end)
 }
 
@@ -479,7 +482,7 @@ fn month_first(s: &[u8], at: usize) -> Option<(Stamp, usize)> {
             }
         }
     } else if year.is_some() {
-        (z, end) = zone(s, end, true);
+        (z, end) = zone(s, end, true)?;
     }
     stamp(Ymd(year, mo, d as u8), (h, m, sec, f), z, end)
 }

@@ -68,6 +68,15 @@ fn iso_8601_numeric_offsets() {
 }
 
 #[test]
+fn an_offset_out_of_range_is_no_timestamp_not_local_time() {
+    for bad in ["2026-11-20T14:00:00+99:99 x", "2026-11-20T14:00:00-2400 x", "20261120T140000+25"] {
+        assert!(leading(bad.as_bytes()).is_none(), "{bad}");
+    }
+    // A sign not followed by two digits is not an offset at all: the stamp ends before it.
+    assert_eq!(lead("2026-11-20T14:00:00-worker-3 x").1, "2026-11-20T14:00:00");
+}
+
+#[test]
 fn iso_space_separated_with_zone_abbreviation() {
     let line = "2025-08-13 01:45:01.123 PDT [12345] LOG:  starting PostgreSQL 15.4";
     let (st, n) = leading(line.as_bytes()).unwrap();
