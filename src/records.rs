@@ -126,6 +126,19 @@ pub fn scan_from(
     first_line: u64,
     matcher: &Matcher,
 ) -> (u64, Vec<LineHit>) {
+    let mut hits = Vec::new();
+    let n = scan_into(data, range, first_line, matcher, &mut hits);
+    (n, hits)
+}
+
+/// `scan_from`, the hits appended to `hits` (a buffer a reader keeps from window to window).
+pub fn scan_into(
+    data: &[u8],
+    range: std::ops::Range<usize>,
+    first_line: u64,
+    matcher: &Matcher,
+    hits: &mut Vec<LineHit>,
+) -> u64 {
     let base = range.start;
     let chunks = crate::input::split_chunks(&data[range], 1 << 20);
     let parts: Vec<(u64, Vec<LineHit>)> = chunks
@@ -133,7 +146,7 @@ pub fn scan_from(
         .map(|r| scan_range(data, r.start + base..r.end + base, matcher))
         .collect();
     let mut total = first_line;
-    let mut hits = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+    hits.reserve(parts.iter().map(|p| p.1.len()).sum());
     for (n, mut h) in parts {
         for x in &mut h {
             x.line += total;
@@ -141,7 +154,7 @@ pub fn scan_from(
         total += n;
         hits.extend(h);
     }
-    (total - first_line, hits)
+    total - first_line
 }
 
 /// The year-less civil stamps among `hits`, one per run of equal months (the newest of the

@@ -130,9 +130,9 @@ fn json_string(s: &str) -> String {
 }
 
 /// Bytes of a source parsed at a time: a source up to this size is one window.
-const WINDOW: usize = 16 << 20;
+const WINDOW: usize = 8 << 20;
 /// Bytes of parsed records `merge` holds in memory; past that they spill to temporary files.
-const BUDGET: usize = 128 << 20;
+const BUDGET: usize = 64 << 20;
 /// Bytes of output after which the mapped pages it read are dropped from memory.
 const RELEASE_EVERY: usize = 32 << 20;
 
@@ -225,7 +225,7 @@ pub fn in_window(opts: &Options, r: &Record) -> bool {
 fn write_ordered(
     cx: &Context,
     sources: &[Source],
-    order: impl Iterator<Item = (usize, Record)>,
+    order: impl Iterator<Item = (usize, Record)> + Send,
     out: &mut (dyn Write + Send),
 ) -> Result<()> {
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
@@ -238,7 +238,7 @@ fn write_ordered(
     let fmt = cx.opts.output_format;
     let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
     let mut since_release = 0;
-    const BATCH: usize = 1 << 16;
+    const BATCH: usize = 1 << 15;
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
         let writer = scope.spawn(move || -> std::io::Result<()> {
@@ -249,11 +249,22 @@ fn write_ordered(
             }
             out.flush()
         });
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut order = order.peekable();
-        while order.peek().is_some() {
-            batch.clear();
-            batch.extend(order.by_ref().take(BATCH));
+        // The merge runs in a thread of its own, a batch ahead of the formatting; batches
+        // go back to it to be refilled.
+        let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Record)>>(1);
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<(usize, Record)>>();
+        scope.spawn(move || {
+            let mut order = order.peekable();
+            while order.peek().is_some() {
+                let mut batch = free_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                batch.clear();
+                batch.extend(order.by_ref().take(BATCH));
+                if batch_tx.send(batch).is_err() {
+                    break; // the output stopped
+                }
+            }
+        });
+        for batch in batch_rx {
             let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
                 batch
                     .par_chunks(4096)
@@ -295,6 +306,7 @@ fn write_ordered(
             if tx.send(bufs).is_err() {
                 break; // the writer stopped on an error: it is reported below
             }
+            let _ = free_tx.send(batch);
         }
         drop(tx);
         match writer.join().expect("the writer thread does not panic") {

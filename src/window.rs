@@ -62,6 +62,9 @@ pub struct SourceParser<'a> {
     line: u64,
     /// The last hit of the previous window: its record may go on in this one.
     carry: Option<LineHit>,
+    /// The hits of the window being parsed: one buffer from window to window (freed at the
+    /// end), not a new one each time.
+    hits: Vec<LineHit>,
     /// Where the lines before the first hit start, until the first hit is found.
     preamble: Option<(usize, u64)>,
     last_key: Nanos,
@@ -121,6 +124,7 @@ impl<'a> SourceParser<'a> {
             pos: 0,
             line: 0,
             carry: None,
+            hits: Vec::new(),
             preamble: Some((0, 0)),
             last_key: NO_TIME,
             report,
@@ -157,7 +161,10 @@ impl<'a> SourceParser<'a> {
             let at = self.pos + self.window;
             memchr::memchr(b'\n', &data[at..limit]).map_or(limit, |i| at + i + 1)
         };
-        let (n, hits) = records::scan_from(data, self.pos..end, self.line, &self.matcher);
+        let mut all = std::mem::take(&mut self.hits);
+        all.clear();
+        all.extend(self.carry.take());
+        let n = records::scan_into(data, self.pos..end, self.line, &self.matcher, &mut all);
         if self.report && self.bad_utf8.is_none() {
             if let Some(l) = records::first_bad_utf8(&data[self.pos..end]) {
                 self.bad_utf8 = Some(self.line + l);
@@ -168,7 +175,6 @@ impl<'a> SourceParser<'a> {
         self.pos = end;
         self.line += n;
         let last = end >= limit;
-        let mut all: Vec<LineHit> = self.carry.take().into_iter().chain(hits).collect();
         if all.is_empty() && !last {
             return Some(Vec::new());
         }
@@ -209,6 +215,9 @@ impl<'a> SourceParser<'a> {
                 },
             )
         };
+        if !last {
+            self.hits = all;
+        }
         if self.report {
             self.problems.extend(problems);
         }
