@@ -239,12 +239,18 @@ fn write_ordered(
     let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
     let mut since_release = 0;
     const BATCH: usize = 1 << 15;
+    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        // Written buffers come back to be filled again: fresh ones would each be new pages
+        // for the kernel to fault in and zero.
+        let spare = &spare;
         let writer = scope.spawn(move || -> std::io::Result<()> {
             for bufs in rx {
-                for b in bufs {
+                for mut b in bufs {
                     out.write_all(&b)?;
+                    b.clear();
+                    spare.lock().unwrap().push(b);
                 }
             }
             out.flush()
@@ -269,7 +275,11 @@ fn write_ordered(
                 batch
                     .par_chunks(4096)
                     .map(|c| {
-                        let mut buf = Vec::with_capacity(c.len() * 160);
+                        let mut buf = spare
+                            .lock()
+                            .unwrap()
+                            .pop()
+                            .unwrap_or_else(|| Vec::with_capacity(c.len() * 160));
                         for (s, r) in c {
                             if r.end <= limits[*s] && in_window(cx.opts, r) {
                                 output::write_record(&mut buf, fmt, r, &views[*s], &names);
