@@ -336,7 +336,15 @@ pub fn merge(opts: &Options) -> Result<()> {
     let budget = env_bytes("DESKEW_BUDGET").unwrap_or(BUDGET);
     let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
     let plans = year_plans(&cx, &sources, window);
-    let merge = crate::runs::RunMerge::new(&cx, &sources, window, &plans, budget);
+    let regs = match crate::runs::RunMerge::workers(&sources) {
+        (n, true) => (0..n)
+            .into_par_iter()
+            .map(|_| Registry::load(&opts.formats))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Usage(e.into()))?,
+        (_, false) => Vec::new(),
+    };
+    let merge = crate::runs::RunMerge::new(&cx, &sources, window, &plans, budget, &regs);
     if let Some(b) = &cx.progress {
         b.finish_and_clear();
     }

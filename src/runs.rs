@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::diag;
+use crate::format::Registry;
 use crate::records::Record;
 use crate::run::Context;
 use crate::spill::{self, Extent, SpillFile};
@@ -83,15 +84,20 @@ struct Parsed<'a> {
 }
 
 /// Parse source `s` whole, window by window, into runs.
+#[allow(clippy::too_many_arguments)]
 fn parse_source<'a>(
     cx: &'a Context<'a>,
+    reg: Option<&'a Registry>,
     s: usize,
     src: &'a Source,
     window: usize,
     plan: Option<&[Civil]>,
     budget: &Budget,
 ) -> Parsed<'a> {
-    let mut parser = SourceParser::new(cx, src, window, true, plan);
+    let mut parser = match reg {
+        Some(reg) => SourceParser::with_registry(cx, reg, false, src, window, true, plan),
+        None => SourceParser::new(cx, src, window, true, plan),
+    };
     let mut runs: Vec<Run> = Vec::new();
     let mut done = 0u64;
     while let Some(mut recs) = parser.next_window() {
@@ -172,29 +178,45 @@ pub struct RunMerge<'a> {
 }
 
 impl<'a> RunMerge<'a> {
+    /// How many sources are parsed side by side, and whether each worker should scan with a
+    /// registry of its own (`regs` for `new`): when there are sources enough to keep every
+    /// worker busy, each scans its windows alone (no locks between threads on the regex
+    /// caches); else each window is scanned in parallel chunks.
+    pub fn workers(sources: &[Source]) -> (usize, bool) {
+        let workers = rayon::current_num_threads().clamp(1, sources.len().max(1));
+        (workers, workers > 1 && sources.len() >= 2 * workers)
+    }
+
     /// Parse every source (each a window of `window` bytes at a time, `plans` giving the
     /// year-less stamps of those that need them) with at most `budget` bytes of records held
-    /// in memory; the merge then yields them in order.
+    /// in memory; the merge then yields them in order. `regs`: one registry per worker (see
+    /// `workers`), or none.
     pub fn new(
         cx: &'a Context<'a>,
         sources: &'a [Source],
         window: usize,
         plans: &[Option<Vec<Civil>>],
         budget: usize,
+        regs: &'a [Registry],
     ) -> RunMerge<'a> {
         let budget = Budget::new(budget);
         let next = AtomicUsize::new(0);
         let parsed: Vec<Mutex<Option<Parsed>>> = sources.iter().map(|_| Mutex::new(None)).collect();
+        // Largest first, so that no worker is left with a large source at the end.
+        let mut order: Vec<usize> = (0..sources.len()).collect();
+        order.sort_by_key(|&s| std::cmp::Reverse(sources[s].data.len()));
         // One worker per thread, each parsing a source at a time: so at most that many
         // windows are in flight (rayon's work stealing could start any number).
-        let workers = rayon::current_num_threads().clamp(1, sources.len().max(1));
+        let (workers, _) = Self::workers(sources);
         std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| loop {
-                    let s = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(src) = sources.get(s) else { break };
-                    let p = parse_source(cx, s, src, window, plans[s].as_deref(), &budget);
-                    *parsed[s].lock().unwrap() = Some(p);
+            for w in 0..workers {
+                let (next, order, parsed, budget) = (&next, &order, &parsed, &budget);
+                scope.spawn(move || {
+                    while let Some(&s) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let (src, plan) = (&sources[s], plans[s].as_deref());
+                        let p = parse_source(cx, regs.get(w), s, src, window, plan, budget);
+                        *parsed[s].lock().unwrap() = Some(p);
+                    }
                 });
             }
         });
