@@ -248,6 +248,21 @@ mod tests {
     }
 
     #[test]
+    fn released_pages_read_back_the_same() {
+        let mut tmp = tempfile::NamedTempFile::new().unwrap();
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        tmp.write_all(&data).unwrap();
+        tmp.flush().unwrap();
+        let file = File::open(tmp.path()).unwrap();
+        let Some(mapped) = Mapped::new(file, data.len() as u64).unwrap() else { return };
+        assert_eq!(&mapped[..], &data[..]);
+        for range in [0..1, 5000..70_000, 0..data.len(), 299_999..400_000] {
+            mapped.release(range);
+            assert_eq!(&mapped[..], &data[..]);
+        }
+    }
+
+    #[test]
     fn foreign_sigbus_still_kills() {
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(run_child("child_foreign_sigbus").signal(), Some(libc::SIGBUS));
