@@ -190,7 +190,7 @@ fn year_plans(cx: &Context, sources: &[Source], window: usize) -> Vec<Option<Vec
     sources
         .par_iter()
         .map(|src| {
-            if src.data.len() <= window {
+            if src.data.len() <= window || cx.opts.year.is_some() {
                 return None;
             }
             let p = SourceParser::new(cx, src, window, false, None);
