@@ -133,8 +133,11 @@ fn json_string(s: &str) -> String {
 const WINDOW: usize = 8 << 20;
 /// Bytes of parsed records `merge` holds in memory; past that they spill to temporary files.
 const BUDGET: usize = 64 << 20;
-/// Bytes of output after which the mapped pages it read are dropped from memory.
+/// Mapped bytes the output may bring into memory before they are dropped again.
 const RELEASE_EVERY: usize = 32 << 20;
+/// How much a read of one mapped page brings in: the kernel maps the cached pages around it
+/// too ("fault-around", 64 KiB by default).
+const FAULT_AROUND: usize = 64 << 10;
 
 /// A size in bytes from the environment (for tests: tiny windows, a tiny budget).
 fn env_bytes(name: &str) -> Option<usize> {
@@ -220,6 +223,18 @@ pub fn in_window(opts: &Options, r: &Record) -> bool {
     opts.since.is_none_or(|s| r.key >= s) && opts.until.is_none_or(|u| r.key < u)
 }
 
+/// Read a record's text from its mapped file into `text` (not through the mapping); false
+/// for a source that is not mapped, a long record, or a failed read.
+fn read_text(data: &input::Data, r: &Record, text: &mut Vec<u8>) -> bool {
+    let input::Data::Mapped(m) = data else { return false };
+    let len = r.end.saturating_sub(r.start);
+    if len > FAULT_AROUND {
+        return false;
+    }
+    text.resize(len, 0);
+    m.read_at(text, r.start).is_ok()
+}
+
 /// Write records given as (source, record) pairs: batches are formatted in parallel while
 /// a writer thread writes the batch before, so formatting and output overlap.
 fn write_ordered(
@@ -237,7 +252,20 @@ fn write_ordered(
         .collect();
     let fmt = cx.opts.output_format;
     let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
-    let mut since_release = 0;
+    // An estimate of the mapped bytes brought in since the last release: each record that
+    // lies away from the one before it in its source counts a fault-around's worth. A source
+    // read in order adds little per record; one read out of order adds much, and is released
+    // every few hundred records, so memory stays bounded either way.
+    let brought = std::sync::atomic::AtomicUsize::new(0);
+    let account = |n: usize| {
+        use std::sync::atomic::Ordering::Relaxed;
+        if brought.fetch_add(n, Relaxed) + n >= RELEASE_EVERY {
+            brought.store(0, Relaxed);
+            for src in sources {
+                crate::window::release(&src.data, 0..src.data.len());
+            }
+        }
+    };
     const BATCH: usize = 1 << 15;
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -280,11 +308,40 @@ fn write_ordered(
                             .unwrap()
                             .pop()
                             .unwrap_or_else(|| Vec::with_capacity(c.len() * 160));
-                        for (s, r) in c {
-                            if r.end <= limits[*s] && in_window(cx.opts, r) {
-                                output::write_record(&mut buf, fmt, r, &views[*s], &names);
+                        // Per source: the region (of FAULT_AROUND bytes) of its last record,
+                        // and the last region read through the mapping.
+                        let mut last = vec![usize::MAX; sources.len()];
+                        let mut mapped = vec![usize::MAX; sources.len()];
+                        let mut text = Vec::new();
+                        let mut fresh = 0;
+                        for (i, (s, r)) in c.iter().enumerate() {
+                            if i % 256 == 255 {
+                                account(std::mem::take(&mut fresh));
                             }
+                            if r.end > limits[*s] || !in_window(cx.opts, r) {
+                                continue;
+                            }
+                            let (region, len) =
+                                (r.start / FAULT_AROUND, r.end - r.start.min(r.end));
+                            // A record away from its source's last one is read from the file
+                            // (a source out of order is read so throughout); the records near
+                            // it after it, through the mapping.
+                            if last[*s] != region {
+                                last[*s] = region;
+                                if read_text(&sources[*s].data, r, &mut text) {
+                                    let rebased = Record { start: 0, end: len, ..*r };
+                                    let view = SourceView { data: &text, ..views[*s] };
+                                    output::write_record(&mut buf, fmt, &rebased, &view, &names);
+                                    continue;
+                                }
+                            }
+                            if mapped[*s] != region {
+                                mapped[*s] = region;
+                                fresh += FAULT_AROUND + len;
+                            }
+                            output::write_record(&mut buf, fmt, r, &views[*s], &names);
                         }
+                        account(fresh);
                         buf
                     })
                     .collect()
@@ -302,15 +359,6 @@ fn write_ordered(
                     if lost > 0 {
                         src.report_shrink(limits[i], lost);
                     }
-                }
-            }
-            // The pages read so far leave memory now and then: in order, only the few pages
-            // around each source's position are read again.
-            since_release += bufs.iter().map(Vec::len).sum::<usize>();
-            if since_release >= RELEASE_EVERY {
-                since_release = 0;
-                for src in sources {
-                    crate::window::release(&src.data, 0..src.data.len());
                 }
             }
             if tx.send(bufs).is_err() {

@@ -176,6 +176,15 @@ impl Mapped {
         }
     }
 
+    /// Copy the file's bytes at `offset` into `buf` by reading the file, not the mapping: a
+    /// reader that jumps about the file reads a few bytes without mapping (and later
+    /// dropping) the 64 KiB the kernel maps around each page it faults in. Fails on a short
+    /// read (the file was cut).
+    pub fn read_at(&self, buf: &mut [u8], offset: usize) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.file.read_exact_at(buf, offset as u64)
+    }
+
     /// Where the valid data now ends, if before the end of the mapping: the file was
     /// truncated (its current length), or a page faulted (its offset), whichever is lower.
     /// Bytes from there on read as zeros (or as whatever was later written in their place).
