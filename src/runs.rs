@@ -1,16 +1,17 @@
 //! The merge of any amount of input in bounded memory.
 //!
-//! Each source is parsed once, a window of bytes at a time, by a few workers (one source
-//! each; a window's lines are scanned in parallel chunks). A window's records, put in order,
+//! Each source is parsed once, a window of bytes at a time, by one worker per thread, largest
+//! source first (with sources enough, a worker scans its windows alone, with regexes of its
+//! own; else a window's lines are scanned in parallel chunks). A window's records, in order,
 //! extend the source's current run when they start no earlier than it ends (a sorted or
 //! nearly sorted source is one run, however long), else start a new run (a source badly out
 //! of order becomes several sorted runs). Records stay in memory up to a budget; past it a
 //! window's records go to a spill file, and are read back a block at a time (smaller blocks
 //! when there are many runs, so the read buffers too stay within a bound).
 //! Then a k-way heap merge over all runs yields the records in order. The mapped text a
-//! window was parsed from is dropped from memory right after (the output maps it back), so
-//! memory is bounded by the budget, the windows in flight and the merge's read blocks,
-//! whatever the size of the input.
+//! window was parsed from is dropped from memory right after (the output reads it again, see
+//! `run::write_ordered`), so memory is bounded by the budget, the windows in flight and the
+//! merge's read blocks, whatever the size of the input or its disorder.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
