@@ -73,15 +73,17 @@ pub struct LineHit {
     pub hit: Hit,
 }
 
-/// Find the hits of every line of `data[range]`, counting lines from `first_line` (0-based).
+/// Find the hits of every line of `data[range]`, counting lines from `first_line` (0-based);
+/// returns the number of lines.
 fn scan_range(
     data: &[u8],
     range: std::ops::Range<usize>,
+    first_line: u64,
     matcher: &Matcher,
-) -> (u64, Vec<LineHit>) {
+    hits: &mut Vec<LineHit>,
+) -> u64 {
     let mut s = matcher.scratch();
-    let mut hits = Vec::new();
-    let mut n = 0u64;
+    let mut n = first_line;
     let mut pos = range.start;
     let chunk = &data[range.clone()];
     // Formats read a private copy of each line: bytes of a memory-mapped file can change
@@ -103,15 +105,15 @@ fn scan_range(
     };
     for nl in memchr_iter(b'\n', chunk) {
         let end = range.start + nl;
-        visit(pos, end, n, &mut hits);
+        visit(pos, end, n, hits);
         n += 1;
         pos = end + 1;
     }
     if pos < range.end {
-        visit(pos, range.end, n, &mut hits);
+        visit(pos, range.end, n, hits);
         n += 1;
     }
-    (n, hits)
+    n - first_line
 }
 
 /// Hits of all lines of `data`, in order, with 0-based line numbers, parsed in parallel
@@ -128,14 +130,41 @@ pub fn scan_from(
     first_line: u64,
     matcher: &Matcher,
 ) -> (u64, Vec<LineHit>) {
+    let mut hits = Vec::new();
+    let n = scan_into(data, range, first_line, matcher, &mut hits);
+    (n, hits)
+}
+
+/// `scan_into` on this thread alone (the caller runs several of these side by side).
+pub fn scan_here(
+    data: &[u8],
+    range: std::ops::Range<usize>,
+    first_line: u64,
+    matcher: &Matcher,
+    hits: &mut Vec<LineHit>,
+) -> u64 {
+    scan_range(data, range, first_line, matcher, hits)
+}
+
+/// `scan_from`, the hits appended to `hits` (a buffer a reader keeps from window to window).
+pub fn scan_into(
+    data: &[u8],
+    range: std::ops::Range<usize>,
+    first_line: u64,
+    matcher: &Matcher,
+    hits: &mut Vec<LineHit>,
+) -> u64 {
     let base = range.start;
     let chunks = crate::input::split_chunks(&data[range], 1 << 20);
     let parts: Vec<(u64, Vec<LineHit>)> = chunks
         .into_par_iter()
-        .map(|r| scan_range(data, r.start + base..r.end + base, matcher))
+        .map(|r| {
+            let mut h = Vec::new();
+            (scan_range(data, r.start + base..r.end + base, 0, matcher, &mut h), h)
+        })
         .collect();
     let mut total = first_line;
-    let mut hits = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+    hits.reserve(parts.iter().map(|p| p.1.len()).sum());
     for (n, mut h) in parts {
         for x in &mut h {
             x.line += total;
@@ -143,7 +172,7 @@ pub fn scan_from(
         total += n;
         hits.extend(h);
     }
-    (total - first_line, hits)
+    total - first_line
 }
 
 /// The year-less civil stamps among `hits`, one per run of equal months (the newest of the

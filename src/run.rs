@@ -130,11 +130,14 @@ fn json_string(s: &str) -> String {
 }
 
 /// Bytes of a source parsed at a time: a source up to this size is one window.
-const WINDOW: usize = 16 << 20;
+const WINDOW: usize = 8 << 20;
 /// Bytes of parsed records `merge` holds in memory; past that they spill to temporary files.
-const BUDGET: usize = 128 << 20;
-/// Bytes of output after which the mapped pages it read are dropped from memory.
+const BUDGET: usize = 64 << 20;
+/// Mapped bytes the output may bring into memory before they are dropped again.
 const RELEASE_EVERY: usize = 32 << 20;
+/// How much a read of one mapped page brings in: the kernel maps the cached pages around it
+/// too ("fault-around", 64 KiB by default).
+const FAULT_AROUND: usize = 64 << 10;
 
 /// A size in bytes from the environment (for tests: tiny windows, a tiny budget).
 fn env_bytes(name: &str) -> Option<usize> {
@@ -190,7 +193,7 @@ fn year_plans(cx: &Context, sources: &[Source], window: usize) -> Vec<Option<Vec
     sources
         .par_iter()
         .map(|src| {
-            if src.data.len() <= window {
+            if src.data.len() <= window || cx.opts.year.is_some() {
                 return None;
             }
             let p = SourceParser::new(cx, src, window, false, None);
@@ -220,12 +223,24 @@ pub fn in_window(opts: &Options, r: &Record) -> bool {
     opts.since.is_none_or(|s| r.key >= s) && opts.until.is_none_or(|u| r.key < u)
 }
 
+/// Read a record's text from its mapped file into `text` (not through the mapping); false
+/// for a source that is not mapped, a long record, or a failed read.
+fn read_text(data: &input::Data, r: &Record, text: &mut Vec<u8>) -> bool {
+    let input::Data::Mapped(m) = data else { return false };
+    let len = r.end.saturating_sub(r.start);
+    if len > FAULT_AROUND {
+        return false;
+    }
+    text.resize(len, 0);
+    m.read_at(text, r.start).is_ok()
+}
+
 /// Write records given as (source, record) pairs: batches are formatted in parallel while
 /// a writer thread writes the batch before, so formatting and output overlap.
 fn write_ordered(
     cx: &Context,
     sources: &[Source],
-    order: impl Iterator<Item = (usize, Record)>,
+    order: impl Iterator<Item = (usize, Record)> + Send,
     out: &mut (dyn Write + Send),
 ) -> Result<()> {
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
@@ -237,33 +252,96 @@ fn write_ordered(
         .collect();
     let fmt = cx.opts.output_format;
     let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
-    let mut since_release = 0;
-    const BATCH: usize = 1 << 16;
+    // An estimate of the mapped bytes brought in since the last release: each record that
+    // lies away from the one before it in its source counts a fault-around's worth. A source
+    // read in order adds little per record; one read out of order adds much, and is released
+    // every few hundred records, so memory stays bounded either way.
+    let brought = std::sync::atomic::AtomicUsize::new(0);
+    let account = |n: usize| {
+        use std::sync::atomic::Ordering::Relaxed;
+        if brought.fetch_add(n, Relaxed) + n >= RELEASE_EVERY {
+            brought.store(0, Relaxed);
+            for src in sources {
+                crate::window::release(&src.data, 0..src.data.len());
+            }
+        }
+    };
+    const BATCH: usize = 1 << 15;
+    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        // Written buffers come back to be filled again: fresh ones would each be new pages
+        // for the kernel to fault in and zero.
+        let spare = &spare;
         let writer = scope.spawn(move || -> std::io::Result<()> {
             for bufs in rx {
-                for b in bufs {
+                for mut b in bufs {
                     out.write_all(&b)?;
+                    b.clear();
+                    spare.lock().unwrap().push(b);
                 }
             }
             out.flush()
         });
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut order = order.peekable();
-        while order.peek().is_some() {
-            batch.clear();
-            batch.extend(order.by_ref().take(BATCH));
+        // The merge runs in a thread of its own, a batch ahead of the formatting; batches
+        // go back to it to be refilled.
+        let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Record)>>(1);
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<(usize, Record)>>();
+        scope.spawn(move || {
+            let mut order = order.peekable();
+            while order.peek().is_some() {
+                let mut batch = free_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                batch.clear();
+                batch.extend(order.by_ref().take(BATCH));
+                if batch_tx.send(batch).is_err() {
+                    break; // the output stopped
+                }
+            }
+        });
+        for batch in batch_rx {
             let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
                 batch
                     .par_chunks(4096)
                     .map(|c| {
-                        let mut buf = Vec::with_capacity(c.len() * 160);
-                        for (s, r) in c {
-                            if r.end <= limits[*s] && in_window(cx.opts, r) {
-                                output::write_record(&mut buf, fmt, r, &views[*s], &names);
+                        let mut buf = spare
+                            .lock()
+                            .unwrap()
+                            .pop()
+                            .unwrap_or_else(|| Vec::with_capacity(c.len() * 160));
+                        // Per source: the region (of FAULT_AROUND bytes) of its last record,
+                        // and the last region read through the mapping.
+                        let mut last = vec![usize::MAX; sources.len()];
+                        let mut mapped = vec![usize::MAX; sources.len()];
+                        let mut text = Vec::new();
+                        let mut fresh = 0;
+                        for (i, (s, r)) in c.iter().enumerate() {
+                            if i % 256 == 255 {
+                                account(std::mem::take(&mut fresh));
                             }
+                            if r.end > limits[*s] || !in_window(cx.opts, r) {
+                                continue;
+                            }
+                            let (region, len) =
+                                (r.start / FAULT_AROUND, r.end - r.start.min(r.end));
+                            // A record away from its source's last one is read from the file
+                            // (a source out of order is read so throughout); the records near
+                            // it after it, through the mapping.
+                            if last[*s] != region {
+                                last[*s] = region;
+                                if read_text(&sources[*s].data, r, &mut text) {
+                                    let rebased = Record { start: 0, end: len, ..*r };
+                                    let view = SourceView { data: &text, ..views[*s] };
+                                    output::write_record(&mut buf, fmt, &rebased, &view, &names);
+                                    continue;
+                                }
+                            }
+                            if mapped[*s] != region {
+                                mapped[*s] = region;
+                                fresh += FAULT_AROUND + len;
+                            }
+                            output::write_record(&mut buf, fmt, r, &views[*s], &names);
                         }
+                        account(fresh);
                         buf
                     })
                     .collect()
@@ -283,18 +361,10 @@ fn write_ordered(
                     }
                 }
             }
-            // The pages read so far leave memory now and then: in order, only the few pages
-            // around each source's position are read again.
-            since_release += bufs.iter().map(Vec::len).sum::<usize>();
-            if since_release >= RELEASE_EVERY {
-                since_release = 0;
-                for src in sources {
-                    crate::window::release(&src.data, 0..src.data.len());
-                }
-            }
             if tx.send(bufs).is_err() {
                 break; // the writer stopped on an error: it is reported below
             }
+            let _ = free_tx.send(batch);
         }
         drop(tx);
         match writer.join().expect("the writer thread does not panic") {
@@ -314,7 +384,15 @@ pub fn merge(opts: &Options) -> Result<()> {
     let budget = env_bytes("DESKEW_BUDGET").unwrap_or(BUDGET);
     let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
     let plans = year_plans(&cx, &sources, window);
-    let merge = crate::runs::RunMerge::new(&cx, &sources, window, &plans, budget);
+    let regs = match crate::runs::RunMerge::workers(&sources) {
+        (n, true) => (0..n)
+            .into_par_iter()
+            .map(|_| Registry::load(&opts.formats))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Usage(e.into()))?,
+        (_, false) => Vec::new(),
+    };
+    let merge = crate::runs::RunMerge::new(&cx, &sources, window, &plans, budget, &regs);
     if let Some(b) = &cx.progress {
         b.finish_and_clear();
     }

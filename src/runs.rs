@@ -1,15 +1,17 @@
 //! The merge of any amount of input in bounded memory.
 //!
-//! Each source is parsed once, a window of bytes at a time, by a few workers (one source
-//! each; a window's lines are scanned in parallel chunks). A window's records, put in order,
+//! Each source is parsed once, a window of bytes at a time, by one worker per thread, largest
+//! source first (with sources enough, a worker scans its windows alone, with regexes of its
+//! own; else a window's lines are scanned in parallel chunks). A window's records, in order,
 //! extend the source's current run when they start no earlier than it ends (a sorted or
 //! nearly sorted source is one run, however long), else start a new run (a source badly out
 //! of order becomes several sorted runs). Records stay in memory up to a budget; past it a
-//! window's records go to the source's spill file, and are read back a block at a time.
+//! window's records go to a spill file, and are read back a block at a time (smaller blocks
+//! when there are many runs, so the read buffers too stay within a bound).
 //! Then a k-way heap merge over all runs yields the records in order. The mapped text a
-//! window was parsed from is dropped from memory right after (the output maps it back), so
-//! memory is bounded by the budget, the windows in flight and the merge's read blocks,
-//! whatever the size of the input.
+//! window was parsed from is dropped from memory right after (the output reads it again, see
+//! `run::write_ordered`), so memory is bounded by the budget, the windows in flight and the
+//! merge's read blocks, whatever the size of the input or its disorder.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -17,21 +19,34 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::diag;
+use crate::format::Registry;
 use crate::records::Record;
 use crate::run::Context;
 use crate::spill::{self, Extent, SpillFile};
 use crate::time::{Civil, Nanos};
 use crate::window::{Source, SourceParser};
 
-/// Bytes of records held in memory across all sources, and the most allowed.
-pub struct Budget {
+/// Bytes of read buffers the merge gives the runs that lie on disk, all together.
+const READ_BUDGET: usize = 16 << 20;
+
+/// Where parsed records go: memory while the budget lasts (bytes of records held across all
+/// sources, and the most allowed), then the spill file all sources share.
+struct Budget {
     held: AtomicUsize,
     limit: usize,
+    spill: Mutex<Option<SpillFile>>,
+    /// The spill file could not be made or written: keep records in memory from then on.
+    failed: std::sync::atomic::AtomicBool,
 }
 
 impl Budget {
-    pub fn new(limit: usize) -> Budget {
-        Budget { held: AtomicUsize::new(0), limit }
+    fn new(limit: usize) -> Budget {
+        Budget {
+            held: AtomicUsize::new(0),
+            limit,
+            spill: Mutex::new(None),
+            failed: Default::default(),
+        }
     }
 
     /// Take `n` bytes if they fit under the limit.
@@ -49,7 +64,7 @@ impl Budget {
     }
 }
 
-/// Records of a run, in order: in memory, or in the source's spill file.
+/// Records of a run, in order: in memory, or in the spill file.
 enum Segment {
     Mem(Vec<Record>),
     Disk(Extent),
@@ -63,26 +78,28 @@ struct Run {
     last: Nanos,
 }
 
-/// What parsing a source left: its runs and the file its spilled records went to.
+/// What parsing a source left: its runs, and its parser (for its report, in source order).
 struct Parsed<'a> {
     runs: Vec<Run>,
-    spill: Option<SpillFile>,
     parser: SourceParser<'a>,
 }
 
 /// Parse source `s` whole, window by window, into runs.
+#[allow(clippy::too_many_arguments)]
 fn parse_source<'a>(
     cx: &'a Context<'a>,
+    reg: Option<&'a Registry>,
     s: usize,
     src: &'a Source,
     window: usize,
     plan: Option<&[Civil]>,
     budget: &Budget,
 ) -> Parsed<'a> {
-    let mut parser = SourceParser::new(cx, src, window, true, plan);
+    let mut parser = match reg {
+        Some(reg) => SourceParser::with_registry(cx, reg, false, src, window, true, plan),
+        None => SourceParser::new(cx, src, window, true, plan),
+    };
     let mut runs: Vec<Run> = Vec::new();
-    let mut spill: Option<SpillFile> = None;
-    let mut spill_failed = false;
     let mut done = 0u64;
     while let Some(mut recs) = parser.next_window() {
         if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
@@ -95,34 +112,7 @@ fn parse_source<'a>(
         crate::merge::order_source(&mut recs);
         let (min, max) = (recs[0].key, recs[recs.len() - 1].key);
         let bytes = recs.capacity() * std::mem::size_of::<Record>();
-        let segment = if budget.take(bytes) || spill_failed {
-            if spill_failed {
-                budget.force(bytes);
-            }
-            Segment::Mem(recs)
-        } else {
-            let appended = match &mut spill {
-                Some(f) => f.append(&recs),
-                None => SpillFile::new().and_then(|mut f| {
-                    let e = f.append(&recs);
-                    spill = Some(f);
-                    e
-                }),
-            };
-            match appended {
-                Ok(extent) => Segment::Disk(extent),
-                Err(e) => {
-                    // Memory then grows past the budget, but nothing is lost.
-                    diag::note(format!(
-                        "{}: cannot spill records to a temporary file ({e}); keeping them in memory (set TMPDIR to a writable directory)",
-                        src.spec.display
-                    ));
-                    spill_failed = true;
-                    budget.force(bytes);
-                    Segment::Mem(recs)
-                }
-            }
-        };
+        let segment = store(recs, bytes, budget, src);
         // Equal keys keep line order across windows too: a later window's lines come after.
         match runs.last_mut() {
             Some(run) if min >= run.last => {
@@ -132,7 +122,38 @@ fn parse_source<'a>(
             _ => runs.push(Run { source: s, segments: VecDeque::from([segment]), last: max }),
         }
     }
-    Parsed { runs, spill, parser }
+    Parsed { runs, parser }
+}
+
+/// Keep a window's records in memory if the budget allows, else append them to the spill
+/// file.
+fn store(recs: Vec<Record>, bytes: usize, budget: &Budget, src: &Source) -> Segment {
+    if budget.take(bytes) || budget.failed.load(Ordering::Relaxed) {
+        return Segment::Mem(recs);
+    }
+    let mut spill = budget.spill.lock().unwrap();
+    let appended = match spill.as_mut() {
+        Some(f) => f.append(&recs),
+        None => SpillFile::new().and_then(|mut f| {
+            let e = f.append(&recs);
+            *spill = Some(f);
+            e
+        }),
+    };
+    match appended {
+        Ok(extent) => Segment::Disk(extent),
+        Err(e) => {
+            // Memory then grows past the budget, but nothing is lost.
+            if !budget.failed.swap(true, Ordering::Relaxed) {
+                diag::note(format!(
+                    "{}: cannot spill records to a temporary file ({e}); keeping them in memory (set TMPDIR to a writable directory)",
+                    src.spec.display
+                ));
+            }
+            budget.force(bytes);
+            Segment::Mem(recs)
+        }
+    }
 }
 
 /// A run being merged: the block of records read from it and the position in that block.
@@ -150,49 +171,71 @@ type Head = (Nanos, usize, u64, usize);
 
 pub struct RunMerge<'a> {
     sources: &'a [Source],
-    spills: Vec<Option<SpillFile>>,
+    spill: Option<SpillFile>,
+    /// Records read from disk at a time, per run.
+    block: usize,
     cursors: Vec<Cursor>,
     heap: BinaryHeap<Reverse<Head>>,
 }
 
 impl<'a> RunMerge<'a> {
+    /// How many sources are parsed side by side, and whether each worker should scan with a
+    /// registry of its own (`regs` for `new`): when there are sources enough to keep every
+    /// worker busy, each scans its windows alone (no locks between threads on the regex
+    /// caches); else each window is scanned in parallel chunks.
+    pub fn workers(sources: &[Source]) -> (usize, bool) {
+        let workers = rayon::current_num_threads().clamp(1, sources.len().max(1));
+        (workers, workers > 1 && sources.len() >= 2 * workers)
+    }
+
     /// Parse every source (each a window of `window` bytes at a time, `plans` giving the
     /// year-less stamps of those that need them) with at most `budget` bytes of records held
-    /// in memory; the merge then yields them in order.
+    /// in memory; the merge then yields them in order. `regs`: one registry per worker (see
+    /// `workers`), or none.
     pub fn new(
         cx: &'a Context<'a>,
         sources: &'a [Source],
         window: usize,
         plans: &[Option<Vec<Civil>>],
         budget: usize,
+        regs: &'a [Registry],
     ) -> RunMerge<'a> {
         let budget = Budget::new(budget);
         let next = AtomicUsize::new(0);
         let parsed: Vec<Mutex<Option<Parsed>>> = sources.iter().map(|_| Mutex::new(None)).collect();
+        // Largest first, so that no worker is left with a large source at the end.
+        let mut order: Vec<usize> = (0..sources.len()).collect();
+        order.sort_by_key(|&s| std::cmp::Reverse(sources[s].data.len()));
         // One worker per thread, each parsing a source at a time: so at most that many
         // windows are in flight (rayon's work stealing could start any number).
-        let workers = rayon::current_num_threads().clamp(1, sources.len().max(1));
+        let (workers, _) = Self::workers(sources);
         std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| loop {
-                    let s = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(src) = sources.get(s) else { break };
-                    let p = parse_source(cx, s, src, window, plans[s].as_deref(), &budget);
-                    *parsed[s].lock().unwrap() = Some(p);
+            for w in 0..workers {
+                let (next, order, parsed, budget) = (&next, &order, &parsed, &budget);
+                scope.spawn(move || {
+                    while let Some(&s) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let (src, plan) = (&sources[s], plans[s].as_deref());
+                        let p = parse_source(cx, regs.get(w), s, src, window, plan, budget);
+                        *parsed[s].lock().unwrap() = Some(p);
+                    }
                 });
             }
         });
-        let mut spills = Vec::with_capacity(sources.len());
         let mut cursors = Vec::new();
         // Problems are reported per source in command-line order, as a sequential read would.
         for p in parsed.into_iter().filter_map(|m| m.into_inner().unwrap()) {
             p.parser.finish(true);
-            spills.push(p.spill);
             for run in p.runs {
                 cursors.push(Cursor { run, block: Vec::new(), at: 0, read: 0 });
             }
         }
-        let mut m = RunMerge { sources, spills, cursors, heap: BinaryHeap::new() };
+        let on_disk = cursors
+            .iter()
+            .filter(|c| c.run.segments.iter().any(|s| matches!(s, Segment::Disk(_))))
+            .count();
+        let block = (READ_BUDGET / spill::SIZE / on_disk.max(1)).clamp(64, spill::BLOCK);
+        let spill = budget.spill.into_inner().unwrap();
+        let mut m = RunMerge { sources, spill, block, cursors, heap: BinaryHeap::new() };
         for c in 0..m.cursors.len() {
             if m.refill(c) {
                 let cur = &m.cursors[c];
@@ -223,11 +266,11 @@ impl<'a> RunMerge<'a> {
                 Some(Segment::Disk(extent)) => {
                     let extent = *extent;
                     let s = cur.run.source;
-                    let Some(file) = self.spills[s].as_ref() else {
+                    let Some(file) = self.spill.as_ref() else {
                         cur.run.segments.pop_front();
                         continue;
                     };
-                    if let Err(e) = file.read(extent, cur.read, spill::BLOCK, &mut cur.block) {
+                    if let Err(e) = file.read(extent, cur.read, self.block, &mut cur.block) {
                         diag::error(format!(
                             "{}: records spilled to a temporary file could not be read back ({e}); {} records lost",
                             self.sources[s].spec.display,

@@ -53,6 +53,7 @@ pub struct SourceParser<'a> {
     cx: &'a Context<'a>,
     src: &'a Source,
     matcher: Matcher<'a>,
+    parallel: bool,
     resolver: Resolver,
     session: Session<'a>,
     default_host: u32,
@@ -62,6 +63,9 @@ pub struct SourceParser<'a> {
     line: u64,
     /// The last hit of the previous window: its record may go on in this one.
     carry: Option<LineHit>,
+    /// The hits of the window being parsed: one buffer from window to window (freed at the
+    /// end), not a new one each time.
+    hits: Vec<LineHit>,
     /// Where the lines before the first hit start, until the first hit is found.
     preamble: Option<(usize, u64)>,
     last_key: Nanos,
@@ -87,8 +91,23 @@ impl<'a> SourceParser<'a> {
         report: bool,
         year_plan: Option<&[crate::time::Civil]>,
     ) -> SourceParser<'a> {
+        SourceParser::with_registry(cx, cx.reg, true, src, window, report, year_plan)
+    }
+
+    /// `new`, matching lines with `reg` (a copy of `cx.reg`: a thread that scans with its own
+    /// copy owns its regexes' caches instead of sharing them through a lock), and scanning a
+    /// window in parallel chunks only when `parallel`.
+    pub fn with_registry(
+        cx: &'a Context<'a>,
+        reg: &'a crate::format::Registry,
+        parallel: bool,
+        src: &'a Source,
+        window: usize,
+        report: bool,
+        year_plan: Option<&[crate::time::Civil]>,
+    ) -> SourceParser<'a> {
         let bytes: &[u8] = &src.data;
-        let matcher = Matcher::detect(cx.reg, bytes, cx.forced);
+        let matcher = Matcher::detect(reg, bytes, cx.forced);
         let default_name = cx.opts.host.clone().unwrap_or_else(|| src.spec.host.clone());
         // The zone: that of the source's host, else of the first host its lines name.
         let mut tz = cx.tz_for(&default_name);
@@ -114,6 +133,7 @@ impl<'a> SourceParser<'a> {
             cx,
             src,
             matcher,
+            parallel,
             resolver,
             session: cx.corrector.session(),
             default_host,
@@ -121,6 +141,7 @@ impl<'a> SourceParser<'a> {
             pos: 0,
             line: 0,
             carry: None,
+            hits: Vec::new(),
             preamble: Some((0, 0)),
             last_key: NO_TIME,
             report,
@@ -157,7 +178,15 @@ impl<'a> SourceParser<'a> {
             let at = self.pos + self.window;
             memchr::memchr(b'\n', &data[at..limit]).map_or(limit, |i| at + i + 1)
         };
-        let (n, hits) = records::scan_from(data, self.pos..end, self.line, &self.matcher);
+        let mut all = std::mem::take(&mut self.hits);
+        all.clear();
+        all.extend(self.carry.take());
+        let range = self.pos..end;
+        let n = if self.parallel {
+            records::scan_into(data, range, self.line, &self.matcher, &mut all)
+        } else {
+            records::scan_here(data, range, self.line, &self.matcher, &mut all)
+        };
         if self.report && self.bad_utf8.is_none() {
             if let Some(l) = records::first_bad_utf8(&data[self.pos..end]) {
                 self.bad_utf8 = Some(self.line + l);
@@ -168,7 +197,6 @@ impl<'a> SourceParser<'a> {
         self.pos = end;
         self.line += n;
         let last = end >= limit;
-        let mut all: Vec<LineHit> = self.carry.take().into_iter().chain(hits).collect();
         if all.is_empty() && !last {
             return Some(Vec::new());
         }
@@ -209,6 +237,9 @@ impl<'a> SourceParser<'a> {
                 },
             )
         };
+        if !last {
+            self.hits = all;
+        }
         if self.report {
             self.problems.extend(problems);
         }

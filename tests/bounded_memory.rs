@@ -44,6 +44,11 @@ fn spilled_merge_equals_in_memory_merge() {
         assert!(spilled.stdout == held.stdout, "window {w}: output differs");
         assert_eq!(spilled.stderr, held.stderr, "window {w}");
     }
+    // One thread: the windows are scanned in chunks by the pool, not by a worker alone.
+    let one: Vec<&str> =
+        args[..1].iter().chain(&["--threads", "1"]).chain(&args[1..]).copied().collect();
+    let single = run(&one, &[("DESKEW_WINDOW", "300")]);
+    assert!(single.stdout == held.stdout, "--threads 1: output differs");
 }
 
 /// A source in random order, read in small windows, is many runs; half of them spilled.
