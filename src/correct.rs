@@ -22,6 +22,9 @@ impl Corrector {
         for w in warnings {
             diag::error(w);
         }
+        for c in models.details().iter().filter_map(|h| h.caveat.as_ref()) {
+            diag::note(c);
+        }
         for s in skews {
             let (host, off) =
                 skew::parse_skew(s).map_err(|e| anyhow::anyhow!("--skew {s}: {e}"))?;

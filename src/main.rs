@@ -35,6 +35,8 @@ enum Command {
         #[arg(long = "formats", value_name = "DIR")]
         formats: Vec<PathBuf>,
     },
+    /// Measure this host's clock offset against NTP servers (never sets the clock)
+    Sync(SyncArgs),
     /// The per-host offset models built from history files: samples, steps, drift, coverage
     Offsets {
         /// History files or directories; HOST=PATH binds a file to a host
@@ -44,6 +46,86 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    /// NTP servers: HOST, HOST:PORT or [IPv6]:PORT (port 123 by default)
+    #[arg(required = true, value_name = "SERVER")]
+    servers: Vec<String>,
+    /// Append each measurement to DIR/<host>.jsonl, the history `merge --offsets` reads
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// Host name to record (default: this machine's)
+    #[arg(long)]
+    host: Option<String>,
+    /// Keep measuring every SECS seconds (with +-10% jitter) until SIGINT or SIGTERM
+    #[arg(long, value_name = "SECS")]
+    interval: Option<f64>,
+    /// With --interval: stop after N rounds
+    #[arg(long, value_name = "N", requires = "interval")]
+    count: Option<u64>,
+    /// Requests per server in a round; the one of least delay is kept
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    burst: u32,
+    /// Seconds between the requests of a burst
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    burst_spacing: f64,
+    /// Seconds to wait for each reply
+    #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+    timeout: f64,
+    /// Extra requests for ones that got no usable reply
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    retries: u32,
+    /// IPv4 addresses only
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    ipv4: bool,
+    /// IPv6 addresses only
+    #[arg(short = '6')]
+    ipv6: bool,
+    /// One JSON object per round instead of the table
+    #[arg(long)]
+    json: bool,
+}
+
+fn duration(opt: &str, secs: f64, min: f64) -> Result<std::time::Duration> {
+    anyhow::ensure!(
+        secs.is_finite() && secs >= min && secs <= 86_400.0,
+        "{opt} {secs}: must be from {min} to 86400 seconds"
+    );
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+fn sync_options(a: SyncArgs) -> Result<deskew::sync::SyncOptions> {
+    use deskew::ntp::client::{parse_server, Settings};
+    for s in &a.servers {
+        parse_server(s).map_err(anyhow::Error::msg)?;
+    }
+    anyhow::ensure!((1..=64).contains(&a.burst), "--burst {}: must be from 1 to 64", a.burst);
+    if let Some(i) = a.interval {
+        duration("--interval", i, 0.01)?;
+    }
+    Ok(deskew::sync::SyncOptions {
+        servers: a.servers,
+        settings: Settings {
+            burst: a.burst,
+            spacing: duration("--burst-spacing", a.burst_spacing, 0.0)?,
+            timeout: duration("--timeout", a.timeout, 0.001)?,
+            retries: a.retries.min(64),
+            family: if a.ipv4 {
+                Some(true)
+            } else if a.ipv6 {
+                Some(false)
+            } else {
+                None
+            },
+        },
+        record: a.record,
+        host: a.host,
+        interval: a.interval,
+        count: a.count,
+        json: a.json,
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -208,6 +290,17 @@ fn main() -> ExitCode {
             Err(e) => return usage(e),
         },
         Command::Formats { formats } => run::formats(&formats, &mut std::io::stdout().lock()),
+        Command::Sync(a) => match sync_options(a) {
+            Ok(o) => match deskew::sync::run(&o, &mut std::io::stdout().lock()) {
+                Ok(true) => Ok(()),
+                Ok(false) => {
+                    eprintln!("deskew: sync: no server gave a usable answer");
+                    return ExitCode::from(1);
+                }
+                Err(e) => Err(e),
+            },
+            Err(e) => return usage(e),
+        },
         Command::Offsets { paths, svg } => {
             deskew::skew::report::run(&paths, svg.as_deref(), &mut std::io::stdout().lock())
         }

@@ -135,7 +135,7 @@ pub fn push_seconds(buf: &mut Vec<u8>, ns: i64) {
     if frac != 0 {
         buf.push(b'.');
         let mut digits = 9;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }

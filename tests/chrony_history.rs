@@ -37,8 +37,11 @@ fn check(name: &str, h: &skew::History, min: usize) {
     assert!(h.samples.len() >= min, "{name}: only {} samples", h.samples.len());
     assert!(h.warnings.is_empty(), "{name}: {:?}", h.warnings);
     for s in &h.samples {
+        // a single measurement can be off by up to half its round trip (RFC 5905), which a
+        // loaded machine stretches; rows without a delay must be within TOL
+        let tol = TOL + s.delay.unwrap_or(0) / 2;
         assert!(
-            (s.offset - THETA).abs() <= TOL,
+            (s.offset - THETA).abs() <= tol,
             "{name}: offset {} ns at host time {}, want +2.5 s",
             s.offset,
             s.host_time
@@ -76,7 +79,7 @@ fn real_chronyd_client_of_a_server_2_5s_ahead() {
         .arg(&script)
         .arg(dir.path())
         .arg(free_udp_port().to_string())
-        .args(["30", "25"])
+        .args(["90", "25"])
         .output()
         .expect("run tests/chrony/run.sh");
     assert!(

@@ -51,7 +51,11 @@ fn generic_stem(stem: &str) -> bool {
 pub fn host_from_path(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     let mut stem = name;
-    for ext in [".gz", ".zst", ".jsonl", ".json", ".log", ".txt"] {
+    for ext in [".gz", ".zst"] {
+        stem = stem.strip_suffix(ext).unwrap_or(stem);
+    }
+    stem = strip_rotation(stem);
+    for ext in [".jsonl", ".json", ".log", ".txt"] {
         stem = stem.strip_suffix(ext).unwrap_or(stem);
     }
     if !stem.is_empty() && !generic_stem(stem) && !stem.starts_with('.') {
@@ -64,6 +68,24 @@ pub fn host_from_path(path: &Path) -> Option<String> {
         .filter_map(|c| c.as_os_str().to_str())
         .find(|c| !c.is_empty() && !generic_stem(c) && *c != "/")
         .map(str::to_string)
+}
+
+/// `web01.jsonl.1` and `web01.jsonl-20261123` (logrotate's numbered and dated copies) are
+/// `web01.jsonl`; the suffix goes only after a known extension, so `10.0.0.1` keeps its `.1`.
+fn strip_rotation(stem: &str) -> &str {
+    for ext in [".jsonl", ".json", ".log", ".txt"] {
+        if let Some(i) = stem.rfind(ext) {
+            let rest = &stem[i + ext.len()..];
+            let digits = rest.get(1..).unwrap_or("");
+            if (rest.starts_with('.') || rest.starts_with('-'))
+                && !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return &stem[..i + ext.len()];
+            }
+        }
+    }
+    stem
 }
 
 /// The host a history binds to: explicit `HOST=PATH` first, then the history's `host` key,
@@ -97,6 +119,11 @@ mod tests {
         assert_eq!(h("offsets/db1/log/tracking.log").as_deref(), Some("db1"));
         assert_eq!(h("/x/db2/loopstats.20261123").as_deref(), Some("db2"));
         assert_eq!(h("/x/db2/measurements.log.1.gz").as_deref(), Some("db2"));
+        assert_eq!(h("offsets/web01.jsonl.1").as_deref(), Some("web01"));
+        assert_eq!(h("offsets/web01.jsonl.2.gz").as_deref(), Some("web01"));
+        assert_eq!(h("offsets/web01.jsonl-20261123").as_deref(), Some("web01"));
+        assert_eq!(h("offsets/10.0.0.1.jsonl").as_deref(), Some("10.0.0.1"));
+        assert_eq!(h("offsets/10.0.0.1").as_deref(), Some("10.0.0.1"));
         assert_eq!(bind(Some("a"), Some("b"), Path::new("c.jsonl")).as_deref(), Some("a"));
         assert_eq!(bind(None, Some("b"), Path::new("c.jsonl")).as_deref(), Some("b"));
     }

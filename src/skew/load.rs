@@ -26,6 +26,8 @@ pub struct HostHistory {
     /// The kind the model was built from (`None` for a constant `--skew`).
     pub used: Option<Kind>,
     pub model: Model,
+    /// A doubt about the model the user should hear of (printed, not an error).
+    pub caveat: Option<String>,
 }
 
 /// A host and the histories bound to it, with their paths.
@@ -45,6 +47,7 @@ impl ModelSet {
             files: Vec::new(),
             used: None,
             model: Model::constant(offset),
+            caveat: None,
         });
     }
 
@@ -235,7 +238,17 @@ pub fn build_host(host: String, mut hs: Vec<(PathBuf, History)>) -> HostHistory 
         hs.iter().map(|(_, h)| h).filter(|h| Some(h.kind()) == used).collect();
     chosen.sort_by_key(|h| h.samples.first().map(|s| s.host_time));
     let samples: Vec<_> = chosen.iter().flat_map(|h| h.samples.iter().copied()).collect();
-    HostHistory { host, files, used, model: Model::build(&samples) }
+    // chronyd logs measurements against a clock it may be correcting; without the host's
+    // tracking.log the correction in progress is unknown (right only on a `-x` host)
+    let caveat = (matches!(used, Some(Kind::ChronyMeasurements | Kind::ChronyStatistics))
+        && all_tracking.updates.is_empty())
+    .then(|| {
+        format!(
+            "{host}: offsets from chrony {} without its tracking.log: right only if chronyd did not steer this clock (-x); add tracking.log from the same log directory",
+            used.map(|k| k.name()).unwrap_or_default()
+        )
+    });
+    HostHistory { host, files, used, model: Model::build(&samples), caveat }
 }
 
 /// Loads all histories named by `specs` into one model per host (see the module docs).
@@ -321,6 +334,20 @@ mod tests {
             let l = c.lookup(host);
             assert_eq!(host + l.offset, truth, "record {k}");
         }
+    }
+
+    #[test]
+    fn chrony_measurements_without_tracking_carry_a_caveat() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/ntp/client-of-true-server");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(src.join("measurements.log"), dir.path().join("measurements.log")).unwrap();
+        let (set, _) = load(&[format!("c={}", dir.path().display())]);
+        let c = set.details()[0].caveat.as_deref().expect("a caveat");
+        assert!(c.contains("without its tracking.log"), "{c}");
+        std::fs::copy(src.join("tracking.log"), dir.path().join("tracking.log")).unwrap();
+        let (set, _) = load(&[format!("c={}", dir.path().display())]);
+        assert_eq!(set.details()[0].caveat, None);
     }
 
     #[test]

@@ -131,6 +131,9 @@ pub fn describe(h: &HostHistory, out: &mut String) {
     let m = &h.model;
     let used = h.used.map(|k| k.name()).unwrap_or("constant --skew");
     let _ = writeln!(out, "{}  ({used})", h.host);
+    if let Some(c) = &h.caveat {
+        let _ = writeln!(out, "  caveat   {c}");
+    }
     for (p, k, n) in &h.files {
         let _ = writeln!(out, "  file     {} ({}, {n} samples)", p.display(), k.name());
     }

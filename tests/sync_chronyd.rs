@@ -1,0 +1,97 @@
+//! `deskew sync` against REAL chronyd servers on loopback, compared with `chronyd -Q`.
+//!
+//! `tests/chrony/servers.sh` starts, on 127.0.0.1 only, three chronyd servers: one serving the
+//! system clock, one under libfaketime 2.5 s ahead, and a relay of the first with `offset
+//! -0.3` (0.3 s behind). All run with `-x` (never control the system clock) and without
+//! cap_sys_time, and are stopped by the PIDs of their pid files. It measures each with
+//! `deskew sync --json` and with `chronyd -Q` (which prints "System clock wrong by X", X =
+//! true - local, and never sets the clock).
+//!
+//! Needs root (or passwordless sudo) and, on Debian: `apt-get install -y chrony faketime libcap2-bin`.
+
+use std::path::Path;
+use std::process::Command;
+
+fn have(tool: &str) -> bool {
+    ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/bin", "/usr/local/sbin"]
+        .iter()
+        .map(|d| Path::new(d).join(tool))
+        .chain(
+            std::env::var_os("PATH").iter().flat_map(std::env::split_paths).map(|d| d.join(tool)),
+        )
+        .any(|p| p.is_file())
+}
+
+fn free_udp_port() -> u16 {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    s.local_addr().unwrap().port()
+}
+
+fn root_shell() -> Command {
+    let uid = Command::new("id").arg("-u").output().expect("id -u");
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        return Command::new("bash");
+    }
+    let sudo = Command::new("sudo").args(["-n", "true"]).status();
+    assert!(
+        sudo.is_ok_and(|s| s.success()),
+        "chronyd must be started as root (here with -x and without cap_sys_time: it never touches the clock); run the tests as root or with passwordless sudo"
+    );
+    let mut c = Command::new("sudo");
+    c.args(["-n", "bash"]);
+    c
+}
+
+/// X of chronyd -Q's "System clock wrong by X seconds (ignored)".
+fn chronyd_q(text: &str) -> Option<f64> {
+    let rest = text.split("System clock wrong by ").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+#[test]
+fn real_chronyd_true_ahead_2_5s_and_behind_0_3s_within_1ms_and_as_chronyd_q_measures() {
+    let missing: Vec<&str> =
+        ["chronyd", "faketime", "capsh"].into_iter().filter(|t| !have(t)).collect();
+    assert!(
+        missing.is_empty(),
+        "{missing:?} not installed: run `apt-get install -y chrony faketime libcap2-bin` (Debian/Ubuntu) to run this test"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chrony/servers.sh");
+    let out = root_shell()
+        .arg(&script)
+        .arg(dir.path())
+        .arg(env!("CARGO_BIN_EXE_deskew"))
+        .args([free_udp_port(), free_udp_port(), free_udp_port()].map(|p| p.to_string()))
+        .output()
+        .expect("run tests/chrony/servers.sh");
+    assert!(
+        out.status.success(),
+        "{} failed ({}):\n{}",
+        script.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    for (name, want) in [("true", 0.0), ("ahead", 2.5), ("behind", -0.3)] {
+        let read = |ext: &str| {
+            std::fs::read_to_string(dir.path().join("out").join(format!("{name}.{ext}")))
+                .unwrap_or_else(|e| panic!("{name}.{ext}: {e}"))
+        };
+        let json = read("json");
+        let v: serde_json::Value = serde_json::from_str(json.trim()).expect("sync --json");
+        let s = &v["servers"][0];
+        assert_eq!(s["status"], "ok", "{name}: {json}");
+        let ours = v["offset"].as_f64().unwrap();
+        assert!((ours - want).abs() < 0.001, "{name}: deskew sync measured {ours}, want {want}");
+        // the report compares with chronyd's own client on the same server in the same run
+        let q = read("chronyd");
+        let theirs = chronyd_q(&q).unwrap_or_else(|| panic!("{name}: chronyd -Q said {q}"));
+        eprintln!(
+            "{name}: deskew sync {ours:+.6} s (delay {:.6} s, stratum {}), chronyd -Q {theirs:+.6} s",
+            s["delay"].as_f64().unwrap(),
+            s["stratum"]
+        );
+        assert!((ours - theirs).abs() < 0.001, "{name}: deskew {ours} vs chronyd -Q {theirs}");
+    }
+}
