@@ -192,3 +192,44 @@ pub fn history(input: &[u8]) {
     crate::skew::report::describe(&host, &mut out);
     let _ = crate::skew::report::svg(std::slice::from_ref(&host));
 }
+
+/// The NTP packet decoder on arbitrary bytes, as a reply off the network: decoding never
+/// panics, a decoded header encodes back to the same fields, and the exchange checks and
+/// the measurement run on it. The client's clock readings T1 and T4 come from the bytes
+/// after the header, as a real clock gives them (1970 to 2116, T4 up to a minute after T1);
+/// the request's cookie is the reply's origin (so that the checks after it run) or taken
+/// from those bytes.
+pub fn ntp_packet(input: &[u8]) {
+    use crate::ntp::exchange::measure;
+    use crate::ntp::packet::{Packet, Timestamp};
+    let p = match Packet::decode(input) {
+        Ok(p) => p,
+        Err(e) => {
+            assert!(input.len() < crate::ntp::packet::HEADER_LEN, "{e} on a full header");
+            return;
+        }
+    };
+    assert_eq!(Packet::decode(&p.encode()), Ok(p), "encode does not undo decode");
+    let _ = (p.kiss_code(), p.ref_id_text());
+    let tail = &input[crate::ntp::packet::HEADER_LEN..];
+    let word = |i: usize| {
+        let mut b = [0u8; 8];
+        let part = tail.get(i..).unwrap_or(&[]);
+        let n = part.len().min(8);
+        b[..n].copy_from_slice(&part[..n]);
+        u64::from_be_bytes(b)
+    };
+    let t1 = (word(0) % (1 << 62)) as i64;
+    let t4 = t1 + (word(8) % 60_000_000_000) as i64;
+    let cookie = if word(16) & 1 == 0 { p.origin } else { Timestamp(word(16)) };
+    match measure(&p, cookie, t1, t4) {
+        Ok(m) => {
+            assert!(m.delay >= 0, "negative delay {}", m.delay);
+            assert!(t1 <= m.time && m.time <= t4, "midpoint outside the exchange");
+        }
+        Err(r) => assert!(!r.to_string().contains('\n'), "a reject is one line"),
+    }
+    for near in [t1, t4, 0, i64::MAX, i64::MIN] {
+        let _ = (p.receive.to_unix_nanos(near), p.transmit.to_unix_nanos(near));
+    }
+}

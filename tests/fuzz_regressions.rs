@@ -45,3 +45,8 @@ fn timestamp_inputs_do_not_panic_and_read_back() {
 fn history_inputs_do_not_panic() {
     replay("history", deskew::fuzzing::history);
 }
+
+#[test]
+fn ntp_packet_inputs_do_not_panic() {
+    replay("ntp_packet", deskew::fuzzing::ntp_packet);
+}
