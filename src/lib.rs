@@ -13,6 +13,8 @@
 pub mod correct;
 pub mod diag;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod merge;
 pub mod ntp;

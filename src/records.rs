@@ -46,7 +46,8 @@ pub struct Record {
     /// Nanoseconds added by clock correction.
     pub offset: i64,
     pub start: usize,
-    /// End of the record's text, without its final line break.
+    /// End of the record's text, without its final `\n` (the CR of a CRLF end is kept:
+    /// output drops one CR at each line's end).
     pub end: usize,
     /// 1-based line number of the record's first line.
     pub line: u64,
