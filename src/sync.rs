@@ -65,11 +65,20 @@ struct Round {
     outcomes: Vec<Outcome>,
     /// Per outcome: a truechimer (usable and not outvoted).
     keep: Vec<bool>,
-    /// Per outcome: outvoted by the others.
-    falseticker: Vec<bool>,
     /// Per outcome: (root distance) of usable ones.
     distance: Vec<Option<i64>>,
     combined: Option<i64>,
+}
+
+impl Round {
+    /// The status of a server that answered usably: outvoted or not.
+    fn status(&self, i: usize) -> &'static str {
+        if self.keep[i] {
+            "ok"
+        } else {
+            "falseticker"
+        }
+    }
 }
 
 fn round(servers: &[String], s: &Settings, stop: &(dyn Fn() -> bool + Sync)) -> Round {
@@ -92,13 +101,11 @@ fn round(servers: &[String], s: &Settings, stop: &(dyn Fn() -> bool + Sync)) -> 
     }
     let sel = select::select(&cands);
     let mut keep = vec![false; outcomes.len()];
-    let mut falseticker = vec![false; outcomes.len()];
     for (k, &i) in idx.iter().enumerate() {
         keep[i] = sel.truechimer[k];
-        falseticker[i] = !sel.truechimer[k];
     }
     let combined = select::combine(&cands, &sel.truechimer);
-    Round { time: client::now(), outcomes, keep, falseticker, distance, combined }
+    Round { time: client::now(), outcomes, keep, distance, combined }
 }
 
 fn secs(ns: i64) -> f64 {
@@ -139,7 +146,7 @@ fn print_text(out: &mut dyn Write, r: &Round, header: bool) -> std::io::Result<(
         match o.best {
             Some((b, jitter)) => {
                 let p = &b.m.reply;
-                let status = if r.falseticker[i] { "falseticker" } else { "ok" };
+                let status = r.status(i);
                 writeln!(
                     out,
                     "{:<28} {:>7} {:>13} {:>10.6} {:>10.6} {:<16} {:>4}  {status} ({}/{})",
@@ -199,7 +206,7 @@ fn json_round(r: &Round, host: &str) -> String {
                 let mut t = Vec::new();
                 rfc3339::write(&mut t, b.m.time);
                 let extra = json!({
-                    "status": if r.falseticker[i] { "falseticker" } else { "ok" },
+                    "status": r.status(i),
                     "time": String::from_utf8_lossy(&t),
                     "offset": secs(b.m.offset),
                     "delay": secs(b.m.delay),

@@ -11,27 +11,13 @@
 
 use deskew::skew::{self, Kind};
 use std::path::Path;
-use std::process::Command;
+
+mod common;
 
 const MS: i64 = 1_000_000;
 const THETA: i64 = 2_500 * MS;
 /// faketime's shift is exact; chronyd over loopback measures it within ~20 us.
 const TOL: i64 = 3 * MS;
-
-fn have(tool: &str) -> bool {
-    ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/bin", "/usr/local/sbin"]
-        .iter()
-        .map(|d| Path::new(d).join(tool))
-        .chain(
-            std::env::var_os("PATH").iter().flat_map(std::env::split_paths).map(|d| d.join(tool)),
-        )
-        .any(|p| p.is_file())
-}
-
-fn free_udp_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    s.local_addr().unwrap().port()
-}
 
 fn check(name: &str, h: &skew::History, min: usize) {
     assert!(h.samples.len() >= min, "{name}: only {} samples", h.samples.len());
@@ -51,34 +37,15 @@ fn check(name: &str, h: &skew::History, min: usize) {
 
 #[test]
 fn real_chronyd_client_of_a_server_2_5s_ahead() {
-    let missing: Vec<&str> =
-        ["chronyd", "faketime", "capsh"].into_iter().filter(|t| !have(t)).collect();
-    assert!(
-        missing.is_empty(),
-        "{missing:?} not installed: run `apt-get install -y chrony faketime libcap2-bin` (Debian/Ubuntu) to run this test"
-    );
-    // chronyd starts as root only; use passwordless sudo where the tests run as a user (CI)
-    let uid = Command::new("id").arg("-u").output().expect("id -u");
-    let root = String::from_utf8_lossy(&uid.stdout).trim() == "0";
-    let mut cmd = if root {
-        Command::new("bash")
-    } else {
-        let sudo = Command::new("sudo").args(["-n", "true"]).status();
-        assert!(
-            sudo.is_ok_and(|s| s.success()),
-            "chronyd must be started as root (here with -x and without cap_sys_time: it never touches the clock); run the tests as root or with passwordless sudo"
-        );
-        let mut c = Command::new("sudo");
-        c.args(["-n", "bash"]);
-        c
-    };
+    common::need_chrony_tools();
+    let mut cmd = common::root_shell();
 
     let dir = tempfile::tempdir().expect("tempdir");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chrony/run.sh");
     let out = cmd
         .arg(&script)
         .arg(dir.path())
-        .arg(free_udp_port().to_string())
+        .arg(common::free_udp_port().to_string())
         .args(["90", "25"])
         .output()
         .expect("run tests/chrony/run.sh");

@@ -10,37 +10,8 @@
 //! Needs root (or passwordless sudo) and, on Debian: `apt-get install -y chrony faketime libcap2-bin`.
 
 use std::path::Path;
-use std::process::Command;
 
-fn have(tool: &str) -> bool {
-    ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/bin", "/usr/local/sbin"]
-        .iter()
-        .map(|d| Path::new(d).join(tool))
-        .chain(
-            std::env::var_os("PATH").iter().flat_map(std::env::split_paths).map(|d| d.join(tool)),
-        )
-        .any(|p| p.is_file())
-}
-
-fn free_udp_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    s.local_addr().unwrap().port()
-}
-
-fn root_shell() -> Command {
-    let uid = Command::new("id").arg("-u").output().expect("id -u");
-    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
-        return Command::new("bash");
-    }
-    let sudo = Command::new("sudo").args(["-n", "true"]).status();
-    assert!(
-        sudo.is_ok_and(|s| s.success()),
-        "chronyd must be started as root (here with -x and without cap_sys_time: it never touches the clock); run the tests as root or with passwordless sudo"
-    );
-    let mut c = Command::new("sudo");
-    c.args(["-n", "bash"]);
-    c
-}
+mod common;
 
 /// X of chronyd -Q's "System clock wrong by X seconds (ignored)".
 fn chronyd_q(text: &str) -> Option<f64> {
@@ -50,19 +21,17 @@ fn chronyd_q(text: &str) -> Option<f64> {
 
 #[test]
 fn real_chronyd_true_ahead_2_5s_and_behind_0_3s_within_1ms_and_as_chronyd_q_measures() {
-    let missing: Vec<&str> =
-        ["chronyd", "faketime", "capsh"].into_iter().filter(|t| !have(t)).collect();
-    assert!(
-        missing.is_empty(),
-        "{missing:?} not installed: run `apt-get install -y chrony faketime libcap2-bin` (Debian/Ubuntu) to run this test"
-    );
+    common::need_chrony_tools();
     let dir = tempfile::tempdir().expect("tempdir");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chrony/servers.sh");
-    let out = root_shell()
+    let out = common::root_shell()
         .arg(&script)
         .arg(dir.path())
         .arg(env!("CARGO_BIN_EXE_deskew"))
-        .args([free_udp_port(), free_udp_port(), free_udp_port()].map(|p| p.to_string()))
+        .args(
+            [common::free_udp_port(), common::free_udp_port(), common::free_udp_port()]
+                .map(|p| p.to_string()),
+        )
         .output()
         .expect("run tests/chrony/servers.sh");
     assert!(

@@ -3,7 +3,7 @@
 
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::exchange::{self, Kiss, Measurement, Reject};
 use super::packet::{Packet, Timestamp};
@@ -70,12 +70,7 @@ pub fn resolve(host: &str, port: u16, family: Option<bool>) -> Result<Vec<Socket
 }
 
 /// This host's clock, Unix nanoseconds.
-pub fn now() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_nanos() as i64,
-        Err(e) => -(e.duration().as_nanos() as i64),
-    }
-}
+pub use crate::window::now;
 
 /// CLOCK_MONOTONIC in nanoseconds (what SPEC's `mono_ns` records; `Instant` hides it).
 pub fn mono() -> i64 {

@@ -12,13 +12,7 @@ PORT=$2
 MAX=${3:-30}
 MIN=${4:-25}
 
-CHRONYD=$(PATH="$PATH:/usr/sbin:/sbin" command -v chronyd || true)
-FAKETIME=$(command -v faketime || true)
-CAPSH=$(PATH="$PATH:/usr/sbin:/sbin" command -v capsh || true)
-if [ -z "$CHRONYD" ] || [ -z "$FAKETIME" ] || [ -z "$CAPSH" ]; then
-    echo "missing chronyd, faketime or capsh: apt-get install -y chrony faketime libcap2-bin" >&2
-    exit 3
-fi
+. "$(dirname "$0")/lib.sh"
 
 mkdir -p "$DIR/server/log" "$DIR/client/log"
 chmod 700 "$DIR" "$DIR/server" "$DIR/client"
@@ -43,39 +37,12 @@ logdir $DIR/client/log
 log tracking measurements statistics
 CONF
 
-PIDS=()
-stop() {
-    for p in "${PIDS[@]}"; do
-        kill "$p" 2>/dev/null || true
-    done
-    for p in "${PIDS[@]}"; do
-        for _ in $(seq 50); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-    done
-}
 finish() {
-    stop
+    stop_all
     # readable by the user who asked (the test may run this under sudo)
     chmod -R a+rX "$DIR/client" 2>/dev/null || true
 }
 trap finish EXIT
-
-# wait for a pid file (chronyd forks) and remember the PID it holds
-started() {
-    local f=$1
-    for _ in $(seq 100); do
-        if [ -s "$f" ]; then
-            PIDS+=("$(cat "$f")")
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "chronyd did not start: no $f" >&2
-    cat "$(dirname "$f")/chronyd.log" >&2 || true
-    exit 4
-}
 
 # -x everywhere: chronyd never controls the system clock; cap_sys_time dropped as well.
 DONT_FAKE_MONOTONIC=1 "$CAPSH" --drop=cap_sys_time -- -c \

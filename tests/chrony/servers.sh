@@ -16,13 +16,8 @@ PT=$3
 PA=$4
 PB=$5
 
-CHRONYD=$(PATH="$PATH:/usr/sbin:/sbin" command -v chronyd || true)
-FAKETIME=$(command -v faketime || true)
-CAPSH=$(PATH="$PATH:/usr/sbin:/sbin" command -v capsh || true)
-if [ -z "$CHRONYD" ] || [ -z "$FAKETIME" ] || [ -z "$CAPSH" ]; then
-    echo "missing chronyd, faketime or capsh: apt-get install -y chrony faketime libcap2-bin" >&2
-    exit 3
-fi
+. "$(dirname "$0")/lib.sh"
+
 mkdir -p "$DIR/out"
 chmod 700 "$DIR"
 
@@ -44,31 +39,11 @@ conf true "$PT" "local stratum 10"
 conf ahead "$PA" "local stratum 10"
 conf behind "$PB" "server 127.0.0.1 port $PT iburst minpoll -2 maxpoll -2 offset -0.3"
 
-PIDS=()
 finish() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do
-        for _ in $(seq 50); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-    done
+    stop_all
     chmod -R a+rX "$DIR/out" 2>/dev/null || true
 }
 trap finish EXIT
-
-started() { # pid file: chronyd forks; remember the PID it holds
-    for _ in $(seq 100); do
-        if [ -s "$1" ]; then
-            PIDS+=("$(cat "$1")")
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "chronyd did not start: no $1" >&2
-    cat "$(dirname "$1")/chronyd.log" >&2 || true
-    exit 4
-}
 
 run() { # name [env...]: chronyd -x, cap_sys_time dropped
     "$CAPSH" --drop=cap_sys_time -- -c \

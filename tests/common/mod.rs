@@ -1,0 +1,47 @@
+//! What the tests that start a real chronyd share: the tools they need, a free port, and a
+//! shell that may start a daemon (chronyd runs as root only; always with -x and without
+//! cap_sys_time in the scripts, so it never touches the clock).
+
+use std::path::Path;
+use std::process::Command;
+
+fn have(tool: &str) -> bool {
+    ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/bin", "/usr/local/sbin"]
+        .iter()
+        .map(|d| Path::new(d).join(tool))
+        .chain(
+            std::env::var_os("PATH").iter().flat_map(std::env::split_paths).map(|d| d.join(tool)),
+        )
+        .any(|p| p.is_file())
+}
+
+/// Fails the test, saying what to install, when chronyd, faketime or capsh is missing.
+pub fn need_chrony_tools() {
+    let missing: Vec<&str> =
+        ["chronyd", "faketime", "capsh"].into_iter().filter(|t| !have(t)).collect();
+    assert!(
+        missing.is_empty(),
+        "{missing:?} not installed: run `apt-get install -y chrony faketime libcap2-bin` (Debian/Ubuntu) to run this test"
+    );
+}
+
+pub fn free_udp_port() -> u16 {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    s.local_addr().unwrap().port()
+}
+
+/// `bash` as root: directly when the tests run as root, else through passwordless sudo (CI).
+pub fn root_shell() -> Command {
+    let uid = Command::new("id").arg("-u").output().expect("id -u");
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        return Command::new("bash");
+    }
+    let sudo = Command::new("sudo").args(["-n", "true"]).status();
+    assert!(
+        sudo.is_ok_and(|s| s.success()),
+        "chronyd must be started as root (here with -x and without cap_sys_time: it never touches the clock); run the tests as root or with passwordless sudo"
+    );
+    let mut c = Command::new("sudo");
+    c.args(["-n", "bash"]);
+    c
+}
