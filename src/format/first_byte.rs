@@ -17,13 +17,25 @@ impl ByteSet {
         self.0[usize::from(b >> 6)] |= 1 << (b & 63);
     }
 
+    pub fn insert(&mut self, b: u8) {
+        self.add(b);
+    }
+
+    pub fn intersect(self, o: ByteSet) -> ByteSet {
+        ByteSet(std::array::from_fn(|i| self.0[i] & o.0[i]))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
     fn add_range(&mut self, lo: u8, hi: u8) {
         for b in lo..=hi {
             self.add(b);
         }
     }
 
-    fn union(self, o: ByteSet) -> ByteSet {
+    pub fn union(self, o: ByteSet) -> ByteSet {
         ByteSet(std::array::from_fn(|i| self.0[i] | o.0[i]))
     }
 

@@ -3,6 +3,7 @@
 
 pub mod def;
 pub mod detect;
+mod direct;
 mod first_byte;
 mod split;
 pub mod structured;
@@ -51,6 +52,8 @@ pub struct Format {
     level_group: Option<usize>,
     /// The regex cut around its groups, when it can be (see `split`): the fast way to them.
     split: Option<split::Split>,
+    /// The regex as a direct parser, when it can be (see `direct`): the fastest way.
+    direct: Option<direct::Direct>,
     /// The bytes a line this regex matches can start with, when known: most lines of other
     /// formats (and stack traces) are refused on their first byte.
     first_bytes: Option<first_byte::ByteSet>,
@@ -119,7 +122,7 @@ impl Format {
             return Err(format!("format name {:?} must be [a-z0-9_-]+", def.name));
         }
         let (mut regex, mut ts_group, mut host_group, mut level_group) = (None, 0, None, None);
-        let (mut split, mut first_bytes) = (None, None);
+        let (mut split, mut first_bytes, mut direct) = (None, None, None);
         match def.kind {
             Kind::Regex => {
                 let src = def.regex.as_deref().ok_or("kind \"regex\" needs a `regex`")?;
@@ -130,6 +133,7 @@ impl Format {
                 level_group = idx("level");
                 let names = [Some("ts"), host_group.map(|_| "host"), level_group.map(|_| "level")];
                 split = split::Split::new(src, names);
+                direct = direct::Direct::new(src, names);
                 first_bytes = first_byte::first_bytes(src);
                 regex = Some(re);
             }
@@ -170,6 +174,7 @@ impl Format {
             host_group,
             level_group,
             split,
+            direct,
             first_bytes,
             layout,
             header,
@@ -222,7 +227,11 @@ impl Format {
                         return None;
                     }
                 }
-                let found = self.split.as_ref().map_or(split::Found::Undecided, |sp| sp.find(line));
+                let found = match (&self.direct, &self.split) {
+                    (Some(d), _) => d.find(line),
+                    (None, Some(sp)) => sp.find(line),
+                    (None, None) => split::Found::Undecided,
+                };
                 let [ts, host, level] = match found {
                     split::Found::Groups(spans) => spans,
                     split::Found::NoMatch => return None,
@@ -510,6 +519,7 @@ impl Registry {
             host_group: None,
             level_group: None,
             split: None,
+            direct: None,
             first_bytes: None,
             layout: None,
             header: None,
@@ -622,6 +632,7 @@ mod tests {
             filtered += usize::from(f.first_bytes.is_some());
             let slow = Format {
                 split: None,
+                direct: None,
                 first_bytes: None,
                 ..Format::compile(f.def.clone()).unwrap()
             };

@@ -1,0 +1,645 @@
+//! A format regex run as a direct parser: its syntax tree walked once along the line,
+//! committed to the first choice at every branch, with no automaton and no backtracking.
+//!
+//! Why by hand: a lazy DFA spends ~1.7 ns on each byte of a line plus the fixed cost of a
+//! search call per piece; an access-log line is ~200 bytes, most of them quoted strings that
+//! a `memchr2` crosses in a few instructions. No crate runs a regex this way with exact
+//! capture semantics and a "don't know" answer, so this module does, and falls back to the
+//! regex whenever it does not know.
+//!
+//! Exactness: a backtracking matcher tries the paths of a regex in priority order (earlier
+//! alternative first, greedy repetition longest first) and its first success is the
+//! leftmost-first match whose groups the `regex` crate reports. The walk here is the first
+//! path of that search: when it succeeds, it found that very match, groups and all. When it
+//! fails and no choice was taken on the way that had another option left, no path matches
+//! at all (`NoMatch`); when such a choice was taken, the answer is `Undecided` and the caller
+//! runs the real regex. A choice that cannot lead anywhere else is not counted: a greedy
+//! run of a class followed by something whose first byte is outside the class (`\S+ `)
+//! cannot give bytes back usefully, nor can an alternative whose rivals cannot start at the
+//! byte in front of it.
+//!
+//! Only regexes anchored at the start (`^`) are taken, and only the constructs below; any
+//! other (Unicode classes or word boundaries, CRLF mode) leaves the format to the other paths.
+
+use memchr::{memchr, memchr2, memchr3};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+use super::first_byte::ByteSet;
+use super::split::{Found, Spans};
+
+/// How to find the end of a run of bytes of a set.
+#[derive(Clone, Copy, Debug)]
+enum Stop {
+    /// Every byte is in the set.
+    Never,
+    /// The bytes outside the set (one to three of them): found with memchr.
+    One(u8),
+    Two(u8, u8),
+    Three(u8, u8, u8),
+    /// Test byte by byte.
+    Table,
+}
+
+impl Stop {
+    fn of(set: &ByteSet) -> Stop {
+        let out: Vec<u8> = (0..=255u8).filter(|&b| !set.contains(b)).collect();
+        match out[..] {
+            [] => Stop::Never,
+            [a] => Stop::One(a),
+            [a, b] => Stop::Two(a, b),
+            [a, b, c] => Stop::Three(a, b, c),
+            _ => Stop::Table,
+        }
+    }
+}
+
+/// End of the run of bytes of `set` starting at `pos`, at most `max` long.
+#[inline]
+fn run_end(set: &ByteSet, stop: Stop, line: &[u8], pos: usize, max: u32) -> usize {
+    let limit = if max == u32::MAX { line.len() } else { line.len().min(pos + max as usize) };
+    let hay = &line[pos..limit];
+    let found = match stop {
+        Stop::Never => None,
+        Stop::One(a) => memchr(a, hay),
+        Stop::Two(a, b) => memchr2(a, b, hay),
+        Stop::Three(a, b, c) => memchr3(a, b, c, hay),
+        Stop::Table => hay.iter().position(|&b| !set.contains(b)),
+    };
+    found.map_or(limit, |i| pos + i)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Assert {
+    Start,
+    End,
+    Word,
+    NotWord,
+    WordStart,
+    WordEnd,
+    WordStartHalf,
+    WordEndHalf,
+}
+
+fn is_word(line: &[u8], i: Option<usize>) -> bool {
+    i.and_then(|i| line.get(i)).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+impl Assert {
+    fn holds(self, line: &[u8], pos: usize) -> bool {
+        let (before, after) = (is_word(line, pos.checked_sub(1)), is_word(line, Some(pos)));
+        match self {
+            Assert::Start => pos == 0,
+            Assert::End => pos == line.len(),
+            Assert::Word => before != after,
+            Assert::NotWord => before == after,
+            Assert::WordStart => !before && after,
+            Assert::WordEnd => before && !after,
+            Assert::WordStartHalf => !before,
+            Assert::WordEndHalf => !after,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Node {
+    Empty,
+    Lit(Box<[u8]>),
+    Byte(ByteSet),
+    /// Consecutive single bytes (literal bytes, classes, `class{n}`), tested as one.
+    Fixed(Box<[ByteSet]>),
+    /// `class{min,max}` (`max` u32::MAX: unbounded). `sure`: giving bytes back cannot help
+    /// (what follows cannot start with a byte of the class).
+    Run {
+        set: ByteSet,
+        stop: Stop,
+        min: u32,
+        max: u32,
+        greedy: bool,
+        sure: bool,
+    },
+    /// `(?:[plain]|E[after])*`, greedy, E outside `plain`: a quoted string's body with
+    /// escapes. Each step has one possible way, so only where it ends is a choice.
+    Escaped {
+        plain: ByteSet,
+        stop: Stop,
+        esc: u8,
+        after: ByteSet,
+        sure: bool,
+    },
+    Repeat {
+        sub: Box<Node>,
+        min: u32,
+        max: u32,
+        greedy: bool,
+    },
+    Concat(Vec<Node>),
+    /// The alternatives, and for each, the bytes the ones after it can start with (`None`:
+    /// any, or unknown): the choice is only open when the line's byte is among them.
+    Alt(Vec<(Node, Option<ByteSet>)>),
+    Group {
+        slot: Option<usize>,
+        sub: Box<Node>,
+    },
+    Look(Assert),
+}
+
+/// A regex as a direct parser (see the module docs).
+#[derive(Debug)]
+pub struct Direct {
+    root: Node,
+}
+
+/// Where a walk stands: the group spans so far and whether an open choice was taken.
+struct Walk {
+    spans: Spans,
+    open: bool,
+}
+
+/// The bytes a match of `n` must start with; `None` if it can match empty or it is not known.
+fn first(n: &Node) -> Option<ByteSet> {
+    match n {
+        Node::Lit(l) => l.first().map(|&b| ByteSet::of(|x| x == b)),
+        Node::Byte(s) => Some(*s),
+        Node::Fixed(f) => f.first().copied(),
+        Node::Run { set, min, .. } => (*min > 0).then_some(*set),
+        Node::Repeat { sub, min, .. } if *min > 0 => first(sub),
+        Node::Concat(items) => items.first().and_then(first),
+        Node::Alt(alts) => {
+            alts.iter().try_fold(ByteSet::default(), |acc, (a, _)| Some(acc.union(first(a)?)))
+        }
+        Node::Group { sub, .. } => first(sub),
+        _ => None,
+    }
+}
+
+impl Direct {
+    /// Compile `src` for the groups named in `names` (`ts`, `host`, `level`; `None` for a group
+    /// the format does not read). `None` when the regex is not anchored at the start or uses
+    /// a construct this module does not run.
+    pub fn new(src: &str, names: [Option<&str>; 3]) -> Option<Direct> {
+        // The same syntax as `super::build_regex`: bytes, Unicode off.
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(src)
+            .ok()?;
+        if !hir.properties().look_set_prefix().contains(Look::Start) {
+            return None;
+        }
+        Some(Direct { root: compile(&hir, &names, None)? })
+    }
+
+    /// The groups of the regex's match in `line`, or whether it has none, or `Undecided`.
+    pub fn find(&self, line: &[u8]) -> Found {
+        let mut w = Walk { spans: [None; 3], open: false };
+        match walk(&self.root, line, 0, &mut w) {
+            Some(_) => Found::Groups(w.spans),
+            None if w.open => Found::Undecided,
+            None => Found::NoMatch,
+        }
+    }
+}
+
+/// `follow`: the bytes what comes after `h` must start with, when known.
+fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Option<Node> {
+    Some(match h.kind() {
+        HirKind::Empty => Node::Empty,
+        HirKind::Literal(l) => Node::Lit(l.0.clone()),
+        HirKind::Class(c) => Node::Byte(class(c)?),
+        HirKind::Look(l) => Node::Look(match l {
+            Look::Start => Assert::Start,
+            Look::End => Assert::End,
+            // A line has no `\n` in it: multi-line anchors hold at its ends only.
+            Look::StartLF => Assert::Start,
+            Look::EndLF => Assert::End,
+            Look::WordAscii => Assert::Word,
+            Look::WordAsciiNegate => Assert::NotWord,
+            Look::WordStartAscii => Assert::WordStart,
+            Look::WordEndAscii => Assert::WordEnd,
+            Look::WordStartHalfAscii => Assert::WordStartHalf,
+            Look::WordEndHalfAscii => Assert::WordEndHalf,
+            _ => return None,
+        }),
+        HirKind::Repetition(r) => {
+            let max = r.max.unwrap_or(u32::MAX);
+            if let HirKind::Class(c) = r.sub.kind() {
+                let set = class(c)?;
+                // Bytes given back would have to start what follows: useless if none can.
+                let sure = follow.is_some_and(|f| f.intersect(set).is_empty());
+                return Some(Node::Run {
+                    set,
+                    stop: Stop::of(&set),
+                    min: r.min,
+                    max,
+                    greedy: r.greedy,
+                    sure,
+                });
+            }
+            if let Some(n) = escaped(r, follow) {
+                return Some(n);
+            }
+            Node::Repeat {
+                sub: Box::new(compile(&r.sub, names, None)?),
+                min: r.min,
+                max,
+                greedy: r.greedy,
+            }
+        }
+        HirKind::Capture(c) => {
+            let slot = c.name.as_deref().and_then(|n| names.iter().position(|x| *x == Some(n)));
+            Node::Group { slot, sub: Box::new(compile(&c.sub, names, follow)?) }
+        }
+        HirKind::Concat(items) => {
+            let mut out: Vec<Node> = Vec::with_capacity(items.len());
+            // Compiled back to front, so each item knows what follows it.
+            let mut next = follow;
+            for it in items.iter().rev() {
+                let n = compile(it, names, next)?;
+                next = first(&n);
+                out.push(n);
+            }
+            out.reverse();
+            Node::Concat(fuse(out))
+        }
+        HirKind::Alternation(alts) => {
+            let nodes =
+                alts.iter().map(|a| compile(a, names, follow)).collect::<Option<Vec<Node>>>()?;
+            let mut rest: Option<ByteSet> = Some(ByteSet::default());
+            let mut out = Vec::with_capacity(nodes.len());
+            for n in nodes.into_iter().rev() {
+                let f = first(&n);
+                out.push((n, rest));
+                rest = rest.zip(f).map(|(a, b)| a.union(b));
+            }
+            out.reverse();
+            Node::Alt(out)
+        }
+    })
+}
+
+/// The single bytes of `n`, if it is a fixed sequence of them.
+fn bytes_of(n: &Node) -> Option<Vec<ByteSet>> {
+    match n {
+        Node::Lit(l) => Some(l.iter().map(|&b| ByteSet::of(|x| x == b)).collect()),
+        Node::Byte(s) => Some(vec![*s]),
+        Node::Fixed(f) => Some(f.to_vec()),
+        Node::Run { set, min, max, .. } if min == max && *max <= 16 => {
+            Some(vec![*set; *min as usize])
+        }
+        _ => None,
+    }
+}
+
+/// Runs of two or more fixed items of a concatenation become one `Fixed`: one test per byte
+/// instead of a step per item.
+fn fuse(items: Vec<Node>) -> Vec<Node> {
+    let mut out: Vec<Node> = Vec::with_capacity(items.len());
+    let mut pending: Vec<(Node, Vec<ByteSet>)> = Vec::new();
+    let flush = |pending: &mut Vec<(Node, Vec<ByteSet>)>, out: &mut Vec<Node>| {
+        if pending.len() >= 2 {
+            let all: Vec<ByteSet> = pending.drain(..).flat_map(|(_, b)| b).collect();
+            out.push(Node::Fixed(all.into()));
+        } else {
+            out.extend(pending.drain(..).map(|(n, _)| n));
+        }
+    };
+    for it in items {
+        match bytes_of(&it) {
+            Some(b) => pending.push((it, b)),
+            None => {
+                flush(&mut pending, &mut out);
+                out.push(it);
+            }
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
+}
+
+/// A class of bytes (a Unicode class only when it is all ASCII, as with Unicode off).
+fn class(c: &Class) -> Option<ByteSet> {
+    let mut set = ByteSet::default();
+    match c {
+        Class::Bytes(b) => {
+            for r in b.iter() {
+                set = set.union(ByteSet::of(|x| (r.start()..=r.end()).contains(&x)));
+            }
+        }
+        Class::Unicode(u) => {
+            for r in u.iter() {
+                if r.end() > '\x7f' {
+                    return None;
+                }
+                set = set.union(ByteSet::of(|x| (r.start() as u8..=r.end() as u8).contains(&x)));
+            }
+        }
+    }
+    Some(set)
+}
+
+/// `(?:[plain]|E[after])*` (greedy, unbounded, from zero, E not in `plain`) as `Escaped`.
+fn escaped(r: &regex_syntax::hir::Repetition, follow: Option<ByteSet>) -> Option<Node> {
+    if r.min != 0 || r.max.is_some() || !r.greedy {
+        return None;
+    }
+    let HirKind::Alternation(alts) = r.sub.kind() else { return None };
+    let [a, b] = &alts[..] else { return None };
+    let HirKind::Class(plain) = a.kind() else { return None };
+    let HirKind::Concat(pair) = b.kind() else { return None };
+    let [e, after] = &pair[..] else { return None };
+    let (HirKind::Literal(e), HirKind::Class(after)) = (e.kind(), after.kind()) else {
+        return None;
+    };
+    let [esc] = e.0[..] else { return None };
+    let (plain, after) = (class(plain)?, class(after)?);
+    if plain.contains(esc) {
+        return None;
+    }
+    let mut body = plain;
+    body.insert(esc);
+    let sure = follow.is_some_and(|f| f.intersect(body).is_empty());
+    Some(Node::Escaped { plain, stop: Stop::of(&plain), esc, after, sure })
+}
+
+/// Walk `n` from `pos`: the end of its first-choice match, or `None` (with `w.open` telling
+/// whether another path might have matched).
+fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
+    match n {
+        Node::Concat(items) => {
+            let mut p = pos;
+            for it in items {
+                // The common items inline, the rest by a call.
+                p = match it {
+                    Node::Lit(_) | Node::Byte(_) | Node::Fixed(_) | Node::Run { .. } => {
+                        leaf(it, line, p, w)?
+                    }
+                    _ => walk(it, line, p, w)?,
+                };
+            }
+            Some(p)
+        }
+        Node::Alt(alts) => {
+            for (a, rest) in alts {
+                let (spans, open) = (w.spans, w.open);
+                w.open = false;
+                match walk(a, line, pos, w) {
+                    Some(e) => {
+                        // The alternatives after this one are still open, unless none of
+                        // them can start here.
+                        let later =
+                            rest.is_none_or(|r| line.get(pos).is_some_and(|&b| r.contains(b)));
+                        w.open |= open || later;
+                        return Some(e);
+                    }
+                    None if w.open => return None,
+                    None => (w.spans, w.open) = (spans, open),
+                }
+            }
+            None
+        }
+        Node::Group { slot, sub } => {
+            let e = walk(sub, line, pos, w)?;
+            if let Some(s) = slot {
+                w.spans[*s] = Some((pos, e));
+            }
+            Some(e)
+        }
+        Node::Repeat { sub, min, max, greedy } => {
+            let mut p = pos;
+            let mut n = 0u32;
+            let limit = if *greedy { *max } else { *min };
+            while n < limit {
+                let (spans, open) = (w.spans, w.open);
+                w.open = false;
+                match walk(sub, line, p, w) {
+                    // An empty iteration: leave the fine print of that case to the regex.
+                    Some(e) if e == p => {
+                        w.open = true;
+                        return None;
+                    }
+                    Some(e) => {
+                        w.open |= open;
+                        p = e;
+                        n += 1;
+                    }
+                    None if w.open => return None,
+                    None => {
+                        (w.spans, w.open) = (spans, open);
+                        break;
+                    }
+                }
+            }
+            if n < *min {
+                return None;
+            }
+            // A greedy loop could have stopped earlier; a lazy one could go on.
+            w.open |= if *greedy { n > *min } else { *max > *min };
+            Some(p)
+        }
+        _ => leaf(n, line, pos, w),
+    }
+}
+
+/// `walk` for the nodes without children.
+#[inline(always)]
+fn leaf(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
+    match n {
+        Node::Empty => Some(pos),
+        Node::Lit(l) => {
+            let end = pos + l.len();
+            // Short literals: a byte loop beats a call to memcmp.
+            (line.get(pos..end)?.iter().zip(l.iter()).all(|(a, b)| a == b)).then_some(end)
+        }
+        Node::Byte(s) => line.get(pos).is_some_and(|&b| s.contains(b)).then_some(pos + 1),
+        Node::Fixed(sets) => {
+            let end = pos + sets.len();
+            let bytes = line.get(pos..end)?;
+            bytes.iter().zip(sets.iter()).all(|(&b, s)| s.contains(b)).then_some(end)
+        }
+        Node::Look(a) => a.holds(line, pos).then_some(pos),
+        Node::Run { set, stop, min, max, greedy, sure } => {
+            if *greedy {
+                let end = run_end(set, *stop, line, pos, *max);
+                let n = (end - pos) as u32;
+                if n < *min {
+                    return None;
+                }
+                w.open |= n > *min && !sure;
+                Some(end)
+            } else {
+                let end = run_end(set, *stop, line, pos, *min);
+                if ((end - pos) as u32) < *min {
+                    return None;
+                }
+                // One more byte might have been taken if what follows fails.
+                w.open |= *max > *min;
+                Some(end)
+            }
+        }
+        Node::Escaped { plain, stop, esc, after, sure } => {
+            let mut p = pos;
+            loop {
+                p = run_end(plain, *stop, line, p, u32::MAX);
+                match line.get(p..p + 2) {
+                    Some([e, a]) if e == esc && after.contains(*a) => p += 2,
+                    _ => break,
+                }
+            }
+            w.open |= p > pos && !sure;
+            Some(p)
+        }
+        _ => unreachable!("leaf is only called on nodes without children"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::bytes::Regex;
+
+    /// The direct walk against the regex itself, on `lines`.
+    fn agree(src: &str, lines: &[&str]) {
+        let d = Direct::new(src, [Some("ts"), Some("host"), Some("level")]).expect(src);
+        let re = Regex::new(&format!("(?-u){src}")).unwrap();
+        for l in lines {
+            let want = re
+                .captures(l.as_bytes())
+                .map(|c| ["ts", "host", "level"].map(|n| c.name(n).map(|m| (m.start(), m.end()))));
+            match d.find(l.as_bytes()) {
+                Found::Groups(g) => assert_eq!(Some(g), want, "{src} on {l:?}"),
+                Found::NoMatch => assert_eq!(want, None, "{src} on {l:?}"),
+                Found::Undecided => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_quoted_field_with_escapes_is_crossed_in_one_step() {
+        let src = r#"^(?P<ts>\d+) "(?:[^"\\]|\\.)*" (?P<host>\S+)"#;
+        let lines = [r#"12 "a \"b\" c" h1"#, r#"12 "" h"#, r#"12 "x\" h"#, r#"12 "x"h"#, "x"];
+        agree(src, &lines);
+        let d = Direct::new(src, [Some("ts"), Some("host"), None]).unwrap();
+        assert_eq!(
+            d.find(br#"12 "a \"b\" c" h1"#),
+            Found::Groups([Some((0, 2)), Some((15, 17)), None])
+        );
+        assert_eq!(d.find(b"x 1"), Found::NoMatch);
+    }
+
+    #[test]
+    fn a_failure_after_an_open_choice_is_undecided_not_no_match() {
+        // `\S+` may give back `x`: the walk does not try, the regex does.
+        let d = Direct::new(r"^(?P<ts>\S+)x", [Some("ts"), None, None]).unwrap();
+        assert_eq!(d.find(b"abx"), Found::Undecided);
+        // `\S+ ` cannot usefully give back: a failure there is final.
+        let d = Direct::new(r"^(?P<ts>\S+) x", [Some("ts"), None, None]).unwrap();
+        assert_eq!(d.find(b"ab y"), Found::NoMatch);
+        assert_eq!(d.find(b"ab x"), Found::Groups([Some((0, 2)), None, None]));
+        // WARN is tried before WARNING; `\b` then fails, and the regex decides.
+        let d = Direct::new(r"^(?P<level>WARN|WARNING)\b", [None, None, Some("level")]).unwrap();
+        assert_eq!(d.find(b"WARNING"), Found::Undecided);
+        assert_eq!(d.find(b"WARN x"), Found::Groups([None, None, Some((0, 4))]));
+        assert_eq!(d.find(b"INFO"), Found::NoMatch);
+    }
+
+    #[test]
+    fn unanchored_and_unicode_regexes_are_not_taken() {
+        assert!(Direct::new(r"(?P<ts>\d+)", [Some("ts"), None, None]).is_none());
+        assert!(Direct::new(r"^(?u:\w)(?P<ts>\d+)", [Some("ts"), None, None]).is_none());
+    }
+
+    #[test]
+    fn agrees_with_the_regex_on_tricky_shapes() {
+        let lines = [
+            "",
+            "a",
+            "ab",
+            "aab",
+            "2026-01-02 x",
+            "<13>Jan  2 03:04:05 h x",
+            "Jan 12 03:04:05 h: x",
+            "a-b",
+            "a--b",
+            "\"\"",
+            "x y z",
+            "WARNING x",
+            "12345",
+            "1234 5",
+            "-",
+            "- -",
+        ];
+        for src in [
+            r"^(?P<ts>a*)(?P<host>a*b)",
+            r"^(?P<ts>a*?)b",
+            r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} [ 0-3]?\d \d\d:\d\d:\d\d) (?P<host>[^\s\[\]:]+) \S",
+            r"^(?P<ts>\d{4}-\d\d-\d\d)(?: +(?P<level>[A-Z]+))?",
+            r"^(?P<ts>(?:\d{3}|-)) (?:\d+|-)",
+            r"^(?P<ts>(?:ab|a)*)b",
+            r"^(?P<ts>(?:a|)+)b",
+            r"^(?P<ts>\S+) (?P<host>\S+)$",
+            r"^(?P<ts>\d+)\b",
+            r"^(?P<ts>[a-z]+)(?:-(?: |$)|\[)",
+            r"^(?P<ts>.*) (?P<level>\S+)",
+            r"^(?P<ts>\d{4})(?P<host>\d)?",
+            r#"^(?P<ts>"[^"]*"|\S+)"#,
+            r"^(?i:(?P<ts>warn))",
+        ] {
+            agree(src, &lines);
+        }
+    }
+
+    /// Every built-in format regex the walk takes, on its sample lines mutated at random
+    /// (bytes replaced, inserted, deleted, taken from the characters formats care about):
+    /// whenever the walk decides, it decides as the regex does.
+    #[test]
+    fn agrees_with_every_builtin_regex_on_mutated_samples() {
+        use proptest::prelude::*;
+        let reg = crate::format::Registry::load(&[] as &[&str]).unwrap();
+        let formats: Vec<(Direct, Regex)> = reg
+            .formats
+            .iter()
+            .filter_map(|f| {
+                let src = f.def.regex.as_deref()?;
+                let d = Direct::new(src, [Some("ts"), Some("host"), Some("level")])?;
+                Some((d, Regex::new(&format!("(?-u){src}")).unwrap()))
+            })
+            .collect();
+        assert!(formats.len() > 30, "only {} built-in formats taken", formats.len());
+        let samples: Vec<Vec<u8>> = reg
+            .formats
+            .iter()
+            .flat_map(|f| f.def.samples.iter().map(|s| s.line.as_bytes().to_vec()))
+            .collect();
+        let alphabet = b" \t\"\\[]<>:-+.,/|=0123456789aZTz{}()\xff";
+        let edit = (0..3u8, any::<prop::sample::Index>(), prop::sample::select(alphabet.to_vec()));
+        let case = (prop::sample::select(samples), prop::collection::vec(edit, 0..4));
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(3000));
+        runner
+            .run(&case, |(mut line, edits)| {
+                for (op, at, b) in edits {
+                    let i = at.index(line.len() + 1);
+                    match op {
+                        0 if i < line.len() => line[i] = b,
+                        1 => line.insert(i, b),
+                        _ if i < line.len() => {
+                            line.remove(i);
+                        }
+                        _ => {}
+                    }
+                }
+                for (d, re) in &formats {
+                    let want = re.captures(&line).map(|c| {
+                        ["ts", "host", "level"].map(|n| c.name(n).map(|m| (m.start(), m.end())))
+                    });
+                    match d.find(&line) {
+                        Found::Groups(g) => prop_assert_eq!(Some(g), want, "{}", re.as_str()),
+                        Found::NoMatch => prop_assert_eq!(None, want, "{}", re.as_str()),
+                        Found::Undecided => {}
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
