@@ -1,7 +1,9 @@
-//! Compression told by magic bytes (never by name): gzip and zstd are decompressed, xz and
-//! bzip2 are recognised only to say so.
+//! Compression told by magic bytes (never by name): gzip and zstd are decompressed (a block
+//! at a time, into a [`Spool`]), xz and bzip2 are recognised only to say so.
 
 use std::io::{self, BufRead, BufReader, Cursor, Read};
+
+use super::spool::{pump, Spool};
 
 const GZIP: &[u8] = &[0x1f, 0x8b];
 const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
@@ -54,21 +56,26 @@ impl Compression {
     pub const MAGIC_LEN: usize = 10;
 }
 
-/// Decompresses a whole gzip (any number of members) or zstd (any number of frames) input.
-/// Returns what could be decompressed and, when the stream ended early or went bad, a
-/// warning (without the path) saying how much was kept.
-pub fn decompress(kind: Compression, input: &[u8]) -> (Vec<u8>, Option<String>) {
-    let mut out = Vec::with_capacity(input.len().saturating_mul(4).min(1 << 30));
+/// Decompresses a whole gzip (any number of members, zero padding after them) or zstd (any
+/// number of frames) stream into `out`, a block at a time. `Ok(Some(warning))` (without the
+/// path) when the stream ended early or went bad: what decoded before is kept and the
+/// warning says how much. `Err`: `out` failed, not the stream.
+pub fn decode<R: Read>(kind: Compression, input: R, out: &mut Spool) -> io::Result<Option<String>> {
+    let mut input = Peek::new(input);
     let failure = match kind {
-        Compression::Gzip => gunzip(input, &mut out),
-        Compression::Zstd => unzstd(input, &mut out),
-        _ => {
-            out.extend_from_slice(input);
-            None
-        }
+        Compression::Gzip => gunzip(&mut input, out)?,
+        Compression::Zstd => unzstd(&mut input, out)?,
+        _ => pump(&mut input, out)?.map(Failure::Io),
     };
-    let warning = failure.map(|e| describe(kind, &e, &out));
-    (out, warning)
+    Ok(failure.map(|f| describe(kind, &f, out.bytes(), out.lines())))
+}
+
+/// [`decode`] of a whole input into memory.
+#[cfg(test)]
+pub fn decompress(kind: Compression, input: &[u8]) -> (Vec<u8>, Option<String>) {
+    let mut out = Spool::in_memory();
+    let warning = decode(kind, input, &mut out).unwrap();
+    (out.finish().unwrap().to_vec(), warning)
 }
 
 /// Why a stream stopped early.
@@ -77,44 +84,138 @@ enum Failure {
     TrailingGarbage,
 }
 
-fn gunzip(mut rest: &[u8], out: &mut Vec<u8>) -> Option<Failure> {
+fn gunzip<R: Read>(input: &mut Peek<R>, out: &mut Spool) -> io::Result<Option<Failure>> {
     loop {
-        let mut member = flate2::bufread::GzDecoder::new(rest);
-        if let Err(e) = member.read_to_end(out) {
-            return Some(Failure::Io(e));
+        let mut member = flate2::bufread::GzDecoder::new(&mut *input);
+        if let Some(e) = pump(&mut member, out)? {
+            return Ok(Some(Failure::Io(e)));
         }
-        rest = member.into_inner();
-        if rest.is_empty() || rest.iter().all(|&b| b == 0) {
-            // End, or zero padding (tape blocks, preallocation) as gzip(1) accepts it.
-            return None;
+        let next = match input.peek(GZIP.len()) {
+            Ok(next) => next,
+            Err(e) => return Ok(Some(Failure::Io(e))),
+        };
+        if next.is_empty() {
+            return Ok(None);
         }
-        if !rest.starts_with(GZIP) {
-            return Some(Failure::TrailingGarbage);
+        if next[0] == 0 {
+            // Zero padding (tape blocks, preallocation) as gzip(1) accepts it, to the end.
+            return Ok(skip_zeros(input));
+        }
+        if !next.starts_with(GZIP) {
+            return Ok(Some(Failure::TrailingGarbage));
         }
     }
 }
 
-fn unzstd(input: &[u8], out: &mut Vec<u8>) -> Option<Failure> {
+/// Consume zeros to the end of `input`; anything else is trailing garbage.
+fn skip_zeros<R: Read>(input: &mut Peek<R>) -> Option<Failure> {
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) => return Some(Failure::Io(e)),
+        };
+        if buf.is_empty() {
+            return None;
+        }
+        if buf.iter().any(|&b| b != 0) {
+            return Some(Failure::TrailingGarbage);
+        }
+        let n = buf.len();
+        input.consume(n);
+    }
+}
+
+fn unzstd<R: Read>(input: &mut Peek<R>, out: &mut Spool) -> io::Result<Option<Failure>> {
     let mut decoder = match zstd::stream::read::Decoder::with_buffer(input) {
         Ok(d) => d,
-        Err(e) => return Some(Failure::Io(e)),
+        Err(e) => return Ok(Some(Failure::Io(e))),
     };
-    decoder.read_to_end(out).err().map(Failure::Io)
+    Ok(pump(&mut decoder, out)?.map(Failure::Io))
+}
+
+/// A buffered reader that can look a few bytes ahead (between gzip members).
+struct Peek<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+}
+
+impl<R: Read> Peek<R> {
+    fn new(inner: R) -> Peek<R> {
+        Peek { inner, buf: vec![0; 256 << 10].into_boxed_slice(), pos: 0, end: 0 }
+    }
+
+    /// The next `n` bytes (fewer only at the end of the input), not consumed.
+    fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        if self.end - self.pos < n {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+            while self.end < n {
+                match self.inner.read(&mut self.buf[self.end..]) {
+                    Ok(0) => break,
+                    Ok(k) => self.end += k,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(&self.buf[self.pos..self.end.min(self.pos + n)])
+    }
+}
+
+impl<R: Read> Read for Peek<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Peek<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos == self.end {
+            match self.inner.read(&mut self.buf) {
+                Ok(k) => {
+                    (self.pos, self.end) = (0, k);
+                    if k == 0 {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.end);
+    }
 }
 
 /// Lines in `data`, counting a last line without its newline.
+#[cfg(test)]
 fn line_count(data: &[u8]) -> usize {
     let newlines = memchr::memchr_iter(b'\n', data).count();
     newlines + usize::from(!data.is_empty() && !data.ends_with(b"\n"))
 }
 
-fn describe(kind: Compression, failure: &Failure, kept: &[u8]) -> String {
-    let (bytes, lines) = (kept.len(), line_count(kept));
+fn describe(kind: Compression, failure: &Failure, bytes: u64, lines: u64) -> String {
     let name = kind.name();
     match failure {
         Failure::TrailingGarbage => format!(
             "trailing garbage after {name} stream ignored (kept {bytes} bytes, {lines} lines)"
         ),
+        Failure::Io(e) if kind == Compression::None => {
+            format!(
+                "read failed after {bytes} bytes ({lines} lines): {}; the rest is lost",
+                super::cause(e)
+            )
+        }
         Failure::Io(e) if is_truncation(e) => {
             format!("truncated {name} stream after {bytes} bytes ({lines} lines); the rest is lost")
         }
@@ -171,7 +272,7 @@ impl<R: Read> Read for Counted<R> {
 
 /// Reads up to `want` bytes of head (fewer only at end of input), reading no further than
 /// needed to rule a magic out, so a slow stream (`tail -f | deskew normalize`) is not held.
-fn peek_head<R: Read>(r: &mut R) -> io::Result<Vec<u8>> {
+pub(super) fn peek_head<R: Read>(r: &mut R) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(Compression::MAGIC_LEN);
     let mut byte = [0u8; 1];
     while head.len() < Compression::MAGIC_LEN && could_be_magic(&head) {

@@ -3,8 +3,10 @@
 //! - [`discover`] turns command-line PATHs into [`SourceSpec`]s (stdin, files, directories
 //!   searched recursively, rotated sets oldest first) with the host each path implies.
 //! - [`open`] yields a source's bytes as [`Data`]: plain files memory-mapped (guarded against
-//!   truncation while mapped, see [`Data::shrunk`]), gzip and zstd (told by magic bytes, not
-//!   by name) decompressed into memory, keeping what precedes a truncated or corrupt stream.
+//!   truncation while mapped, see [`Data::shrunk`]); gzip and zstd (told by magic bytes, not
+//!   by name) decompressed, and pipes and stdin read, a block at a time into a spool: memory
+//!   when small, else an unlinked temporary file, mapped (`spool`), so memory stays bounded;
+//!   what precedes a truncated or corrupt stream is kept.
 //! - [`stdin_lines`] streams stdin (decompressing it too) for `normalize`.
 //! - [`split_chunks`] cuts data at line ends for parallel parsing.
 
@@ -16,6 +18,7 @@ mod discover;
 #[allow(unsafe_code)]
 mod mapped;
 mod names;
+mod spool;
 
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek};
@@ -27,6 +30,7 @@ use std::time::SystemTime;
 pub use decompress::{auto_decompress, Compression};
 pub use discover::discover;
 pub use mapped::Mapped;
+use spool::Spool;
 
 /// One input source, in the order it must be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,7 +96,8 @@ fn hint(e: &io::Error) -> &'static str {
 pub enum Data {
     /// A plain file, memory-mapped.
     Mapped(Mapped),
-    /// Decompressed, read from a pipe or stdin, or empty.
+    /// Small decompressed data or a small pipe or stdin (larger ones are a mapped temporary
+    /// file), a file that could not be mapped, or empty.
     Owned(Vec<u8>),
 }
 
@@ -127,8 +132,9 @@ pub struct Opened {
     pub warnings: Vec<String>,
 }
 
-/// Reads a source whole: a plain file mapped, a compressed one (by magic bytes)
-/// decompressed into memory, a pipe or stdin read to its end.
+/// Opens a source whole: a plain file mapped; a compressed one (by magic bytes) decompressed,
+/// and a pipe or stdin read, a block at a time into a [`Spool`] (memory when small, else a
+/// mapped temporary file).
 pub fn open(spec: &SourceSpec) -> Result<Opened, InputError> {
     if spec.is_stdin {
         return open_stdin();
@@ -142,73 +148,102 @@ pub fn open(spec: &SourceSpec) -> Result<Opened, InputError> {
     }
     let mtime = meta.modified().ok();
     let regular = meta.is_file() && !meta.file_type().is_char_device();
-    let raw = if regular && meta.len() > 0 {
-        match Mapped::new(file, meta.len()) {
-            Ok(Some(m)) => Data::Mapped(m),
-            // The mapping cannot be guarded now, or mmap failed: read it instead.
-            _ => Data::Owned(read_file(&spec.path, path)?),
-        }
+    if regular && meta.len() > 0 {
+        open_regular(path, file, meta.len(), mtime)
     } else if regular {
-        Data::Owned(Vec::new())
+        Ok(Opened { data: Data::Owned(Vec::new()), mtime, warnings: Vec::new() })
     } else {
-        let mut buf = Vec::new();
-        let mut file = file;
-        file.read_to_end(&mut buf)
-            .map_err(|source| InputError::Read { path: path.clone(), source })?;
-        Data::Owned(buf)
-    };
-    finish(path, raw, mtime)
+        open_stream(path, file, mtime)
+    }
 }
 
-fn read_file(fs_path: &std::path::Path, path: &str) -> Result<Vec<u8>, InputError> {
-    std::fs::read(fs_path).map_err(|source| InputError::Read { path: path.to_string(), source })
-}
-
-/// Decompresses `raw` if its magic says so; collects warnings.
-fn finish(path: &str, raw: Data, mtime: Option<SystemTime>) -> Result<Opened, InputError> {
-    let mut warnings = Vec::new();
-    let head = &raw[..raw.len().min(Compression::MAGIC_LEN)];
-    let kind = Compression::detect(head);
-    let data = match kind {
-        Compression::None => raw,
-        Compression::Xz | Compression::Bzip2 => {
-            return Err(InputError::Unsupported {
-                path: path.to_string(),
-                message: decompress::unsupported_message(kind),
-            })
-        }
-        Compression::Gzip | Compression::Zstd => {
-            let (input, shrunk) = match raw.shrunk() {
-                Some(end) => (&raw[..end], true),
-                None => (&raw[..], false),
-            };
-            let (out, warning) = decompress::decompress(kind, input);
-            if let Some(w) = warning {
-                warnings.push(format!("{path}: {w}"));
-            }
-            if shrunk || raw.shrunk().is_some() {
-                warnings.push(format!("{path}: the file shrank while it was read"));
-            }
-            Data::Owned(out)
+/// A non-empty regular file read from its start: mapped when plain, else decompressed.
+fn open_regular(
+    path: &str,
+    file: File,
+    len: u64,
+    mtime: Option<SystemTime>,
+) -> Result<Opened, InputError> {
+    let read_err = |source| InputError::Read { path: path.to_string(), source };
+    let mut head = [0u8; Compression::MAGIC_LEN];
+    let n = read_head(&file, &mut head).map_err(read_err)?;
+    let kind = Compression::detect(&head[..n]);
+    if kind != Compression::None {
+        return decompress_stream(path, kind, file, mtime);
+    }
+    let data = match file.try_clone().and_then(|f| Mapped::new(f, len)) {
+        Ok(Some(m)) => Data::Mapped(m),
+        // The mapping cannot be guarded now, or mmap failed: read it instead.
+        _ => {
+            let mut buf = Vec::new();
+            (&file).read_to_end(&mut buf).map_err(read_err)?;
+            Data::Owned(buf)
         }
     };
+    Ok(Opened { data, mtime, warnings: Vec::new() })
+}
+
+/// Up to `head.len()` bytes from the start of `file` (fewer only if it is shorter).
+fn read_head(file: &File, head: &mut [u8]) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut n = 0;
+    while n < head.len() {
+        match file.read_at(&mut head[n..], n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A pipe, a device or stdin: its first bytes tell whether to decompress it.
+fn open_stream(
+    path: &str,
+    mut raw: impl Read,
+    mtime: Option<SystemTime>,
+) -> Result<Opened, InputError> {
+    let head = decompress::peek_head(&mut raw)
+        .map_err(|source| InputError::Read { path: path.to_string(), source })?;
+    let kind = Compression::detect(&head);
+    decompress_stream(path, kind, io::Cursor::new(head).chain(raw), mtime)
+}
+
+/// `input` (from its start) decompressed as `kind` says, or copied when plain, into a spool.
+/// A stream that breaks off keeps what came before, with a warning.
+fn decompress_stream(
+    path: &str,
+    kind: Compression,
+    input: impl Read,
+    mtime: Option<SystemTime>,
+) -> Result<Opened, InputError> {
+    let read_err = |source| InputError::Read { path: path.to_string(), source };
+    if matches!(kind, Compression::Xz | Compression::Bzip2) {
+        return Err(InputError::Unsupported {
+            path: path.to_string(),
+            message: decompress::unsupported_message(kind),
+        });
+    }
+    let mut spool = Spool::new(path);
+    let warning = decompress::decode(kind, input, &mut spool).map_err(read_err)?;
+    let warnings = warning.map(|w| format!("{path}: {w}")).into_iter().collect();
+    let data = spool.finish().map_err(read_err)?;
     Ok(Opened { data, mtime, warnings })
 }
 
-/// stdin whole, as [`open`] reads a file: mapped when it is a regular file read from its
-/// start (`deskew merge < big.log`), else read to its end; decompressed by magic bytes.
+/// stdin whole, as [`open`] reads a file: a regular file read from its start (`deskew merge
+/// < big.log`) as such (mapped, or decompressed), else streamed into a spool.
 fn open_stdin() -> Result<Opened, InputError> {
-    let err = |source| InputError::Read { path: "-".to_string(), source };
-    if let Some(mapped) = map_stdin() {
-        return finish("-", Data::Mapped(mapped), None);
+    if let Some((file, len)) = stdin_file() {
+        return open_regular("-", file, len, None);
     }
-    let mut buf = Vec::new();
-    io::stdin().lock().read_to_end(&mut buf).map_err(err)?;
-    finish("-", Data::Owned(buf), None)
+    open_stream("-", io::stdin().lock(), None)
 }
 
-/// stdin mapped, when it is a non-empty regular file positioned at its start.
-fn map_stdin() -> Option<Mapped> {
+/// stdin as a file, with its length, when it is a non-empty regular file positioned at its
+/// start.
+fn stdin_file() -> Option<(File, u64)> {
     use std::os::fd::AsFd;
     let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
     let mut file = File::from(fd);
@@ -217,11 +252,11 @@ fn map_stdin() -> Option<Mapped> {
         return None;
     }
     // The duplicate shares stdin's file offset: a file already partly read (`(read x;
-    // deskew merge) < f`) is not mapped from its start.
+    // deskew merge) < f`) is not read from its start.
     if file.stream_position().ok()? != 0 {
         return None;
     }
-    Mapped::new(file, meta.len()).ok().flatten()
+    Some((file, meta.len()))
 }
 
 /// stdin whole (for `merge`), decompressed by magic bytes. Same as [`open`] of
