@@ -235,22 +235,30 @@ fn read_text(data: &input::Data, r: &Record, text: &mut Vec<u8>) -> bool {
     m.read_at(text, r.start).is_ok()
 }
 
-/// Where a source's records of an output chunk were read to: the file's bytes from `lo` are
-/// in the arena from `at`.
+/// Where a record of an output chunk was read to: the file's bytes `lo..hi` are in the
+/// arena from `at`.
+#[derive(Clone, Copy)]
 struct Span {
     lo: usize,
     hi: usize,
     at: usize,
 }
 
-/// Read, for each mapped source whose records in `chunk` lie close together (as they do in a
-/// source read in order), the file's bytes they span into `arena` in one read. Reading
-/// through the mapping instead costs a page fault per 64 KiB, the pages' release again later,
-/// and a cache miss on nearly every record (the sources interleave in too many streams for
-/// the hardware prefetcher); one `pread` per source per chunk is a sequential copy.
-/// `None` for a source read through the mapping (records far apart, not mapped, or the read
-/// came short: the file was cut, and the caller sees that through the mapping). The arena's
-/// bytes past what this chunk uses are left as they were.
+/// Bytes between two records of a source that a read takes in rather than start another.
+const SPAN_GAP: usize = 4096;
+/// The most one read takes.
+const SPAN_MAX: usize = 4 << 20;
+
+/// Read the text of `chunk`'s records from their mapped files into `arena`: each source's
+/// records sorted by offset and cut into clusters of records close together (one cluster for
+/// a source read in order, one per run for a source out of order), one `pread` per cluster.
+/// Reading through the mapping instead costs a page fault per 64 KiB, the pages' release
+/// again later, and a cache miss on nearly every record (the sources interleave in too many
+/// streams for the hardware prefetcher); a read is a sequential copy.
+/// Per record, where it was read to; `None` for one read through the mapping (not mapped, out
+/// of the window, empty, too long, or the read came short: the file was cut, and the caller
+/// sees that through the mapping). The arena's bytes past what this chunk uses are left as
+/// they were (no zeroing of a reused buffer).
 fn read_spans(
     sources: &[Source],
     chunk: &[(usize, Record)],
@@ -258,32 +266,62 @@ fn read_spans(
     opts: &Options,
     arena: &mut Vec<u8>,
 ) -> Vec<Option<Span>> {
-    // Per source: lowest start, highest end, bytes of the records.
-    let mut ext = vec![(usize::MAX, 0usize, 0usize); sources.len()];
-    for (s, r) in chunk {
-        if r.end > limits[*s] || r.end <= r.start || !in_window(opts, r) {
-            continue;
-        }
-        let e = &mut ext[*s];
-        e.0 = e.0.min(r.start);
-        e.1 = e.1.max(r.end);
-        e.2 += r.end - r.start;
+    let usable = |(s, r): &(usize, Record)| {
+        r.end <= limits[*s]
+            && r.end > r.start
+            && r.end - r.start <= SPAN_MAX
+            && matches!(sources[*s].data, input::Data::Mapped(_))
+            && in_window(opts, r)
+    };
+    // The usable records grouped by source (a counting sort: linear), each group in chunk
+    // order, which is file order for a source read in order.
+    let mut first = vec![0u32; sources.len() + 1];
+    for x in chunk.iter().filter(|x| usable(x)) {
+        first[x.0 + 1] += 1;
     }
-    let mut out: Vec<Option<Span>> = (0..sources.len()).map(|_| None).collect();
+    for k in 1..first.len() {
+        first[k] += first[k - 1];
+    }
+    let mut order = vec![0u32; first[sources.len()] as usize];
+    let mut fill = first.clone();
+    for (i, x) in chunk.iter().enumerate() {
+        if usable(x) {
+            order[fill[x.0] as usize] = i as u32;
+            fill[x.0] += 1;
+        }
+    }
+    let start = |i: &u32| chunk[*i as usize].1.start;
+    let mut out = vec![None; chunk.len()];
     let mut used = 0;
-    for (s, &(lo, hi, bytes)) in ext.iter().enumerate() {
+    for s in 0..sources.len() {
         let input::Data::Mapped(m) = &sources[s].data else { continue };
-        // Dense enough that the read is mostly the records, and bounded.
-        if lo >= hi || hi - lo > 2 * bytes + 4096 || hi - lo > 4 << 20 {
-            continue;
+        let group = &mut order[first[s] as usize..first[s + 1] as usize];
+        if !group.is_sorted_by_key(start) {
+            group.sort_unstable_by_key(start);
         }
-        let at = used;
-        if arena.len() < at + (hi - lo) {
-            arena.resize(at + (hi - lo), 0);
-        }
-        if m.read_at(&mut arena[at..at + (hi - lo)], lo).is_ok() {
-            out[s] = Some(Span { lo, hi, at });
-            used += hi - lo;
+        let mut k = 0;
+        while k < group.len() {
+            let lo = start(&group[k]);
+            let mut hi = chunk[group[k] as usize].1.end;
+            let mut j = k + 1;
+            while let Some(r) = group.get(j).map(|&i| &chunk[i as usize].1) {
+                if r.start > hi + SPAN_GAP || r.end.max(hi) - lo > SPAN_MAX {
+                    break;
+                }
+                hi = hi.max(r.end);
+                j += 1;
+            }
+            let at = used;
+            if arena.len() < at + (hi - lo) {
+                arena.resize(at + (hi - lo), 0);
+            }
+            if m.read_at(&mut arena[at..at + (hi - lo)], lo).is_ok() {
+                for &i in &group[k..j] {
+                    out[i as usize] = Some(Span { lo, hi, at });
+                }
+                used += hi - lo;
+            }
+            k = j;
         }
     }
     out
@@ -379,9 +417,8 @@ fn write_ordered(
                             if r.end > limits[*s] || !in_window(cx.opts, r) {
                                 continue;
                             }
-                            if let Some(sp) = spans[*s]
-                                .as_ref()
-                                .filter(|sp| sp.lo <= r.start && r.start <= r.end && r.end <= sp.hi)
+                            if let Some(sp) =
+                                spans[i].filter(|sp| sp.lo <= r.start && r.end <= sp.hi)
                             {
                                 let start = r.start - sp.lo + sp.at;
                                 let rebased =
