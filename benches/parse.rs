@@ -62,6 +62,28 @@ fn bench(c: &mut Criterion) {
         g.bench_function(&l[..12], |b| b.iter(|| deskew::records::scan(&data, &m)));
     }
     g.finish();
+
+    // One line per format of the shared bench corpus: the format's parse (the direct walk, see
+    // format/direct.rs) against its whole regex with captures, as before.
+    let mut g = c.benchmark_group("format_parse");
+    for (name, l) in
+        [("combined", LINES[3]), ("rfc5424", LINES[5]), ("log4j", LINES[4]), ("rfc3164", LINES[1])]
+    {
+        let i = reg.by_name(name).unwrap();
+        let f = &reg.formats[i as usize];
+        let re = regex::bytes::Regex::new(f.def.regex.as_deref().unwrap()).unwrap();
+        let mut locs = f.scratch();
+        assert!(f.parse(i, l.as_bytes(), &mut locs).is_some(), "{name}");
+        g.throughput(Throughput::Bytes(l.len() as u64));
+        g.bench_function(format!("{name}/direct"), |b| {
+            b.iter(|| f.parse(i, std::hint::black_box(l.as_bytes()), &mut locs))
+        });
+        let mut cl = re.capture_locations();
+        g.bench_function(format!("{name}/regex"), |b| {
+            b.iter(|| re.captures_read(&mut cl, std::hint::black_box(l.as_bytes())).is_some())
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -94,11 +94,13 @@ fn parse_source<'a>(
     window: usize,
     plan: Option<&[Civil]>,
     budget: &Budget,
+    buffer: &mut Vec<crate::records::LineHit>,
 ) -> Parsed<'a> {
     let mut parser = match reg {
         Some(reg) => SourceParser::with_registry(cx, reg, false, src, window, true, plan),
         None => SourceParser::new(cx, src, window, true, plan),
     };
+    parser.give_buffer(std::mem::take(buffer));
     let mut runs: Vec<Run> = Vec::new();
     let mut done = 0u64;
     while let Some(mut recs) = parser.next_window() {
@@ -122,6 +124,7 @@ fn parse_source<'a>(
             _ => runs.push(Run { source: s, segments: VecDeque::from([segment]), last: max }),
         }
     }
+    *buffer = parser.take_buffer();
     Parsed { runs, parser }
 }
 
@@ -213,9 +216,20 @@ impl<'a> RunMerge<'a> {
             for w in 0..workers {
                 let (next, order, parsed, budget) = (&next, &order, &parsed, &budget);
                 scope.spawn(move || {
+                    // One hits buffer for all the sources this worker parses.
+                    let mut buffer = Vec::new();
                     while let Some(&s) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                         let (src, plan) = (&sources[s], plans[s].as_deref());
-                        let p = parse_source(cx, regs.get(w), s, src, window, plan, budget);
+                        let p = parse_source(
+                            cx,
+                            regs.get(w),
+                            s,
+                            src,
+                            window,
+                            plan,
+                            budget,
+                            &mut buffer,
+                        );
                         *parsed[s].lock().unwrap() = Some(p);
                     }
                 });

@@ -237,9 +237,9 @@ impl<'a> SourceParser<'a> {
                 },
             )
         };
-        if !last {
-            self.hits = all;
-        }
+        // Kept after the last window too: a caller parsing source after source hands the
+        // buffer on (see `take_buffer`), and fresh pages for every source cost page faults.
+        self.hits = all;
         if self.report {
             self.problems.extend(problems);
         }
@@ -268,6 +268,21 @@ impl<'a> SourceParser<'a> {
             self.done = true;
         }
         Some(recs)
+    }
+
+    /// Take the hits buffer (empty, its capacity kept), for the parser of the next source
+    /// (`give_buffer`).
+    pub fn take_buffer(&mut self) -> Vec<LineHit> {
+        let mut b = std::mem::take(&mut self.hits);
+        b.clear();
+        b
+    }
+
+    /// Parse with `buf`'s capacity (from `take_buffer`) instead of a buffer of its own.
+    pub fn give_buffer(&mut self, buf: Vec<LineHit>) {
+        if buf.capacity() > self.hits.capacity() {
+            self.hits = buf;
+        }
     }
 
     /// Report what went wrong and, when `keep_stats`, add the correction statistics to the

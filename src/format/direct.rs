@@ -131,11 +131,16 @@ enum Node {
         min: u32,
         max: u32,
         greedy: bool,
+        /// The sub-node holds a group to report (its spans are saved around a try).
+        groups: bool,
     },
     Concat(Vec<Node>),
     /// The alternatives, and for each, the bytes the ones after it can start with (`None`:
     /// any, or unknown): the choice is only open when the line's byte is among them.
-    Alt(Vec<(Node, Option<ByteSet>)>),
+    Alt {
+        alts: Vec<(Node, Option<ByteSet>)>,
+        groups: bool,
+    },
     Group {
         slot: Option<usize>,
         sub: Box<Node>,
@@ -164,7 +169,7 @@ fn first(n: &Node) -> Option<ByteSet> {
         Node::Run { set, min, .. } => (*min > 0).then_some(*set),
         Node::Repeat { sub, min, .. } if *min > 0 => first(sub),
         Node::Concat(items) => items.first().and_then(first),
-        Node::Alt(alts) => {
+        Node::Alt { alts, .. } => {
             alts.iter().try_fold(ByteSet::default(), |acc, (a, _)| Some(acc.union(first(a)?)))
         }
         Node::Group { sub, .. } => first(sub),
@@ -239,12 +244,9 @@ fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Optio
             if let Some(n) = escaped(r, follow) {
                 return Some(n);
             }
-            Node::Repeat {
-                sub: Box::new(compile(&r.sub, names, None)?),
-                min: r.min,
-                max,
-                greedy: r.greedy,
-            }
+            let sub = compile(&r.sub, names, None)?;
+            let groups = reports(&sub);
+            Node::Repeat { sub: Box::new(sub), min: r.min, max, greedy: r.greedy, groups }
         }
         HirKind::Capture(c) => {
             let slot = c.name.as_deref().and_then(|n| names.iter().position(|x| *x == Some(n)));
@@ -273,9 +275,20 @@ fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Optio
                 rest = rest.zip(f).map(|(a, b)| a.union(b));
             }
             out.reverse();
-            Node::Alt(out)
+            let groups = out.iter().any(|(n, _)| reports(n));
+            Node::Alt { alts: out, groups }
         }
     })
+}
+
+/// Whether `n` holds a group whose span is reported.
+fn reports(n: &Node) -> bool {
+    match n {
+        Node::Group { slot, sub } => slot.is_some() || reports(sub),
+        Node::Repeat { groups, .. } | Node::Alt { groups, .. } => *groups,
+        Node::Concat(items) => items.iter().any(reports),
+        _ => false,
+    }
 }
 
 /// The single bytes of `n`, if it is a fixed sequence of them.
@@ -379,9 +392,10 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
             }
             Some(p)
         }
-        Node::Alt(alts) => {
+        Node::Alt { alts, groups } => {
             for (a, rest) in alts {
-                let (spans, open) = (w.spans, w.open);
+                let spans = if *groups { w.spans } else { [None; 3] };
+                let open = w.open;
                 w.open = false;
                 match walk(a, line, pos, w) {
                     Some(e) => {
@@ -393,7 +407,12 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
                         return Some(e);
                     }
                     None if w.open => return None,
-                    None => (w.spans, w.open) = (spans, open),
+                    None => {
+                        if *groups {
+                            w.spans = spans;
+                        }
+                        w.open = open;
+                    }
                 }
             }
             None
@@ -405,12 +424,13 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
             }
             Some(e)
         }
-        Node::Repeat { sub, min, max, greedy } => {
+        Node::Repeat { sub, min, max, greedy, groups } => {
             let mut p = pos;
             let mut n = 0u32;
             let limit = if *greedy { *max } else { *min };
             while n < limit {
-                let (spans, open) = (w.spans, w.open);
+                let spans = if *groups { w.spans } else { [None; 3] };
+                let open = w.open;
                 w.open = false;
                 match walk(sub, line, p, w) {
                     // An empty iteration: leave the fine print of that case to the regex.
@@ -425,7 +445,10 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
                     }
                     None if w.open => return None,
                     None => {
-                        (w.spans, w.open) = (spans, open);
+                        if *groups {
+                            w.spans = spans;
+                        }
+                        w.open = open;
                         break;
                     }
                 }
