@@ -491,12 +491,10 @@ pub fn merge(opts: &Options) -> Result<()> {
     let budget = env_bytes("DESKEW_BUDGET").unwrap_or(BUDGET);
     let mut out = std::io::BufWriter::with_capacity(1 << 20, open_output(opts)?);
     let plans = year_plans(&cx, &sources, window);
-    let regs = match crate::runs::RunMerge::workers(&sources) {
-        (n, true) => (0..n)
-            .into_par_iter()
-            .map(|_| Registry::load(&opts.formats))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Usage(e.into()))?,
+    // Workers share the registry: formats run as direct parsers (format/direct.rs), so the
+    // regexes, whose caches a lock shares between threads, are seldom run.
+    let regs: Vec<&Registry> = match crate::runs::RunMerge::workers(&sources) {
+        (n, true) => vec![&reg; n],
         (_, false) => Vec::new(),
     };
     let merge = crate::runs::RunMerge::new(&cx, &sources, window, &plans, budget, &regs);

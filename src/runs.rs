@@ -182,10 +182,9 @@ pub struct RunMerge<'a> {
 }
 
 impl<'a> RunMerge<'a> {
-    /// How many sources are parsed side by side, and whether each worker should scan with a
-    /// registry of its own (`regs` for `new`): when there are sources enough to keep every
-    /// worker busy, each scans its windows alone (no locks between threads on the regex
-    /// caches); else each window is scanned in parallel chunks.
+    /// How many sources are parsed side by side, and whether each worker should scan its
+    /// windows alone (`regs` for `new`): when there are sources enough to keep every worker
+    /// busy; else each window is scanned in parallel chunks.
     pub fn workers(sources: &[Source]) -> (usize, bool) {
         let workers = rayon::current_num_threads().clamp(1, sources.len().max(1));
         (workers, workers > 1 && sources.len() >= 2 * workers)
@@ -193,15 +192,15 @@ impl<'a> RunMerge<'a> {
 
     /// Parse every source (each a window of `window` bytes at a time, `plans` giving the
     /// year-less stamps of those that need them) with at most `budget` bytes of records held
-    /// in memory; the merge then yields them in order. `regs`: one registry per worker (see
-    /// `workers`), or none.
+    /// in memory; the merge then yields them in order. `regs`: the registry each worker scans
+    /// alone with (see `workers`), or none: windows are scanned in parallel chunks.
     pub fn new(
         cx: &'a Context<'a>,
         sources: &'a [Source],
         window: usize,
         plans: &[Option<Vec<Civil>>],
         budget: usize,
-        regs: &'a [Registry],
+        regs: &'a [&'a Registry],
     ) -> RunMerge<'a> {
         let budget = Budget::new(budget);
         let next = AtomicUsize::new(0);
@@ -222,7 +221,7 @@ impl<'a> RunMerge<'a> {
                         let (src, plan) = (&sources[s], plans[s].as_deref());
                         let p = parse_source(
                             cx,
-                            regs.get(w),
+                            regs.get(w).copied(),
                             s,
                             src,
                             window,
