@@ -10,14 +10,8 @@ use super::{scan, Nanos, Stamp, NANOS_PER_SEC};
 pub fn write(buf: &mut Vec<u8>, t: Nanos) {
     let secs = t.div_euclid(NANOS_PER_SEC);
     let nanos = t.rem_euclid(NANOS_PER_SEC) as u32;
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400) as u32;
     let mut out = [0u8; 30];
-    out[..10].copy_from_slice(&date(days));
-    out[10..20].copy_from_slice(b"T00:00:00Z");
-    put2(&mut out[11..13], sod / 3600);
-    put2(&mut out[14..16], sod / 60 % 60);
-    put2(&mut out[17..19], sod % 60);
+    out[..19].copy_from_slice(&seconds(secs));
     let mut len = 19;
     if nanos != 0 {
         // Nine digits in three groups, then the trailing zeros dropped: whole groups first
@@ -40,28 +34,37 @@ pub fn write(buf: &mut Vec<u8>, t: Nanos) {
     buf.extend_from_slice(&out[..=len]);
 }
 
-/// `YYYY-MM-DD` of a day number. Records come nearly in time order, so consecutive calls
-/// mostly ask for the same day: the last answer is kept per thread, which spares the calendar
-/// arithmetic of `civil_from_days` on almost every record.
-fn date(days: i64) -> [u8; 10] {
+/// `YYYY-MM-DDTHH:MM:SS` of a second. Records come nearly in time order, so consecutive
+/// calls mostly ask for the same second, or at least the same day: the last answer is kept
+/// per thread, which spares the calendar arithmetic of `civil_from_days` on almost every
+/// record, and the clock digits on most.
+fn seconds(secs: i64) -> [u8; 19] {
     thread_local! {
-        static LAST: Cell<(i64, [u8; 10])> = const { Cell::new((i64::MIN, [0; 10])) };
+        static LAST: Cell<(i64, [u8; 19])> = const { Cell::new((i64::MIN, [0; 19])) };
     }
     LAST.with(|last| {
-        let (d, text) = last.get();
-        if d == days {
+        let (s, text) = last.get();
+        if s == secs {
             return text;
         }
-        let (y, m, d) = civil_from_days(days);
-        // i64 nanoseconds span the years 1677..=2262: always four digits.
-        let y = y.clamp(0, 9999) as u32;
-        let mut text = *b"0000-00-00";
-        put2(&mut text[0..2], y / 100);
-        put2(&mut text[2..4], y % 100);
-        put2(&mut text[5..7], u32::from(m));
-        put2(&mut text[8..10], u32::from(d));
-        last.set((days, text));
-        text
+        let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400) as u32);
+        let mut out = text;
+        if s == i64::MIN || s.div_euclid(86_400) != days {
+            let (y, m, d) = civil_from_days(days);
+            // i64 nanoseconds span the years 1677..=2262: always four digits.
+            let y = y.clamp(0, 9999) as u32;
+            out[..10].copy_from_slice(b"0000-00-00");
+            put2(&mut out[0..2], y / 100);
+            put2(&mut out[2..4], y % 100);
+            put2(&mut out[5..7], u32::from(m));
+            put2(&mut out[8..10], u32::from(d));
+        }
+        out[10..19].copy_from_slice(b"T00:00:00");
+        put2(&mut out[11..13], sod / 3600);
+        put2(&mut out[14..16], sod / 60 % 60);
+        put2(&mut out[17..19], sod % 60);
+        last.set((secs, out));
+        out
     })
 }
 
@@ -151,6 +154,29 @@ mod tests {
             let mut b = Vec::new();
             write(&mut b, t);
             prop_assert_eq!(parse(std::str::from_utf8(&b).unwrap()), Some(t));
+        }
+
+        /// Instants written one after another (as the output writes them: the same second,
+        /// the next, across midnight, backwards) read as chrono writes each alone.
+        #[test]
+        fn a_sequence_is_written_as_each_alone(start in any::<i64>(), steps in prop::collection::vec(-100_000_000_000i64..100_000_000_000, 1..40)) {
+            let mut t = start;
+            for d in steps {
+                t = t.saturating_add(d);
+                let mut b = Vec::new();
+                write(&mut b, t);
+                let want = chrono::DateTime::from_timestamp_nanos(t)
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+                let want = match want.split_once('.') {
+                    // chrono writes 3, 6 or 9 digits; this writer drops all trailing zeros.
+                    Some((whole, frac)) => {
+                        let frac = frac.trim_end_matches('Z').trim_end_matches('0');
+                        if frac.is_empty() { format!("{whole}Z") } else { format!("{whole}.{frac}Z") }
+                    }
+                    None => want,
+                };
+                prop_assert_eq!(String::from_utf8(b).unwrap(), want);
+            }
         }
     }
 }
