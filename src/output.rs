@@ -22,6 +22,15 @@ pub struct Names<'a> {
     pub formats: &'a [String],
 }
 
+/// What becomes of a line that is not valid UTF-8, for the warning about it: text output
+/// writes its bytes as they are; JSON strings cannot hold them.
+pub fn bad_utf8_fate(fmt: OutputFormat) -> &'static str {
+    match fmt {
+        OutputFormat::Text => "kept byte for byte",
+        OutputFormat::Jsonl => "kept; shown as U+FFFD in the JSON output",
+    }
+}
+
 /// Append one record.
 pub fn write_record(
     buf: &mut Vec<u8>,

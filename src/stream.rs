@@ -79,7 +79,8 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
         }
         if !bad_utf8_reported && std::str::from_utf8(&line).is_err() {
             bad_utf8_reported = true;
-            diag::error(format!("-:{n}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)"));
+            let fate = crate::output::bad_utf8_fate(cx.opts.output_format);
+            diag::error(format!("-:{n}: invalid UTF-8 ({fate})"));
         }
         let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
         let hit = matcher.line(trimmed, &mut scratch);

@@ -291,9 +291,8 @@ impl<'a> SourceParser<'a> {
         if self.report {
             let display = &self.src.spec.display;
             if let Some(line) = self.bad_utf8 {
-                diag::error(format!(
-                    "{display}:{line}: invalid UTF-8 (kept; shown as U+FFFD in JSON output)"
-                ));
+                let fate = crate::output::bad_utf8_fate(self.cx.opts.output_format);
+                diag::error(format!("{display}:{line}: invalid UTF-8 ({fate})"));
             }
             report_problems(display, &self.problems);
             if let Some(abbr) = self.resolver.ambiguity() {

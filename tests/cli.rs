@@ -196,7 +196,11 @@ fn invalid_utf8_is_reported_with_file_and_line_and_still_emitted() {
     let out =
         run(&["normalize", "--output-format", "jsonl", testdata("bad_utf8.log").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("bad_utf8.log:1: invalid UTF-8"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bad_utf8.log:1: invalid UTF-8 (kept; shown as U+FFFD"));
+    // Text output writes the bytes as they are, and the warning says so.
+    let text = run(&["normalize", testdata("bad_utf8.log").to_str().unwrap()]);
+    assert_eq!(text.status.code(), Some(1));
+    assert!(stderr(&text).contains("bad_utf8.log:1: invalid UTF-8 (kept byte for byte)"));
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0]["msg"], "Nov 20 14:00:01 host1 app: latin1 caf\u{fffd}");
