@@ -346,6 +346,9 @@ fn report_problems(display: &str, problems: &[Problem]) {
                 "a time of day with no date (no header states one); kept without a time"
             }
             Unresolved::Invalid => "a timestamp that names no real instant; kept without a time",
+            Unresolved::Unreadable => {
+                "a timestamp field that no layout reads; kept as a record without a time"
+            }
             Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
         };
         diag::error(format!("{display}:{line}: {what}"));

@@ -192,6 +192,26 @@ fn truncated_gzip_keeps_what_was_read_and_says_so() {
 }
 
 #[test]
+fn a_json_line_whose_time_no_layout_reads_is_a_record_without_a_time_and_reported() {
+    let f = testdata("bad_json_time.jsonl");
+    let out = run(&["merge", "--output-format", "jsonl", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("bad_json_time.jsonl:2: a timestamp field that no layout reads"),
+        "{}",
+        stderr(&out)
+    );
+    let recs = jsonl(&out);
+    // Its own record (not folded into the one before), in place, with its time text kept.
+    assert_eq!(recs.len(), 3);
+    assert_eq!(recs[1]["line"], 2);
+    assert!(recs[1]["ts"].is_null());
+    assert_eq!(recs[1]["raw_ts"], "soon");
+    assert_eq!(recs[0]["ts"], "2026-11-20T10:00:00Z");
+    assert_eq!(recs[2]["ts"], "2026-11-20T10:00:02Z");
+}
+
+#[test]
 fn invalid_utf8_is_reported_with_file_and_line_and_still_emitted() {
     let out =
         run(&["normalize", "--output-format", "jsonl", testdata("bad_utf8.log").to_str().unwrap()]);

@@ -1111,8 +1111,10 @@ fn absurd_dates_are_kept_as_lines_and_never_taken_for_times() {
                 // Not even `+99:99` read as local time without its offset.
                 assert!(r["ts"].is_null(), "absurd stamp read as a time: {r}");
             }
-            let ts = r["ts"].as_str().unwrap_or("2026");
-            assert!(ts.starts_with("2026-11-20T14:00:0"), "a time out of nowhere: {r}");
+            // A record without a time is fine (a JSON line whose time no layout reads is one).
+            if let Some(ts) = r["ts"].as_str() {
+                assert!(ts.starts_with("2026-11-20T14:00:0"), "a time out of nowhere: {r}");
+            }
         }
         let good: Vec<&Value> = recs.iter().filter(|r| r["ts"].is_string()).collect();
         assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:00Z"));

@@ -8,6 +8,7 @@
 use regex::bytes::CaptureLocations;
 
 use super::{generic, Hit, Kind, Members, Registry};
+use crate::time::Stamp;
 
 /// Lines and bytes looked at to detect a source's formats.
 const SAMPLE_LINES: usize = 1000;
@@ -31,6 +32,11 @@ pub struct Matcher<'r> {
     sticky: bool,
 }
 
+/// A record hit whose time field could not be read.
+fn unreadable(h: &Hit) -> bool {
+    matches!(h, Hit::Stamp { stamp: Stamp::Unreadable, .. })
+}
+
 /// Per-thread scratch space for a `Matcher`.
 pub struct Scratch {
     locs: Vec<Option<CaptureLocations>>,
@@ -45,6 +51,7 @@ impl<'r> Matcher<'r> {
         }
         let n = reg.formats.len() - 1; // the generic fallback is not a candidate
         let mut counts = vec![0usize; n];
+        let mut weak = vec![0usize; n];
         let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
         // json/logfmt formats share one scan of each line.
         let mut members = Members::default();
@@ -63,16 +70,24 @@ impl<'r> Matcher<'r> {
                     Kind::Regex => f.parse(i as u16, line, &mut scratch[i]),
                     _ => f.parse_members(i as u16, line, &mut members),
                 };
-                if hit.is_some() || f.header(line).is_some() {
-                    counts[i] += 1;
+                // A line whose time field this format cannot read makes it a candidate, but
+                // ranks it below those that read theirs.
+                match hit {
+                    Some(h) if unreadable(&h) => weak[i] += 1,
+                    Some(_) => counts[i] += 1,
+                    None if f.header(line).is_some() => counts[i] += 1,
+                    None => {}
                 }
             }
         }
-        let mut order: Vec<u16> = (0..n as u16).filter(|&i| counts[i as usize] > 0).collect();
+        let mut order: Vec<u16> =
+            (0..n as u16).filter(|&i| counts[i as usize] + weak[i as usize] > 0).collect();
         order.sort_by_key(|&i| {
             (
+                counts[i as usize] == 0,
                 std::cmp::Reverse(reg.formats[i as usize].def.priority),
                 std::cmp::Reverse(counts[i as usize]),
+                std::cmp::Reverse(weak[i as usize]),
                 i,
             )
         });
@@ -113,12 +128,13 @@ impl<'r> Matcher<'r> {
         if line.is_empty() {
             return None;
         }
+        // A record whose time field no layout reads: kept in case no format reads it.
+        let mut untimed = None;
         if self.sticky {
             if let Some(i) = s.last {
-                if let Some(h) =
-                    self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize])
-                {
-                    return Some(h);
+                match self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
+                    Some(h) if !unreadable(&h) => return Some(h),
+                    h => untimed = untimed.or(h),
                 }
             }
         }
@@ -126,9 +142,12 @@ impl<'r> Matcher<'r> {
             if self.sticky && s.last == Some(i) {
                 continue;
             }
-            if let Some(h) = self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
-                s.last = Some(i);
-                return Some(h);
+            match self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
+                Some(h) if !unreadable(&h) => {
+                    s.last = Some(i);
+                    return Some(h);
+                }
+                h => untimed = untimed.or(h),
             }
         }
         for &i in &self.headers {
@@ -137,8 +156,10 @@ impl<'r> Matcher<'r> {
             }
         }
         if self.generic {
-            return generic(self.reg.generic_idx(), line);
+            if let Some(h) = generic(self.reg.generic_idx(), line) {
+                return Some(h);
+            }
         }
-        None
+        untimed
     }
 }

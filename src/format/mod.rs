@@ -387,7 +387,10 @@ impl<'f> Keyed<'f> {
             return None;
         }
         let (_, v) = self.ts?;
-        let stamp = f.read_ts(&line[v.start..v.end])?;
+        // The line is a record of this format even when its time field cannot be read: it
+        // stays a record of its own (and is reported), rather than a continuation of the one
+        // before. `Matcher::line` prefers any format that reads the time.
+        let stamp = f.read_ts(&line[v.start..v.end]).unwrap_or(Stamp::Unreadable);
         Some(Hit::Stamp {
             stamp,
             format: idx,

@@ -62,6 +62,9 @@ pub enum Stamp {
     Instant(Nanos),
     /// Time since boot (dmesg `[  316.559919]`): not wall-clock time.
     Relative(Nanos),
+    /// A timestamp field whose text no layout reads (a JSON `"time":"soon"`): the line is a
+    /// record of its format, without a time.
+    Unreadable,
 }
 
 impl Civil {

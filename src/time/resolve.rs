@@ -22,6 +22,8 @@ pub enum Unresolved {
     NoDate,
     /// The parts name no real instant (Feb 29 of an inferred common year, out of range).
     Invalid,
+    /// The timestamp field could not be read at all (`Stamp::Unreadable`).
+    Unreadable,
 }
 
 /// One per source (a file or stdin), fed the stamps in file order.
@@ -119,6 +121,7 @@ impl Resolver {
                 None => return Err(Unresolved::Relative(r)),
             },
             Stamp::Civil(ref c) => self.civil(c)?,
+            Stamp::Unreadable => return Err(Unresolved::Unreadable),
         };
         self.last = Some(t);
         Ok(t)

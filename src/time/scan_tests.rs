@@ -19,6 +19,7 @@ fn utc(st: Stamp) -> String {
                 - i64::from(off) * NANOS_PER_SEC
         }
         Stamp::Relative(_) => panic!("relative"),
+        Stamp::Unreadable => panic!("unreadable"),
     };
     let mut b = Vec::new();
     rfc3339::write(&mut b, t);
