@@ -24,6 +24,7 @@ fn record(key: i64, line: u64) -> Record {
         level: (0, 0),
         host: 0,
         format: 0,
+        one_line: true,
     }
 }
 

@@ -75,6 +75,7 @@ mod tests {
             level: (0, 0),
             host: 0,
             format: 0,
+            one_line: false,
         }
     }
 

@@ -31,6 +31,15 @@ pub fn bad_utf8_fate(fmt: OutputFormat) -> &'static str {
     }
 }
 
+/// Where the next line break of a record's text is (none in a record known to be one line).
+fn next_break(rec: &Record, rest: &[u8]) -> Option<usize> {
+    if rec.one_line {
+        None
+    } else {
+        memchr::memchr(b'\n', rest)
+    }
+}
+
 /// Append one record.
 pub fn write_record(
     buf: &mut Vec<u8>,
@@ -54,7 +63,7 @@ pub fn write_record(
             // Continuation lines as they were, but line ends normalized to \n. Most records
             // are one line: memchr finds that out at SIMD speed, and the text goes in one copy.
             let mut rest = text;
-            while let Some(i) = memchr::memchr(b'\n', rest) {
+            while let Some(i) = next_break(rec, rest) {
                 let l = &rest[..i];
                 buf.extend_from_slice(l.strip_suffix(b"\r").unwrap_or(l));
                 buf.push(b'\n');
@@ -107,7 +116,7 @@ pub fn write_record(
             buf.extend_from_slice(b",\"msg\":\"");
             // The record's lines joined with \n; a CR before a line break is the line ending.
             let mut rest = text;
-            while let Some(i) = memchr::memchr(b'\n', rest) {
+            while let Some(i) = next_break(rec, rest) {
                 let l = &rest[..i];
                 json_escape(buf, l.strip_suffix(b"\r").unwrap_or(l));
                 buf.extend_from_slice(b"\\n");

@@ -57,6 +57,9 @@ pub struct Record {
     /// Index into the run's host table.
     pub host: u32,
     pub format: u16,
+    /// The text is one line (no `\n` in it): the output copies it without looking for line
+    /// breaks. False when not known.
+    pub one_line: bool,
 }
 
 impl Record {
@@ -225,7 +228,7 @@ pub fn build(
 ) -> (Vec<Record>, Vec<Problem>) {
     let mut records = Vec::with_capacity(hits.len() + 1);
     let mut problems = Vec::new();
-    let untimed = |start: usize, end: usize, line: u64, host: u32| Record {
+    let untimed = |start: usize, end: usize, line: u64, host: u32, one_line: bool| Record {
         ts: NO_TIME,
         key: NO_TIME,
         offset: 0,
@@ -236,12 +239,13 @@ pub fn build(
         level: (0, 0),
         host,
         format: u16::MAX,
+        one_line,
     };
     // Each line of data[pos..limit] as a record of its own, without a time.
     let each_line = |records: &mut Vec<Record>, mut pos: usize, limit: usize, mut line: u64| {
         while pos < limit {
             let end = memchr::memchr(b'\n', &data[pos..limit]).map_or(limit, |i| pos + i);
-            records.push(untimed(pos, end, line + 1, default_host));
+            records.push(untimed(pos, end, line + 1, default_host, true));
             line += 1;
             pos = end + 1;
         }
@@ -260,7 +264,7 @@ pub fn build(
         match h.hit {
             Hit::Header { year, month, day } => {
                 resolver.header_date(year, month, day);
-                records.push(untimed(h.start, end, h.line + 1, default_host));
+                records.push(untimed(h.start, end, h.line + 1, default_host, end <= h.end));
             }
             Hit::Stamp { stamp, format, ts, host, level } => {
                 let host = match host {
@@ -290,6 +294,7 @@ pub fn build(
                     level: level.unwrap_or((0, 0)),
                     host,
                     format,
+                    one_line: single || end <= h.end,
                 });
                 if single && end > h.end {
                     let next = h.end + 1;

@@ -10,7 +10,7 @@ use std::os::unix::fs::FileExt;
 use crate::records::Record;
 
 /// Bytes of one spilled record.
-pub const SIZE: usize = 70;
+pub const SIZE: usize = 71;
 /// Records read back at a time by a cursor.
 pub const BLOCK: usize = 2048;
 
@@ -79,6 +79,7 @@ fn encode(buf: &mut Vec<u8>, r: &Record) {
         buf.extend_from_slice(&v.to_le_bytes());
     }
     buf.extend_from_slice(&r.format.to_le_bytes());
+    buf.push(u8::from(r.one_line));
 }
 
 fn decode(b: &[u8]) -> Record {
@@ -95,6 +96,7 @@ fn decode(b: &[u8]) -> Record {
         level: (u32_at(56), u32_at(60)),
         host: u32_at(64),
         format: u16::from_le_bytes([b[68], b[69]]),
+        one_line: b[70] == 1,
     }
 }
 
@@ -114,6 +116,7 @@ mod tests {
             level: (21, u32::MAX),
             host: i as u32,
             format: u16::MAX - 1,
+            one_line: i.is_multiple_of(2),
         }
     }
 

@@ -105,6 +105,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
                 level: (0, 0),
                 host: default_host,
                 format: u16::MAX,
+                one_line: false,
             };
             match hit {
                 Some(Hit::Header { year, month, day }) => resolver.header_date(year, month, day),
