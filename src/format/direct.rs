@@ -72,6 +72,10 @@ fn run_end(set: &ByteSet, stop: Stop, line: &[u8], pos: usize, max: u32) -> usiz
 enum Assert {
     Start,
     End,
+    /// `(?m:^)`, `(?m:$)`: also after, before a `\n` (a line has none, but `find` may be
+    /// given any bytes).
+    StartLF,
+    EndLF,
     Word,
     NotWord,
     WordStart,
@@ -90,6 +94,8 @@ impl Assert {
         match self {
             Assert::Start => pos == 0,
             Assert::End => pos == line.len(),
+            Assert::StartLF => pos == 0 || line[pos - 1] == b'\n',
+            Assert::EndLF => line.get(pos).is_none_or(|&b| b == b'\n'),
             Assert::Word => before != after,
             Assert::NotWord => before == after,
             Assert::WordStart => !before && after,
@@ -215,9 +221,8 @@ fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Optio
         HirKind::Look(l) => Node::Look(match l {
             Look::Start => Assert::Start,
             Look::End => Assert::End,
-            // A line has no `\n` in it: multi-line anchors hold at its ends only.
-            Look::StartLF => Assert::Start,
-            Look::EndLF => Assert::End,
+            Look::StartLF => Assert::StartLF,
+            Look::EndLF => Assert::EndLF,
             Look::WordAscii => Assert::Word,
             Look::WordAsciiNegate => Assert::NotWord,
             Look::WordStartAscii => Assert::WordStart,
@@ -667,7 +672,7 @@ mod tests {
             prop::collection::vec(byte, 0..12)
         }
 
-        pub const ALPHABET: &[u8] = b"aaabb\"\"\\\\  1c_\t\xff";
+        pub const ALPHABET: &[u8] = b"aaabb\"\"\\\\  1c_\t\xff\n";
 
         /// A line made by walking the pattern's syntax tree with random choices (the walk
         /// ignores assertions), then edited a little: lines that go deep into the pattern.
@@ -921,6 +926,20 @@ mod tests {
         assert_eq!(d.find(b"WARNING"), Found::Undecided);
         assert_eq!(d.find(b"WARN x"), Found::Groups([None, None, Some((0, 4))]));
         assert_eq!(d.find(b"INFO"), Found::NoMatch);
+    }
+
+    /// Found by the random test: `(?m:$)` was read as `$` (and `(?m:^)` as `^`), so a line
+    /// with a `\n` in it got `NoMatch` where the regex matches (`^(?m:$)` on "\n").
+    #[test]
+    fn multi_line_anchors_hold_at_a_newline_inside_the_line() {
+        let d = Direct::new("^(?P<ts>(?m:$))", [Some("ts"), None, None]).unwrap();
+        assert_eq!(d.find(b"\n"), Found::Groups([Some((0, 0)), None, None]));
+        assert_eq!(d.find(b"a"), Found::NoMatch);
+        let src = r"^(?P<ts>\s)(?m:^)(?P<host>a)?(?m:$)";
+        agree(src, &["\n", "\na", "\na\n", " a", "\n\n", "\nab", "a"]);
+        let d = Direct::new(src, [Some("ts"), Some("host"), None]).unwrap();
+        assert_eq!(d.find(b"\na\nb"), Found::Groups([Some((0, 1)), Some((1, 2)), None]));
+        assert_eq!(d.find(b" a"), Found::NoMatch);
     }
 
     #[test]
