@@ -1043,16 +1043,26 @@ mod tests {
             }
             own += n;
             own_und += u;
+            let (mut fh, mut fu, mut mu) = (0, 0, 0);
             for l in &corpus {
                 let und = d.find(l) == Found::Undecided;
                 if re.is_match(l) {
-                    hit += 1;
-                    hit_und += usize::from(und);
+                    fh += 1;
+                    fu += usize::from(und);
                 } else {
                     miss += 1;
-                    miss_und += usize::from(und);
+                    mu += usize::from(und);
                 }
             }
+            if fu + mu > 0 {
+                let name = &f.def.name;
+                println!(
+                    "{name}: undecided on {fu} of the {fh} lines it matches, {mu} it does not"
+                );
+            }
+            hit += fh;
+            hit_und += fu;
+            miss_und += mu;
         }
         println!("not taken: {not_taken:?}");
         println!("own samples that match: {own}, undecided {own_und}");
