@@ -72,6 +72,10 @@ fn run_end(set: &ByteSet, stop: Stop, line: &[u8], pos: usize, max: u32) -> usiz
 enum Assert {
     Start,
     End,
+    /// `(?m:^)`, `(?m:$)`: also after, before a `\n` (a line has none, but `find` may be
+    /// given any bytes).
+    StartLF,
+    EndLF,
     Word,
     NotWord,
     WordStart,
@@ -90,6 +94,8 @@ impl Assert {
         match self {
             Assert::Start => pos == 0,
             Assert::End => pos == line.len(),
+            Assert::StartLF => pos == 0 || line[pos - 1] == b'\n',
+            Assert::EndLF => line.get(pos).is_none_or(|&b| b == b'\n'),
             Assert::Word => before != after,
             Assert::NotWord => before == after,
             Assert::WordStart => !before && after,
@@ -215,9 +221,8 @@ fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Optio
         HirKind::Look(l) => Node::Look(match l {
             Look::Start => Assert::Start,
             Look::End => Assert::End,
-            // A line has no `\n` in it: multi-line anchors hold at its ends only.
-            Look::StartLF => Assert::Start,
-            Look::EndLF => Assert::End,
+            Look::StartLF => Assert::StartLF,
+            Look::EndLF => Assert::EndLF,
             Look::WordAscii => Assert::Word,
             Look::WordAsciiNegate => Assert::NotWord,
             Look::WordStartAscii => Assert::WordStart,
@@ -537,6 +542,363 @@ mod tests {
         }
     }
 
+    /// The regex's answer, as `build_regex` builds it: the spans of ts, host, level.
+    fn regex_spans(re: &Regex, line: &[u8]) -> Option<Spans> {
+        re.captures(line)
+            .map(|c| ["ts", "host", "level"].map(|n| c.name(n).map(|m| (m.start(), m.end()))))
+    }
+
+    fn build(src: &str) -> Regex {
+        regex::bytes::RegexBuilder::new(src).unicode(false).build().unwrap()
+    }
+
+    /// Random regexes of the constructs the walk runs, over a tiny alphabet.
+    mod gen {
+        use proptest::prelude::*;
+
+        const LEAVES: &[&str] = &[
+            r#"[^" \\]"#,
+            "a",
+            "b",
+            "\"",
+            r"\\",
+            " ",
+            "1",
+            "ab",
+            "a ",
+            r"\x22",
+            "[a-c]",
+            "[ab]",
+            r#"[^"\\]"#,
+            "[^ ]",
+            "[^a]",
+            r"[a\\]",
+            r"\d",
+            r"\s",
+            r"\S",
+            r"\w",
+            ".",
+            "(?s:.)",
+            "(?i:a)",
+            r"\W",
+            r"[^\x00-\x7f]",
+            r"\xff",
+            "[ -~]",
+            r#"[^"]"#,
+            "[a ]",
+            r"[\d\s]",
+            "ba",
+            r#"(?:[^"\\]|\\.)*"#,
+            r#"(?:[^"\\]|\\["\\])*"#,
+            r#"(?:[^ \\]|\\a)*"#,
+            r#"(?:[^"\\]|\\[ab"])*"#,
+            r#"(?:[^"\\]|\\.)*?"#,
+            r#"(?:[^"\\]|\\.)+"#,
+            r#"(?:[^a\\]|\\.)*"#,
+            "$",
+            r"\z",
+            r"\A",
+            "^",
+            "(?m:^)",
+            "(?m:$)",
+            r"\b",
+            r"\B",
+            r"\<",
+            r"\>",
+            r"\b{start-half}",
+            r"\b{end-half}",
+            "(?:)",
+            "(?U:a*)",
+            "(?U:(?:a|ab)+)",
+            r"[^\x00-\xff]",
+            "[[:alpha:]]",
+            "(?i:[a-b])",
+            "(?U:[^ ]+ )",
+            "(?:a|ab|b)",
+            "(?:ab|a|)",
+        ];
+        const QUANTS: &[&str] = &[
+            "?", "*", "+", "{0,2}", "{1,3}", "{2}", "{1,}", "{0,1}", "{2,}", "{3}", "{2,5}",
+            "{0,3}", "{4}", "{17}", "{1,17}",
+        ];
+
+        fn quant() -> impl Strategy<Value = String> {
+            (prop::sample::select(QUANTS), any::<bool>())
+                .prop_map(|(q, lazy)| format!("{q}{}", if lazy { "?" } else { "" }))
+        }
+
+        /// A pattern with `(?P<#>` where a named group goes (names are given out after).
+        fn body() -> impl Strategy<Value = String> {
+            let leaf = prop::sample::select(LEAVES).prop_map(String::from);
+            leaf.prop_recursive(5, 32, 4, |inner| {
+                prop_oneof![
+                    3 => prop::collection::vec(inner.clone(), 2..5).prop_map(|v| v.concat()),
+                    2 => prop::collection::vec(inner.clone(), 2..4)
+                        .prop_map(|v| format!("(?:{})", v.join("|"))),
+                    1 => inner.clone().prop_map(|s| format!("(?:{s})")),
+                    3 => inner.clone().prop_map(|s| format!("(?P<#>{s})")),
+                    3 => (inner.clone(), quant()).prop_map(|(s, q)| format!("(?:{s}){q}")),
+                    // A bare class or literal under a quantifier: the `Run` node.
+                    2 => (prop::sample::select(&LEAVES[..30]), quant())
+                        .prop_map(|(s, q)| format!("{s}{q}")),
+                ]
+            })
+        }
+
+        /// `^` then a body, its named groups called ts, host, level in a random order (each
+        /// at most once; the others left unnamed).
+        pub fn pattern() -> impl Strategy<Value = String> {
+            let names = Just(vec!["ts", "host", "level"]).prop_shuffle();
+            let body = prop::collection::vec(body(), 1..6).prop_map(|v| v.concat());
+            (body, names).prop_map(|(b, names)| {
+                let mut out = String::from("^");
+                let mut names = names.into_iter();
+                for (i, piece) in b.split("(?P<#>").enumerate() {
+                    if i > 0 {
+                        match names.next() {
+                            Some(n) => out.push_str(&format!("(?P<{n}>")),
+                            None => out.push_str("(?:"),
+                        }
+                    }
+                    out.push_str(piece);
+                }
+                out
+            })
+        }
+
+        /// Lines over the same alphabet.
+        pub fn line() -> impl Strategy<Value = Vec<u8>> {
+            let byte = prop::sample::select(ALPHABET);
+            prop::collection::vec(byte, 0..12)
+        }
+
+        pub const ALPHABET: &[u8] = b"aaabb\"\"\\\\  1c_\t\xff\n";
+
+        /// A line made by walking the pattern's syntax tree with random choices (the walk
+        /// ignores assertions), then edited a little: lines that go deep into the pattern.
+        pub fn sampled(src: &str, seed: u64, edits: usize) -> Vec<u8> {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(src)
+                .unwrap();
+            let mut rng = seed | 1;
+            let mut next = move |n: usize| -> usize {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                (rng % n.max(1) as u64) as usize
+            };
+            let mut out = Vec::new();
+            sample(&hir, &mut next, &mut out);
+            for _ in 0..edits {
+                let i = next(out.len() + 1);
+                let b = ALPHABET[next(ALPHABET.len())];
+                match next(3) {
+                    0 if i < out.len() => out[i] = b,
+                    1 => out.insert(i, b),
+                    _ if i < out.len() => {
+                        out.remove(i);
+                    }
+                    _ => {}
+                }
+            }
+            out
+        }
+
+        fn sample(
+            h: &regex_syntax::hir::Hir,
+            next: &mut impl FnMut(usize) -> usize,
+            out: &mut Vec<u8>,
+        ) {
+            use regex_syntax::hir::{Class, HirKind};
+            match h.kind() {
+                HirKind::Empty | HirKind::Look(_) => {}
+                HirKind::Literal(l) => out.extend_from_slice(&l.0),
+                HirKind::Class(Class::Bytes(c)) => {
+                    // Prefer the alphabet's bytes that the class holds.
+                    let ok: Vec<u8> = ALPHABET
+                        .iter()
+                        .copied()
+                        .filter(|&b| c.iter().any(|r| (r.start()..=r.end()).contains(&b)))
+                        .collect();
+                    if let Some(&b) = ok.get(next(ok.len())) {
+                        out.push(b);
+                    } else if let Some(r) = c.iter().next() {
+                        out.push(r.start());
+                    }
+                }
+                HirKind::Class(Class::Unicode(c)) => {
+                    if let Some(r) = c.iter().next() {
+                        out.push(r.start() as u8);
+                    }
+                }
+                HirKind::Repetition(r) => {
+                    let max = r.max.unwrap_or(r.min + 4).min(r.min + 4);
+                    let n = r.min as usize + next((max - r.min) as usize + 1);
+                    for _ in 0..n {
+                        sample(&r.sub, next, out);
+                    }
+                }
+                HirKind::Capture(c) => sample(&c.sub, next, out),
+                HirKind::Concat(xs) => xs.iter().for_each(|x| sample(x, next, out)),
+                HirKind::Alternation(xs) => sample(&xs[next(xs.len())], next, out),
+            }
+        }
+    }
+
+    /// Tally of a run of the random test: how often the walk decided, and how.
+    #[derive(Default, Debug)]
+    struct Tally {
+        patterns: usize,
+        taken: usize,
+        groups: usize,
+        no_match: usize,
+        undecided: usize,
+        undecided_matching: usize,
+    }
+
+    /// Compare the walk with the regex on random patterns and lines; `Err` on a disagreement.
+    fn random_agreement(cases: u32, tally: &mut Tally) -> Result<(), String> {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let cfg = Config { cases, failure_persistence: None, ..Config::default() };
+        let mut runner = TestRunner::new(cfg);
+        let case = (gen::pattern(), prop::collection::vec(gen::line(), 1..4), any::<u64>());
+        let tally = std::cell::RefCell::new(tally);
+        runner
+            .run(&case, |(src, mut lines, seed)| {
+                let mut t = tally.borrow_mut();
+                t.patterns += 1;
+                let Some(d) = Direct::new(&src, [Some("ts"), Some("host"), Some("level")]) else {
+                    return Ok(());
+                };
+                t.taken += 1;
+                let re = build(&src);
+                for i in 0..6u64 {
+                    lines.push(gen::sampled(&src, seed.wrapping_add(i), (i / 2) as usize));
+                }
+                for l in &lines {
+                    let want = regex_spans(&re, l);
+                    let shown = String::from_utf8_lossy(l);
+                    match d.find(l) {
+                        Found::Groups(g) => {
+                            t.groups += 1;
+                            prop_assert_eq!(Some(g), want, "{} on {:?}", src, shown)
+                        }
+                        Found::NoMatch => {
+                            t.no_match += 1;
+                            prop_assert_eq!(None, want, "{} on {:?}", src, shown)
+                        }
+                        Found::Undecided => {
+                            t.undecided += 1;
+                            t.undecided_matching += usize::from(want.is_some());
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Patterns of two small pieces (a third of the pairs of ~700 pieces, in four shapes) on
+    /// every line of up to five bytes over `ab" \`: 2.5e9 checks, ~5 min in release:
+    /// `cargo test --release --lib direct::tests::exhaustive -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn exhaustive_small_patterns() {
+        let leaves =
+            ["a", "b", "\"", r"\\", " ", "[ab]", "[^a]", r"\S", r"\s", ".", r#"[^"\\]"#, "ab"];
+        let zero = ["", "$", r"\b", r"\B"];
+        let quants = ["?", "*", "+", "??", "*?", "+?", "{1,2}", "{0,2}?"];
+        let mut pieces: Vec<String> = leaves.iter().chain(&zero).map(|s| s.to_string()).collect();
+        pieces.push(r#"(?:[^"\\]|\\.)*"#.into());
+        for l in &leaves {
+            for q in &quants {
+                pieces.push(format!("(?:{l}){q}"));
+            }
+        }
+        for a in &leaves {
+            for b in leaves.iter().chain(&zero) {
+                pieces.push(format!("(?:{a}|{b})"));
+                pieces.push(format!("(?:{a}|{b})*"));
+                pieces.push(format!("(?:{a}{b})?"));
+            }
+        }
+        let mut lines: Vec<Vec<u8>> = vec![vec![]];
+        let mut last = vec![vec![]];
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|l: &Vec<u8>| b"ab\" \\".iter().map(move |&c| [&l[..], &[c]].concat()))
+                .collect();
+            lines.extend(last.iter().cloned());
+        }
+        let mut checked = 0usize;
+        for (i, p) in pieces.iter().enumerate() {
+            for (j, q) in pieces.iter().enumerate() {
+                if (i * 7 + j * 13) % 3 != 0 {
+                    continue;
+                }
+                for src in [
+                    format!("^(?P<ts>{p}){q}"),
+                    format!("^{p}(?P<host>{q})"),
+                    format!("^(?P<ts>{p}{q}) "),
+                    format!("^(?P<ts>{p})(?P<host>{q})$"),
+                ] {
+                    let Some(d) = Direct::new(&src, [Some("ts"), Some("host"), Some("level")])
+                    else {
+                        continue;
+                    };
+                    let re = build(&src);
+                    for l in &lines {
+                        let want = regex_spans(&re, l);
+                        checked += 1;
+                        match d.find(l) {
+                            Found::Groups(g) => {
+                                assert_eq!(
+                                    Some(g),
+                                    want,
+                                    "{src} on {:?}",
+                                    String::from_utf8_lossy(l)
+                                )
+                            }
+                            Found::NoMatch => {
+                                assert_eq!(None, want, "{src} on {:?}", String::from_utf8_lossy(l))
+                            }
+                            Found::Undecided => {}
+                        }
+                    }
+                }
+            }
+        }
+        println!("{} pieces, {checked} checks", pieces.len());
+    }
+
+    /// Random regexes of the constructs the walk runs, on random lines: whenever the walk
+    /// decides, it decides as the regex does.
+    #[test]
+    fn agrees_with_the_regex_on_random_patterns() {
+        let mut t = Tally::default();
+        random_agreement(20_000, &mut t).unwrap();
+        // The grammar must exercise the walk, not only the fallback.
+        assert!(t.taken * 10 > t.patterns * 9, "{t:?}");
+        assert!(t.groups > 10_000 && t.no_match > 10_000, "{t:?}");
+    }
+
+    /// The same with many more cases: `DIRECT_CASES=200000 cargo test --release --lib
+    /// direct::tests::many -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn many_random_patterns() {
+        let cases = std::env::var("DIRECT_CASES").ok().and_then(|c| c.parse().ok());
+        let mut t = Tally::default();
+        let r = random_agreement(cases.unwrap_or(100_000), &mut t);
+        println!("{t:?}");
+        r.unwrap();
+    }
+
     #[test]
     fn a_quoted_field_with_escapes_is_crossed_in_one_step() {
         let src = r#"^(?P<ts>\d+) "(?:[^"\\]|\\.)*" (?P<host>\S+)"#;
@@ -564,6 +926,20 @@ mod tests {
         assert_eq!(d.find(b"WARNING"), Found::Undecided);
         assert_eq!(d.find(b"WARN x"), Found::Groups([None, None, Some((0, 4))]));
         assert_eq!(d.find(b"INFO"), Found::NoMatch);
+    }
+
+    /// Found by the random test: `(?m:$)` was read as `$` (and `(?m:^)` as `^`), so a line
+    /// with a `\n` in it got `NoMatch` where the regex matches (`^(?m:$)` on "\n").
+    #[test]
+    fn multi_line_anchors_hold_at_a_newline_inside_the_line() {
+        let d = Direct::new("^(?P<ts>(?m:$))", [Some("ts"), None, None]).unwrap();
+        assert_eq!(d.find(b"\n"), Found::Groups([Some((0, 0)), None, None]));
+        assert_eq!(d.find(b"a"), Found::NoMatch);
+        let src = r"^(?P<ts>\s)(?m:^)(?P<host>a)?(?m:$)";
+        agree(src, &["\n", "\na", "\na\n", " a", "\n\n", "\nab", "a"]);
+        let d = Direct::new(src, [Some("ts"), Some("host"), None]).unwrap();
+        assert_eq!(d.find(b"\na\nb"), Found::Groups([Some((0, 1)), Some((1, 2)), None]));
+        assert_eq!(d.find(b" a"), Found::NoMatch);
     }
 
     #[test]
@@ -610,6 +986,88 @@ mod tests {
         ] {
             agree(src, &lines);
         }
+    }
+
+    /// How often the walk leaves a line to the regex: per built-in format, on its own sample
+    /// lines and on every line of `testdata/formats/*.log` and `testdata/demo/logs`:
+    /// `cargo test --release --lib direct::tests::undecided_rate -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn undecided_rate() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    files(&p, out);
+                } else if p.extension().is_some_and(|x| x == "log") {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut paths = Vec::new();
+        files(&root.join("formats"), &mut paths);
+        files(&root.join("demo/logs"), &mut paths);
+        let corpus: Vec<Vec<u8>> = paths
+            .iter()
+            .flat_map(|p| {
+                std::fs::read(p)
+                    .unwrap()
+                    .split(|&b| b == b'\n')
+                    .map(<[u8]>::to_vec)
+                    .collect::<Vec<_>>()
+            })
+            .map(|l| l.strip_suffix(b"\r").map(<[u8]>::to_vec).unwrap_or(l))
+            .collect();
+        let reg = crate::format::Registry::load(&[] as &[&str]).unwrap();
+        let (mut own, mut own_und, mut hit, mut hit_und, mut miss, mut miss_und) =
+            (0, 0, 0, 0, 0, 0);
+        let mut not_taken = Vec::new();
+        for f in &reg.formats {
+            let Some(src) = f.def.regex.as_deref() else { continue };
+            let Some(d) = Direct::new(src, [Some("ts"), Some("host"), Some("level")]) else {
+                not_taken.push(f.def.name.clone());
+                continue;
+            };
+            let re = build(src);
+            let (mut n, mut u) = (0, 0);
+            for s in &f.def.samples {
+                let l = s.line.as_bytes();
+                if re.is_match(l) {
+                    n += 1;
+                    if d.find(l) == Found::Undecided {
+                        u += 1;
+                        println!("undecided on its own sample: {} {:?}", f.def.name, s.line);
+                    }
+                }
+            }
+            own += n;
+            own_und += u;
+            let (mut fh, mut fu, mut mu) = (0, 0, 0);
+            for l in &corpus {
+                let und = d.find(l) == Found::Undecided;
+                if re.is_match(l) {
+                    fh += 1;
+                    fu += usize::from(und);
+                } else {
+                    miss += 1;
+                    mu += usize::from(und);
+                }
+            }
+            if fu + mu > 0 {
+                let name = &f.def.name;
+                println!(
+                    "{name}: undecided on {fu} of the {fh} lines it matches, {mu} it does not"
+                );
+            }
+            hit += fh;
+            hit_und += fu;
+            miss_und += mu;
+        }
+        println!("not taken: {not_taken:?}");
+        println!("own samples that match: {own}, undecided {own_und}");
+        println!("corpus lines x formats that match: {hit}, undecided {hit_und}");
+        println!("corpus lines x formats that do not match: {miss}, undecided {miss_und}");
     }
 
     /// Every built-in format regex the walk takes, on its sample lines mutated at random
