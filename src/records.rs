@@ -77,9 +77,9 @@ pub struct LineHit {
     pub hit: Hit,
 }
 
-/// Find the hits of every line of `data[range]`, counting lines from `first_line` (0-based);
-/// returns the number of lines.
-fn scan_range(
+/// Find the hits of every line of `data[range]` on this thread, counting lines from
+/// `first_line` (0-based), appended to `hits`; returns the number of lines.
+pub fn scan_here(
     data: &[u8],
     range: std::ops::Range<usize>,
     first_line: u64,
@@ -139,17 +139,6 @@ pub fn scan_from(
     (n, hits)
 }
 
-/// `scan_into` on this thread alone (the caller runs several of these side by side).
-pub fn scan_here(
-    data: &[u8],
-    range: std::ops::Range<usize>,
-    first_line: u64,
-    matcher: &Matcher,
-    hits: &mut Vec<LineHit>,
-) -> u64 {
-    scan_range(data, range, first_line, matcher, hits)
-}
-
 /// `scan_from`, the hits appended to `hits` (a buffer a reader keeps from window to window).
 pub fn scan_into(
     data: &[u8],
@@ -164,7 +153,7 @@ pub fn scan_into(
         .into_par_iter()
         .map(|r| {
             let mut h = Vec::new();
-            (scan_range(data, r.start + base..r.end + base, 0, matcher, &mut h), h)
+            (scan_here(data, r.start + base..r.end + base, 0, matcher, &mut h), h)
         })
         .collect();
     let mut total = first_line;

@@ -235,12 +235,11 @@ fn read_text(data: &input::Data, r: &Record, text: &mut Vec<u8>) -> bool {
     m.read_at(text, r.start).is_ok()
 }
 
-/// Where a record of an output chunk was read to: the file's bytes `lo..hi` are in the
-/// arena from `at`.
+/// Where a record of an output chunk was read to: the file's bytes from `lo` (through the
+/// record's end) are in the arena from `at`.
 #[derive(Clone, Copy)]
 struct Span {
     lo: usize,
-    hi: usize,
     at: usize,
 }
 
@@ -317,7 +316,7 @@ fn read_spans(
             }
             if m.read_at(&mut arena[at..at + (hi - lo)], lo).is_ok() {
                 for &i in &group[k..j] {
-                    out[i as usize] = Some(Span { lo, hi, at });
+                    out[i as usize] = Some(Span { lo, at });
                 }
                 used += hi - lo;
             }
@@ -417,9 +416,7 @@ fn write_ordered(
                             if r.end > limits[*s] || !in_window(cx.opts, r) {
                                 continue;
                             }
-                            if let Some(sp) =
-                                spans[i].filter(|sp| sp.lo <= r.start && r.end <= sp.hi)
-                            {
+                            if let Some(sp) = spans[i] {
                                 let start = r.start - sp.lo + sp.at;
                                 let rebased =
                                     Record { start, end: start + (r.end - r.start), ..*r };

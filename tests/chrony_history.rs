@@ -49,13 +49,7 @@ fn real_chronyd_client_of_a_server_2_5s_ahead() {
         .args(["90", "25"])
         .output()
         .expect("run tests/chrony/run.sh");
-    assert!(
-        out.status.success(),
-        "{} failed ({}):\n{}",
-        script.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ran(&script, &out);
 
     let log = dir.path().join("client/log");
     let read = |f: &str| skew::parse(&std::fs::read_to_string(log.join(f)).expect(f));

@@ -34,13 +34,7 @@ fn real_chronyd_true_ahead_2_5s_and_behind_0_3s_within_1ms_and_as_chronyd_q_meas
         )
         .output()
         .expect("run tests/chrony/servers.sh");
-    assert!(
-        out.status.success(),
-        "{} failed ({}):\n{}",
-        script.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ran(&script, &out);
 
     for (name, want) in [("true", 0.0), ("ahead", 2.5), ("behind", -0.3)] {
         let read = |ext: &str| {

@@ -259,19 +259,6 @@ fn stdin_file() -> Option<(File, u64)> {
     Some((file, meta.len()))
 }
 
-/// stdin whole (for `merge`), decompressed by magic bytes. Same as [`open`] of
-/// [`SourceSpec::stdin`], except that a warning (truncated compressed stream) is dropped:
-/// prefer `open` where warnings are reported.
-pub fn read_all_stdin() -> io::Result<Data> {
-    match open_stdin() {
-        Ok(opened) => Ok(opened.data),
-        Err(InputError::Read { source, .. } | InputError::Open { source, .. }) => Err(source),
-        Err(InputError::Unsupported { message, .. }) => {
-            Err(io::Error::new(io::ErrorKind::Unsupported, message))
-        }
-    }
-}
-
 /// Buffer size of the streaming readers.
 const STREAM_BUFFER: usize = 1 << 20;
 

@@ -25,6 +25,17 @@ pub fn need_chrony_tools() {
     );
 }
 
+/// Fails the test with the script's stderr when it did not succeed.
+pub fn assert_ran(script: &Path, out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{} failed ({}):\n{}",
+        script.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn free_udp_port() -> u16 {
     let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     s.local_addr().unwrap().port()
