@@ -44,7 +44,7 @@ impl Corrector {
         }
         let mut session = self.session();
         for r in records.iter_mut() {
-            session.correct(r, host_names);
+            session.correct(r, |h| host_names.get(h).cloned());
         }
         session.finish();
     }
@@ -79,7 +79,9 @@ pub struct Session<'a> {
 
 impl Session<'_> {
     /// Correct one record (records of a source must come in file order).
-    pub fn correct(&mut self, r: &mut Record, host_names: &[String]) {
+    /// `name_of` gives a host's name from its index; it is asked once per host (so a caller
+    /// that must lock the host table to answer locks it once per host, not per record).
+    pub fn correct(&mut self, r: &mut Record, name_of: impl FnOnce(usize) -> Option<String>) {
         if !r.has_time() || self.corrector.is_empty() {
             return;
         }
@@ -89,8 +91,10 @@ impl Session<'_> {
             self.per_host.resize_with(h + 1, || None);
         }
         let slot = self.per_host[h].get_or_insert_with(|| {
-            let name = host_names.get(h)?;
-            models.find(name).map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
+            let name = name_of(h)?;
+            models
+                .find(&name)
+                .map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
         });
         let Some((_, _, cursor, stats)) = slot else {
             return;

@@ -42,7 +42,7 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
     let mut emit = |p: Pending, buf: &mut Vec<u8>| {
         let mut rec = p.rec;
         let hosts = cx.hosts.lock().unwrap();
-        session.correct(&mut rec, hosts.names());
+        session.correct(&mut rec, |h| hosts.names().get(h).cloned());
         rec.start = 0;
         rec.end = p.text.len();
         let view = SourceView { data: &p.text, display_json: "-" };

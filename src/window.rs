@@ -214,8 +214,10 @@ impl<'a> SourceParser<'a> {
             }
         }
         let preamble = if all.is_empty() && !last { None } else { self.preamble.take() };
+        // The run's host table is shared by the parse workers: it is locked only for a name
+        // not seen just before (most sources name one host), not for the whole build.
         let (mut recs, problems) = {
-            let mut hosts = self.cx.hosts.lock().unwrap();
+            let hosts = &self.cx.hosts;
             let mut memo: Option<(Vec<u8>, u32)> = None;
             records::build(
                 data,
@@ -231,7 +233,7 @@ impl<'a> SourceParser<'a> {
                             return *i;
                         }
                     }
-                    let i = hosts.intern(&String::from_utf8_lossy(name));
+                    let i = hosts.lock().unwrap().intern(&String::from_utf8_lossy(name));
                     memo = Some((name.to_vec(), i));
                     i
                 },
@@ -243,11 +245,9 @@ impl<'a> SourceParser<'a> {
         if self.report {
             self.problems.extend(problems);
         }
-        {
-            let hosts = self.cx.hosts.lock().unwrap();
-            for r in recs.iter_mut() {
-                self.session.correct(r, hosts.names());
-            }
+        let hosts = &self.cx.hosts;
+        for r in recs.iter_mut() {
+            self.session.correct(r, |h| hosts.lock().unwrap().names().get(h).cloned());
         }
         self.last_key = records::fill_keys(&mut recs, self.last_key);
         // Done with these pages until the output reads them again: out of memory with them.
