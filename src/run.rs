@@ -87,13 +87,22 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(opts: &'a Options, reg: &'a Registry) -> Result<Context<'a>> {
+        let corrector = Corrector::load(&opts.offsets, &opts.skew)?;
+        Self::with_corrector(opts, reg, corrector)
+    }
+
+    /// `new` with the corrector already loaded (see `load`).
+    pub fn with_corrector(
+        opts: &'a Options,
+        reg: &'a Registry,
+        corrector: Corrector,
+    ) -> Result<Context<'a>> {
         let forced = match &opts.input_format {
             Some(n) => Some(reg.by_name(n).with_context(|| {
                 format!("--input-format {n}: no such format; `deskew formats` lists them")
             })?),
             None => None,
         };
-        let corrector = Corrector::load(&opts.offsets, &opts.skew)?;
         let traits = reg
             .formats
             .iter()
@@ -121,6 +130,16 @@ impl<'a> Context<'a> {
         }
         self.opts.tz.clone()
     }
+}
+
+/// The formats and the offset models, read side by side (each takes a few milliseconds
+/// before any source can be parsed).
+fn load(opts: &Options) -> Result<(Registry, Corrector)> {
+    let (reg, corrector) = rayon::join(
+        || Registry::load(&opts.formats),
+        || Corrector::load(&opts.offsets, &opts.skew),
+    );
+    Ok((reg.map_err(|e| Usage(e.into()))?, corrector.map_err(Usage)?))
 }
 
 fn json_string(s: &str) -> String {
@@ -481,8 +500,8 @@ fn write_ordered(
 
 /// `deskew merge`: one timeline of all sources, ordered by corrected time.
 pub fn merge(opts: &Options) -> Result<()> {
-    let reg = Registry::load(&opts.formats).map_err(|e| Usage(e.into()))?;
-    let mut cx = Context::new(opts, &reg).map_err(Usage)?;
+    let (reg, corrector) = load(opts)?;
+    let mut cx = Context::with_corrector(opts, &reg, corrector).map_err(Usage)?;
     let sources = open_all(&mut cx);
     let window = window_size();
     let budget = env_bytes("DESKEW_BUDGET").unwrap_or(BUDGET);
@@ -516,8 +535,8 @@ fn reader<'a>(cx: &'a Context<'a>, src: &'a Source) -> SourceParser<'a> {
 /// `deskew normalize`: the same records in input order. Stdin streams line by line; files
 /// are read a window at a time.
 pub fn normalize(opts: &Options) -> Result<()> {
-    let reg = Registry::load(&opts.formats).map_err(|e| Usage(e.into()))?;
-    let mut cx = Context::new(opts, &reg).map_err(Usage)?;
+    let (reg, corrector) = load(opts)?;
+    let mut cx = Context::with_corrector(opts, &reg, corrector).map_err(Usage)?;
     if opts.paths.iter().all(|p| p == "-") {
         let mut out = open_output(opts)?;
         crate::stream::normalize_stdin(&cx, &mut out)?;
@@ -548,8 +567,8 @@ pub fn normalize(opts: &Options) -> Result<()> {
 
 /// `deskew detect`: per file, the format, the share of lines that parse, first and last time.
 pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
-    let reg = Registry::load(&opts.formats).map_err(|e| Usage(e.into()))?;
-    let mut cx = Context::new(opts, &reg).map_err(Usage)?;
+    let (reg, corrector) = load(opts)?;
+    let mut cx = Context::with_corrector(opts, &reg, corrector).map_err(Usage)?;
     let sources = open_all(&mut cx);
     let w = sources.iter().map(|s| s.spec.display.len()).max().unwrap_or(6).clamp(6, 100);
     if opts.output_format == OutputFormat::Text {

@@ -14,6 +14,7 @@ use super::bind::{bind, host_matches};
 use super::history::{parse, History, Kind};
 use super::model::Model;
 use crate::time::Nanos;
+use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -151,8 +152,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, warn: &mut Vec<String>) {
 /// Reads every history in `specs` (each `PATH` or `HOST=PATH`, a file or a directory) and
 /// groups them per host. Warnings are one line each, naming `path:line`.
 pub fn load_hosts(specs: &[String]) -> (Vec<HostFiles>, Vec<String>) {
-    let mut warn = Vec::new();
-    let mut groups: Vec<HostFiles> = Vec::new();
+    /// A file to read (with the host its spec names, and whether it was named itself), or a
+    /// warning, in the order the specs give them.
+    enum Item<'s> {
+        File(Option<&'s str>, bool, PathBuf),
+        Warn(String),
+    }
+    let mut items = Vec::new();
     for spec in specs {
         let (explicit, path) = match spec.split_once('=') {
             Some((h, p)) if !h.is_empty() && !Path::new(spec).exists() => (Some(h), Path::new(p)),
@@ -161,46 +167,62 @@ pub fn load_hosts(specs: &[String]) -> (Vec<HostFiles>, Vec<String>) {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                warn.push(format!("{}: {e}", path.display()));
+                items.push(Item::Warn(format!("{}: {e}", path.display())));
                 continue;
             }
         };
-        let (files, named) = if meta.is_dir() {
-            let mut v = Vec::new();
-            walk(path, &mut v, &mut warn);
-            (v, false)
+        if meta.is_dir() {
+            let (mut v, mut w) = (Vec::new(), Vec::new());
+            walk(path, &mut v, &mut w);
+            items.extend(w.into_iter().map(Item::Warn));
+            items.extend(v.into_iter().map(|f| Item::File(explicit, false, f)));
         } else {
-            (vec![path.to_path_buf()], true)
+            items.push(Item::File(explicit, true, path.to_path_buf()));
+        }
+    }
+    // Files are read and parsed side by side (a host's history is a few thousand lines; there
+    // may be hundreds of hosts), then grouped in order.
+    let read: Vec<Option<std::io::Result<History>>> = items
+        .par_iter()
+        .map(|it| match it {
+            Item::File(_, _, f) => Some(read_text(f).map(|t| parse(&t))),
+            Item::Warn(_) => None,
+        })
+        .collect();
+    let mut warn = Vec::new();
+    let mut groups: Vec<HostFiles> = Vec::new();
+    for (it, h) in items.into_iter().zip(read) {
+        let (explicit, named, f, h) = match (it, h) {
+            (Item::Warn(w), _) => {
+                warn.push(w);
+                continue;
+            }
+            (Item::File(..), None) => continue,
+            (Item::File(explicit, named, f), Some(h)) => (explicit, named, f, h),
         };
-        for f in files {
-            let text = match read_text(&f) {
-                Ok(t) => t,
-                Err(e) => {
-                    warn.push(format!("{}: {e}", f.display()));
-                    continue;
-                }
-            };
-            let h = parse(&text);
-            if h.kind() == Kind::Unknown {
-                if named {
-                    warn.push(format!("{}: not an offset history (deskew JSONL, chrony tracking/measurements/statistics log, ntpd loopstats/peerstats)", f.display()));
-                }
+        let h = match h {
+            Ok(h) => h,
+            Err(e) => {
+                warn.push(format!("{}: {e}", f.display()));
                 continue;
             }
-            for (line, msg) in &h.warnings {
-                warn.push(format!("{}:{line}: {msg}", f.display()));
+        };
+        if h.kind() == Kind::Unknown {
+            if named {
+                warn.push(format!("{}: not an offset history (deskew JSONL, chrony tracking/measurements/statistics log, ntpd loopstats/peerstats)", f.display()));
             }
-            let Some(host) = bind(explicit, h.host.as_deref(), &f) else {
-                warn.push(format!(
-                    "{}: cannot tell the host; use --offsets HOST=PATH",
-                    f.display()
-                ));
-                continue;
-            };
-            match groups.iter_mut().find(|g| g.0.eq_ignore_ascii_case(&host)) {
-                Some(g) => g.1.push((f, h)),
-                None => groups.push((host, vec![(f, h)])),
-            }
+            continue;
+        }
+        for (line, msg) in &h.warnings {
+            warn.push(format!("{}:{line}: {msg}", f.display()));
+        }
+        let Some(host) = bind(explicit, h.host.as_deref(), &f) else {
+            warn.push(format!("{}: cannot tell the host; use --offsets HOST=PATH", f.display()));
+            continue;
+        };
+        match groups.iter_mut().find(|g| g.0.eq_ignore_ascii_case(&host)) {
+            Some(g) => g.1.push((f, h)),
+            None => groups.push((host, vec![(f, h)])),
         }
     }
     (groups, warn)
@@ -255,8 +277,10 @@ pub fn build_host(host: String, mut hs: Vec<(PathBuf, History)>) -> HostHistory 
 pub fn load(specs: &[String]) -> (ModelSet, Vec<String>) {
     let (groups, warn) = load_hosts(specs);
     let mut set = ModelSet::default();
-    for (host, hs) in groups {
-        set.insert(build_host(host, hs));
+    let built: Vec<HostHistory> =
+        groups.into_par_iter().map(|(host, hs)| build_host(host, hs)).collect();
+    for h in built {
+        set.insert(h);
     }
     (set, warn)
 }
