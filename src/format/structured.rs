@@ -122,6 +122,12 @@ pub fn json_members(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> bool {
 /// escapes), calling `f(key, value)`; `f` returns false to stop. Returns the number of pairs
 /// seen; words without `=` are skipped (logrus text lines may carry them).
 pub fn logfmt_pairs(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> usize {
+    // Without an `=` there is no pair: most lines of other formats (tried on every sample
+    // line at detection) end here instead of being walked word by word.
+    if memchr::memchr(b'=', s).is_none() {
+        return 0;
+    }
+    let from = |i: usize, found: Option<usize>| found.map_or(s.len(), |j| i + j);
     let mut n = 0;
     let mut i = 0;
     while i < s.len() {
@@ -129,14 +135,10 @@ pub fn logfmt_pairs(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> usize 
             i += 1;
         }
         let k0 = i;
-        while i < s.len() && !matches!(s[i], b'=' | b' ' | b'"') {
-            i += 1;
-        }
+        i = from(i, memchr::memchr3(b'=', b' ', b'"', &s[i..]));
         if i >= s.len() || s[i] != b'=' || i == k0 {
             // A bare word (or a stray quote): skip to the next space.
-            while i < s.len() && s[i] != b' ' {
-                i += 1;
-            }
+            i = from(i, memchr::memchr(b' ', &s[i..]));
             continue;
         }
         let key = &s[k0..i];
@@ -150,9 +152,7 @@ pub fn logfmt_pairs(s: &[u8], mut f: impl FnMut(&[u8], Value) -> bool) -> usize 
             v
         } else {
             let v0 = i;
-            while i < s.len() && s[i] != b' ' && s[i] != b'\r' {
-                i += 1;
-            }
+            i = from(i, memchr::memchr2(b' ', b'\r', &s[i..]));
             Value { start: v0, end: i, quoted: false }
         };
         n += 1;
@@ -216,7 +216,60 @@ mod tests {
         assert_eq!(got[2].1, r#"pod \"x\" gone"#);
     }
 
+    /// The pairs as a byte-by-byte walk finds them: the reference `logfmt_pairs` is checked
+    /// against.
+    fn logfmt_by_bytes(s: &[u8]) -> Vec<(Vec<u8>, Value)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < s.len() {
+            while i < s.len() && s[i] == b' ' {
+                i += 1;
+            }
+            let k0 = i;
+            while i < s.len() && !matches!(s[i], b'=' | b' ' | b'"') {
+                i += 1;
+            }
+            if i >= s.len() || s[i] != b'=' || i == k0 {
+                while i < s.len() && s[i] != b' ' {
+                    i += 1;
+                }
+                continue;
+            }
+            let key = s[k0..i].to_vec();
+            i += 1;
+            let v = if s.get(i) == Some(&b'"') {
+                let Some(e) = end_of_string(s, i + 1) else {
+                    return out;
+                };
+                let v = Value { start: i + 1, end: e - 1, quoted: true };
+                i = e;
+                v
+            } else {
+                let v0 = i;
+                while i < s.len() && s[i] != b' ' && s[i] != b'\r' {
+                    i += 1;
+                }
+                Value { start: v0, end: i, quoted: false }
+            };
+            out.push((key, v));
+        }
+        out
+    }
+
     proptest::proptest! {
+        /// Lines made of the bytes logfmt cares about: the memchr scan finds the same pairs.
+        #[test]
+        fn logfmt_pairs_as_the_byte_walk(
+            s in proptest::collection::vec(proptest::sample::select(b"ab= \"\\\r\x01".to_vec()), 0..60)
+        ) {
+            let mut got = Vec::new();
+            let n = logfmt_pairs(&s, |k, v| { got.push((k.to_vec(), v)); true });
+            let want = logfmt_by_bytes(&s);
+            proptest::prop_assert_eq!(n, want.len());
+            let key = |v: &[(Vec<u8>, Value)]| v.iter().map(|(k, v)| (k.clone(), v.start, v.end, v.quoted)).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(key(&got), key(&want));
+        }
+
         #[test]
         fn scanners_never_panic(s in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
             json_members(&s, |_, v| { assert!(v.start <= v.end && v.end <= s.len()); true });
