@@ -14,7 +14,6 @@ const LINE: &[u8] =
 
 fn record(key: i64, line: u64) -> Record {
     Record {
-        ts: key,
         key,
         offset: -1_250_000,
         start: 0,
@@ -25,6 +24,7 @@ fn record(key: i64, line: u64) -> Record {
         host: 0,
         format: 0,
         one_line: true,
+        timed: true,
     }
 }
 

@@ -99,11 +99,10 @@ impl Session<'_> {
         let Some((_, _, cursor, stats)) = slot else {
             return;
         };
-        let look = cursor.lookup(r.ts);
+        let look = cursor.lookup(r.key);
         stats.add(look.offset, look.outside);
         r.offset = look.offset;
-        r.ts += look.offset;
-        r.key = r.ts;
+        r.key += look.offset;
     }
 
     /// Add this pass's stats to the run's.

@@ -84,7 +84,6 @@ mod tests {
 
     fn rec(key: i64, line: u64) -> Record {
         Record {
-            ts: key,
             key,
             offset: 0,
             start: 0,
@@ -95,6 +94,7 @@ mod tests {
             host: 0,
             format: 0,
             one_line: false,
+            timed: key != NO_TIME,
         }
     }
 

@@ -53,7 +53,7 @@ pub fn write_record(
     match fmt {
         OutputFormat::Text => {
             if rec.has_time() {
-                rfc3339::write(buf, rec.ts);
+                rfc3339::write(buf, rec.key);
             } else {
                 buf.push(b'-');
             }
@@ -76,7 +76,7 @@ pub fn write_record(
             buf.extend_from_slice(b"{\"ts\":");
             if rec.has_time() {
                 buf.push(b'"');
-                rfc3339::write(buf, rec.ts);
+                rfc3339::write(buf, rec.key);
                 buf.push(b'"');
             } else {
                 buf.extend_from_slice(b"null");

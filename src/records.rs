@@ -38,10 +38,10 @@ pub const NO_TIME: Nanos = i64::MIN;
 /// One record of a source. Byte offsets index the source's data.
 #[derive(Clone, Copy, Debug)]
 pub struct Record {
-    /// Corrected time, or `NO_TIME`.
-    pub ts: Nanos,
-    /// The time the merge orders by: `ts`, or for a record without one, the time of the
-    /// record before it in its source (the first timed record's, at the start).
+    /// The time the merge orders by: the corrected time of a record that has one (`timed`),
+    /// else the time of the record before it in its source (the first timed record's, at
+    /// the start). A record's time is not kept apart from its key: records are many, and the
+    /// merge moves them around, so each is kept to 64 bytes.
     pub key: Nanos,
     /// Nanoseconds added by clock correction.
     pub offset: i64,
@@ -60,11 +60,21 @@ pub struct Record {
     /// The text is one line (no `\n` in it): the output copies it without looking for line
     /// breaks. False when not known.
     pub one_line: bool,
+    /// The record has a time of its own: `key`.
+    pub timed: bool,
 }
+
+// Kept to a cache line (see `key`).
+const _: () = assert!(std::mem::size_of::<Record>() == 64);
 
 impl Record {
     pub fn has_time(&self) -> bool {
-        self.ts != NO_TIME
+        self.timed
+    }
+
+    /// The corrected time, if the record has one.
+    pub fn time(&self) -> Option<Nanos> {
+        self.timed.then_some(self.key)
     }
 }
 
@@ -218,7 +228,6 @@ pub fn build(
     let mut records = Vec::with_capacity(hits.len() + 1);
     let mut problems = Vec::new();
     let untimed = |start: usize, end: usize, line: u64, host: u32, one_line: bool| Record {
-        ts: NO_TIME,
         key: NO_TIME,
         offset: 0,
         start,
@@ -229,6 +238,7 @@ pub fn build(
         host,
         format: u16::MAX,
         one_line,
+        timed: false,
     };
     // Each line of data[pos..limit] as a record of its own, without a time.
     let each_line = |records: &mut Vec<Record>, mut pos: usize, limit: usize, mut line: u64| {
@@ -273,7 +283,6 @@ pub fn build(
                 };
                 let single = !tr.is_none_or(|t| t.multiline);
                 records.push(Record {
-                    ts: t,
                     key: t,
                     offset: 0,
                     start: h.start,
@@ -284,6 +293,7 @@ pub fn build(
                     host,
                     format,
                     one_line: single || end <= h.end,
+                    timed: t != NO_TIME,
                 });
                 if single && end > h.end {
                     let next = h.end + 1;

@@ -590,8 +590,8 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
                 *counts.entry(r.format).or_default() += 1;
                 timed_lines +=
                     1 + memchr::memchr_iter(b'\n', &src.data[r.start..r.end]).count() as u64;
-                first = Some(first.map_or(r.ts, |f: Nanos| f.min(r.ts)));
-                last = Some(last.map_or(r.ts, |l: Nanos| l.max(r.ts)));
+                first = Some(first.map_or(r.key, |f: Nanos| f.min(r.key)));
+                last = Some(last.map_or(r.key, |l: Nanos| l.max(r.key)));
             }
         }
         let lines = p.finish(false);

@@ -10,7 +10,7 @@ use std::os::unix::fs::FileExt;
 use crate::records::Record;
 
 /// Bytes of one spilled record.
-pub const SIZE: usize = 71;
+pub const SIZE: usize = 63;
 /// Records read back at a time by a cursor.
 pub const BLOCK: usize = 2048;
 
@@ -69,7 +69,7 @@ impl SpillFile {
 }
 
 fn encode(buf: &mut Vec<u8>, r: &Record) {
-    for v in [r.ts, r.key, r.offset] {
+    for v in [r.key, r.offset] {
         buf.extend_from_slice(&v.to_le_bytes());
     }
     for v in [r.start as u64, r.end as u64, r.line] {
@@ -79,24 +79,24 @@ fn encode(buf: &mut Vec<u8>, r: &Record) {
         buf.extend_from_slice(&v.to_le_bytes());
     }
     buf.extend_from_slice(&r.format.to_le_bytes());
-    buf.push(u8::from(r.one_line));
+    buf.push(u8::from(r.one_line) | u8::from(r.timed) << 1);
 }
 
 fn decode(b: &[u8]) -> Record {
     let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
     let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
     Record {
-        ts: u64_at(0) as i64,
-        key: u64_at(8) as i64,
-        offset: u64_at(16) as i64,
-        start: u64_at(24) as usize,
-        end: u64_at(32) as usize,
-        line: u64_at(40),
-        raw_ts: (u32_at(48), u32_at(52)),
-        level: (u32_at(56), u32_at(60)),
-        host: u32_at(64),
-        format: u16::from_le_bytes([b[68], b[69]]),
-        one_line: b[70] == 1,
+        key: u64_at(0) as i64,
+        offset: u64_at(8) as i64,
+        start: u64_at(16) as usize,
+        end: u64_at(24) as usize,
+        line: u64_at(32),
+        raw_ts: (u32_at(40), u32_at(44)),
+        level: (u32_at(48), u32_at(52)),
+        host: u32_at(56),
+        format: u16::from_le_bytes([b[60], b[61]]),
+        one_line: b[62] & 1 != 0,
+        timed: b[62] & 2 != 0,
     }
 }
 
@@ -106,7 +106,6 @@ mod tests {
 
     fn rec(i: u64) -> Record {
         Record {
-            ts: -(i as i64) * 7,
             key: i64::MIN + i as i64,
             offset: -3,
             start: i as usize * 100,
@@ -117,6 +116,7 @@ mod tests {
             host: i as u32,
             format: u16::MAX - 1,
             one_line: i.is_multiple_of(2),
+            timed: i.is_multiple_of(3),
         }
     }
 

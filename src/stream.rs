@@ -95,7 +95,6 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
                 emit(p, &mut buf);
             }
             let mut rec = Record {
-                ts: NO_TIME,
                 key: NO_TIME,
                 offset: 0,
                 start: 0,
@@ -106,14 +105,15 @@ pub fn normalize_stdin(cx: &Context, out: &mut dyn Write) -> Result<()> {
                 host: default_host,
                 format: u16::MAX,
                 one_line: false,
+                timed: false,
             };
             match hit {
                 Some(Hit::Header { year, month, day }) => resolver.header_date(year, month, day),
                 Some(Hit::Stamp { stamp, format, ts, host, level }) => {
                     let stamp = cx.traits.get(format as usize).map_or(stamp, |t| t.stamp(stamp));
                     if let Ok(t) = resolver.resolve(&stamp) {
-                        rec.ts = t;
                         rec.key = t;
+                        rec.timed = true;
                     }
                     rec.format = format;
                     rec.raw_ts = ts;
