@@ -60,6 +60,9 @@ pub struct Format {
     first_bytes: Option<first_byte::ByteSet>,
     layout: Option<Layout>,
     header: Option<(Regex, [usize; 3])>,
+    /// The bytes a header line can start with, when known (the header is tried on every line
+    /// that is no record of the format).
+    header_first: Option<first_byte::ByteSet>,
     /// Every distinct key of `timestamp_keys`, `host_keys`, `level_keys`, `require_keys`,
     /// once, with what it is: one pass over this per member instead of one per list.
     keys: Vec<KeyRole>,
@@ -161,6 +164,7 @@ impl Format {
             }
             None => None,
         };
+        let header_first = def.header.as_deref().and_then(first_byte::first_bytes);
         let key_lens = [&def.timestamp_keys, &def.host_keys, &def.level_keys, &def.require_keys]
             .iter()
             .flat_map(|v| v.iter())
@@ -179,6 +183,7 @@ impl Format {
             first_bytes,
             layout,
             header,
+            header_first,
         })
     }
 
@@ -207,6 +212,10 @@ impl Format {
     /// The header date of `line`, when the format has a header rule and the line matches it.
     pub fn header(&self, line: &[u8]) -> Option<Hit> {
         let (re, [y, m, d]) = self.header.as_ref()?;
+        if self.header_first.as_ref().is_some_and(|s| !line.first().is_some_and(|&b| s.contains(b)))
+        {
+            return None;
+        }
         let c = re.captures(line)?;
         let num = |i: usize| -> Option<i64> {
             let t = c.get(i)?.as_bytes();
@@ -536,6 +545,7 @@ impl Registry {
             first_bytes: None,
             layout: None,
             header: None,
+            header_first: None,
             keys: vec![],
             required: 0,
             key_lens: 0,
