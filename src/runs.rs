@@ -159,14 +159,24 @@ fn store(recs: Vec<Record>, bytes: usize, budget: &Budget, src: &Source) -> Segm
     }
 }
 
-/// A run being merged: the block of records read from it and the position in that block.
+/// A run being merged: the block of records read from it, the position in that block, and
+/// the next few records copied out of it (`stage`).
 struct Cursor {
     run: Run,
     block: Vec<Record>,
     at: usize,
     /// Records already read from the run's first segment, when it is on disk.
     read: usize,
+    /// The records the merge takes next, `stage[next..]`. The merge visits dozens of runs in
+    /// turn, one record from each: read where they lie, nearly every record would be a
+    /// cache miss (too many streams for the hardware prefetcher); copied out `STAGE` at a
+    /// time, a run's records are read sequentially, and the merge works in cache.
+    stage: Vec<Record>,
+    next: usize,
 }
+
+/// Records copied out of a run's block at a time (see `Cursor::stage`).
+const STAGE: usize = 64;
 
 /// The head of a cursor in the merge heap: (key, source, line, cursor); equal keys come out
 /// by source, then line.
@@ -239,7 +249,14 @@ impl<'a> RunMerge<'a> {
         for p in parsed.into_iter().filter_map(|m| m.into_inner().unwrap()) {
             p.parser.finish(true);
             for run in p.runs {
-                cursors.push(Cursor { run, block: Vec::new(), at: 0, read: 0 });
+                cursors.push(Cursor {
+                    run,
+                    block: Vec::new(),
+                    at: 0,
+                    read: 0,
+                    stage: Vec::with_capacity(STAGE),
+                    next: 0,
+                });
             }
         }
         let on_disk = cursors
@@ -252,15 +269,30 @@ impl<'a> RunMerge<'a> {
         for c in 0..m.cursors.len() {
             if m.refill(c) {
                 let cur = &m.cursors[c];
-                let r = &cur.block[0];
+                let r = &cur.stage[0];
                 m.heap.push(Reverse((r.key, cur.run.source, r.line, c)));
             }
         }
         m
     }
 
-    /// Load cursor `c`'s next block; false when its run is done.
+    /// Copy cursor `c`'s next records into its stage (loading its next block when this one
+    /// is done); false when its run is done.
     fn refill(&mut self, c: usize) -> bool {
+        if self.cursors[c].at >= self.cursors[c].block.len() && !self.load_block(c) {
+            return false;
+        }
+        let cur = &mut self.cursors[c];
+        let end = (cur.at + STAGE).min(cur.block.len());
+        cur.stage.clear();
+        cur.stage.extend_from_slice(&cur.block[cur.at..end]);
+        cur.at = end;
+        cur.next = 0;
+        true
+    }
+
+    /// Load cursor `c`'s next block; false when its run is done.
+    fn load_block(&mut self, c: usize) -> bool {
         let cur = &mut self.cursors[c];
         cur.at = 0;
         loop {
@@ -312,9 +344,9 @@ impl Iterator for RunMerge<'_> {
         let mut top = self.heap.peek_mut()?;
         let Reverse((_, s, _, c)) = *top;
         let cur = &mut self.cursors[c];
-        let r = cur.block[cur.at];
-        cur.at += 1;
-        let more = cur.at < cur.block.len() || {
+        let r = cur.stage[cur.next];
+        cur.next += 1;
+        let more = cur.next < cur.stage.len() || {
             // The borrow of the heap's top ends here only to refill; sift it afterwards.
             drop(top);
             let more = self.refill(c);
@@ -323,7 +355,7 @@ impl Iterator for RunMerge<'_> {
         };
         if more {
             let cur = &self.cursors[c];
-            let n = &cur.block[cur.at];
+            let n = &cur.stage[cur.next];
             // Replacing the top and sifting it down once costs half a pop and a push.
             *top = Reverse((n.key, s, n.line, c));
         } else {
