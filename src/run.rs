@@ -270,6 +270,9 @@ struct Span {
 const SPAN_GAP: usize = 4096;
 /// The most one read takes.
 const SPAN_MAX: usize = 4 << 20;
+/// The most a chunk reads into its arena; its other records are read through the mapping
+/// (a chunk of long records would otherwise hold all their text at once).
+const CHUNK_TEXT: usize = 16 << 20;
 
 /// Read the text of `chunk`'s records from their mapped files into `arena`: each source's
 /// records sorted by offset and cut into clusters of records close together (one cluster for
@@ -278,7 +281,7 @@ const SPAN_MAX: usize = 4 << 20;
 /// again later, and a cache miss on nearly every record (the sources interleave in too many
 /// streams for the hardware prefetcher); a read is a sequential copy.
 /// Per record, where it was read to; `None` for one read through the mapping (not mapped, out
-/// of the window, empty, too long, or the read came short: the file was cut, and the caller
+/// of the window, empty, too long, past `CHUNK_TEXT`, or the read came short: the file was cut, and the caller
 /// sees that through the mapping). The arena's bytes past what this chunk uses are left as
 /// they were (no zeroing of a reused buffer).
 fn read_spans(
@@ -334,6 +337,9 @@ fn read_spans(
                 j += 1;
             }
             let at = used;
+            if at + (hi - lo) > CHUNK_TEXT {
+                break;
+            }
             if arena.len() < at + (hi - lo) {
                 arena.resize(at + (hi - lo), 0);
             }
@@ -380,7 +386,14 @@ fn write_ordered(
             }
         }
     };
+    // A batch is formatted in chunks in parallel, and all of its output is handed to the
+    // writer at once: both are bounded in records and in bytes of text, so that long records
+    // do not make them large.
     const BATCH: usize = 1 << 15;
+    const BATCH_TEXT: usize = 8 << 20;
+    const CHUNK: usize = 4096;
+    const CHUNK_TEXT: usize = 1 << 20;
+    let text_len = |r: &Record| r.end.saturating_sub(r.start);
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     // Buffers `read_spans` reads into, kept at their size (not cleared: no zeroing again).
     let arenas: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
@@ -408,16 +421,32 @@ fn write_ordered(
             while order.peek().is_some() {
                 let mut batch = free_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
                 batch.clear();
-                batch.extend(order.by_ref().take(BATCH));
+                let mut text = 0;
+                while batch.len() < BATCH && text < BATCH_TEXT {
+                    let Some(x) = order.next() else { break };
+                    text += text_len(&x.1);
+                    batch.push(x);
+                }
                 if batch_tx.send(batch).is_err() {
                     break; // the output stopped
                 }
             }
         });
         for batch in batch_rx {
+            // Chunks of at most `CHUNK` records and about `CHUNK_TEXT` bytes of text.
+            let mut cuts = vec![0];
+            let mut text = 0;
+            for (i, (_, r)) in batch.iter().enumerate() {
+                if i - cuts[cuts.len() - 1] == CHUNK || text >= CHUNK_TEXT {
+                    cuts.push(i);
+                    text = 0;
+                }
+                text += text_len(r);
+            }
+            cuts.push(batch.len());
             let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
-                batch
-                    .par_chunks(4096)
+                cuts.par_windows(2)
+                    .map(|w| &batch[w[0]..w[1]])
                     .map(|c| {
                         // Room for the text and what is written around it (time, host, JSON
                         // keys): one allocation rather than doublings that copy and fault.

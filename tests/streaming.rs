@@ -2,7 +2,8 @@
 //! block at a time into a temporary file that is then mapped like a plain file, so peak RSS
 //! does not grow with their size. Also: a truncated gzip keeps what decoded before the cut,
 //! zstd, and a TMPDIR that cannot be written (memory then, with a note). `DESKEW_SPOOL=0`
-//! sends even small inputs through the temporary file.
+//! sends even small inputs through the temporary file. And long records: the output holds a
+//! bounded amount of their text at a time, not a fixed number of them.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -138,6 +139,27 @@ fn large_gzip_merges_in_bounded_memory() {
     let n = gzip_file(&gz, BIG);
     let ran = run(&merge_args(gz.to_str().unwrap()), &[], None);
     assert_whole_and_bounded(&ran, n, "of gzip input");
+}
+
+/// 100 KB records, 2,000 of them: the output formats and hands on a bounded number of bytes
+/// at a time (batches of 32,768 records of this size held 600 MiB).
+#[test]
+fn long_records_merge_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let body = "x".repeat(100_000);
+    for i in 0..2000 {
+        writeln!(f, "2026-11-20T10:{:02}:{:02}Z web01 app: {i} {body}", i / 60 % 60, i % 60)
+            .unwrap();
+    }
+    f.flush().unwrap();
+    drop(f);
+    let ran = run(&merge_args(path.to_str().unwrap()), &[], None);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(ran.lines, 2000);
+    eprintln!("peak RSS {} MiB", ran.max_rss_kib >> 10);
+    assert!(ran.max_rss_kib < RSS_BOUND_KIB, "peak RSS {} MiB", ran.max_rss_kib >> 10);
 }
 
 /// Every one of the `n` lines came out, in order, with nothing said, within the RSS bound.
