@@ -457,12 +457,42 @@ pub fn generic(idx: u16, line: &[u8]) -> Option<Hit> {
     Some(Hit::Stamp { stamp, format: idx, ts: (i as u32, (i + n) as u32), host: None, level: None })
 }
 
+/// The regex formats whose regex matches a line (`Registry::matching`).
+pub struct Matching<'r> {
+    hits: regex::bytes::SetMatches,
+    in_set: &'r [Option<usize>],
+}
+
+impl Matching<'_> {
+    /// Whether format `i` can parse the line: false only for a regex format whose regex does
+    /// not match it.
+    pub fn may_parse(&self, i: usize) -> bool {
+        self.in_set.get(i).copied().flatten().is_none_or(|k| self.hits.matched(k))
+    }
+}
+
 /// All formats: built-in, then user ones; the last one is the `generic` fallback.
 pub struct Registry {
     pub formats: Vec<Format>,
+    /// Every regex format's regex in one set, and per format its index in it (see `matching`).
+    set: Option<regex::bytes::RegexSet>,
+    in_set: Vec<Option<usize>>,
 }
 
 impl Registry {
+    /// The same registry without its regex set: every format is tried on every line.
+    #[cfg(test)]
+    pub fn without_set(mut self) -> Registry {
+        self.set = None;
+        self
+    }
+
+    /// Which regex formats' regexes match `line` (`None`: not known; try them all).
+    pub fn matching(&self, line: &[u8]) -> Option<Matching<'_>> {
+        let set = self.set.as_ref()?;
+        Some(Matching { hits: set.matches(line), in_set: &self.in_set })
+    }
+
     /// The built-in formats plus those in `user_dirs` (a user format replaces a built-in one of
     /// the same name).
     pub fn load(user_dirs: &[impl AsRef<Path>]) -> Result<Registry, FormatError> {
@@ -550,7 +580,24 @@ impl Registry {
             required: 0,
             key_lens: 0,
         });
-        Ok(Registry { formats })
+        // Detection tries every format on a thousand lines of each source; one pass of a set
+        // over a line tells which regexes match at all, at a fraction of the cost of trying
+        // them one by one. Without it (too large a set), every format is tried.
+        let mut in_set = vec![None; formats.len()];
+        let mut pats = Vec::new();
+        for (i, f) in formats.iter().enumerate() {
+            if let (Kind::Regex, Some(src)) = (f.def.kind, f.def.regex.as_deref()) {
+                in_set[i] = Some(pats.len());
+                pats.push(src);
+            }
+        }
+        let set = regex::bytes::RegexSetBuilder::new(&pats)
+            .unicode(false)
+            .size_limit(1 << 26)
+            .dfa_size_limit(8 << 20)
+            .build()
+            .ok();
+        Ok(Registry { formats, set, in_set })
     }
 
     pub fn generic_idx(&self) -> u16 {
