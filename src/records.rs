@@ -255,10 +255,19 @@ pub fn build(
     }
     for (k, h) in hits.iter().enumerate() {
         // The record runs to the line break before the next hit (or the end of the data).
-        let mut end = hits.get(k + 1).map_or(region_end, |n| n.start);
-        if end > h.start && end <= data.len() && data[end - 1] == b'\n' {
-            end -= 1;
-        }
+        // A hit starts a line, so the byte before the next one is that break: it is not
+        // looked at (the data was scanned a window ago, and reading it again costs a cache
+        // miss per record; and a mapped file cut since reads as zeros there).
+        let end = match hits.get(k + 1) {
+            Some(n) => n.start - 1,
+            None if region_end > h.start
+                && region_end <= data.len()
+                && data[region_end - 1] == b'\n' =>
+            {
+                region_end - 1
+            }
+            None => region_end,
+        };
         let end = end.max(h.end);
         match h.hit {
             Hit::Header { year, month, day } => {
