@@ -418,15 +418,18 @@ fn write_ordered(
         let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<(usize, Record)>>();
         scope.spawn(move || {
             let mut order = order.peekable();
+            // The first batch is a small one: the formatting waits for it with nothing to do.
+            let mut max = CHUNK;
             while order.peek().is_some() {
                 let mut batch = free_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
                 batch.clear();
                 let mut text = 0;
-                while batch.len() < BATCH && text < BATCH_TEXT {
+                while batch.len() < max && text < BATCH_TEXT {
                     let Some(x) = order.next() else { break };
                     text += text_len(&x.1);
                     batch.push(x);
                 }
+                max = BATCH;
                 if batch_tx.send(batch).is_err() {
                     break; // the output stopped
                 }
