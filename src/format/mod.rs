@@ -1,6 +1,7 @@
 //! Formats: definitions as data (`formats/*.toml`, embedded at build time, plus `--formats DIR`),
 //! compiled once, then used to find the timestamp, host and level of each line.
 
+mod backtrack;
 pub mod def;
 pub mod detect;
 mod direct;
