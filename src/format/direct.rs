@@ -185,6 +185,127 @@ fn first(n: &Node) -> Option<ByteSet> {
     }
 }
 
+/// Where a match can be empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Empty {
+    Never,
+    /// Only where the line ends or its byte is one of the `set` of the `Start` (`$`, `(?m:$)`).
+    AtEnd,
+    Anywhere,
+}
+
+/// How a match of a node, or of the rest of the pattern from some point on, can start: one
+/// that takes bytes takes a byte of `set` first; `empty` tells where it can take none.
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    set: ByteSet,
+    empty: Empty,
+}
+
+impl Start {
+    /// Anything: what follows the end of the pattern (matches are not anchored at the end).
+    fn any() -> Start {
+        Start { set: ByteSet::default(), empty: Empty::Anywhere }
+    }
+
+    /// A match of `self`, then one of `next`.
+    fn then(self, next: Start) -> Start {
+        match self.empty {
+            Empty::Never => self,
+            // Empty at the end (or before a byte of `set`): what follows cannot take a byte
+            // that `set` does not hold, and is empty there or fails.
+            Empty::AtEnd => Start {
+                set: self.set,
+                empty: if next.empty == Empty::Never { Empty::Never } else { Empty::AtEnd },
+            },
+            Empty::Anywhere => Start { set: self.set.union(next.set), empty: next.empty },
+        }
+    }
+
+    /// A match of `self` or one of `other`.
+    fn or(self, other: Start) -> Start {
+        Start { set: self.set.union(other.set), empty: self.empty.max(other.empty) }
+    }
+
+    /// Whether no match can start at a byte of `set`: a run of `set` that gives bytes back
+    /// leaves such a byte next, so it cannot help.
+    fn excludes(&self, set: ByteSet) -> bool {
+        self.empty != Empty::Anywhere && self.set.intersect(set).is_empty()
+    }
+}
+
+/// How a match of `n` can start.
+fn start(n: &Node) -> Start {
+    let one = |set: Option<ByteSet>| match set {
+        Some(set) => Start { set, empty: Empty::Never },
+        None => Start::any(),
+    };
+    match n {
+        Node::Empty => Start::any(),
+        Node::Lit(l) => one(l.first().map(|&b| ByteSet::of(|x| x == b))),
+        Node::Byte(s) => one(Some(*s)),
+        Node::Fixed(f) => one(f.first().copied()),
+        Node::Run { set, min, .. } => {
+            let empty = if *min > 0 { Empty::Never } else { Empty::Anywhere };
+            Start { set: *set, empty }
+        }
+        Node::Escaped { plain, esc, .. } => {
+            let mut set = *plain;
+            set.insert(*esc);
+            Start { set, empty: Empty::Anywhere }
+        }
+        Node::Repeat { sub, min, .. } => {
+            let s = start(sub);
+            if *min > 0 {
+                s
+            } else {
+                Start { set: s.set, empty: Empty::Anywhere }
+            }
+        }
+        Node::Concat(items) => {
+            items.iter().rev().fold(Start::any(), |next, it| start(it).then(next))
+        }
+        Node::Alt { alts, .. } => alts
+            .iter()
+            .fold(Start { set: ByteSet::default(), empty: Empty::Never }, |acc, (a, _)| {
+                acc.or(start(a))
+            }),
+        Node::Group { sub, .. } => start(sub),
+        Node::Look(Assert::End) => Start { set: ByteSet::default(), empty: Empty::AtEnd },
+        Node::Look(Assert::EndLF) => {
+            Start { set: ByteSet::of(|b| b == b'\n'), empty: Empty::AtEnd }
+        }
+        Node::Look(_) => Start::any(),
+    }
+}
+
+/// Set the `sure` flags of the runs in `n`, given how what follows it can start.
+fn settle(n: &mut Node, follow: Start) {
+    match n {
+        Node::Run { set, sure, .. } => *sure = follow.excludes(*set),
+        Node::Escaped { plain, esc, sure, .. } => {
+            let mut body = *plain;
+            body.insert(*esc);
+            *sure = follow.excludes(body);
+        }
+        // After an iteration comes another or what follows the loop.
+        Node::Repeat { sub, .. } => {
+            let next = start(sub).or(follow);
+            settle(sub, next);
+        }
+        Node::Concat(items) => {
+            let mut next = follow;
+            for it in items.iter_mut().rev() {
+                settle(it, next);
+                next = start(it).then(next);
+            }
+        }
+        Node::Alt { alts, .. } => alts.iter_mut().for_each(|(a, _)| settle(a, follow)),
+        Node::Group { sub, .. } => settle(sub, follow),
+        Node::Empty | Node::Lit(_) | Node::Byte(_) | Node::Fixed(_) | Node::Look(_) => {}
+    }
+}
+
 impl Direct {
     /// Compile `src` for the groups named in `names` (`ts`, `host`, `level`; `None` for a group
     /// the format does not read). `None` when the regex is not anchored at the start or uses
@@ -200,7 +321,9 @@ impl Direct {
         if !hir.properties().look_set_prefix().contains(Look::Start) {
             return None;
         }
-        Some(Direct { root: compile(&hir, &names, None)? })
+        let mut root = compile(&hir, &names)?;
+        settle(&mut root, Start::any());
+        Some(Direct { root })
     }
 
     /// The groups of the regex's match in `line`, or whether it has none, or `Undecided`:
@@ -235,8 +358,8 @@ impl Direct {
     }
 }
 
-/// `follow`: the bytes what comes after `h` must start with, when known.
-fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Option<Node> {
+/// The node tree of `h`, its `sure` flags not set yet (see `settle`).
+fn compile(h: &Hir, names: &[Option<&str>; 3]) -> Option<Node> {
     Some(match h.kind() {
         HirKind::Empty => Node::Empty,
         HirKind::Literal(l) => Node::Lit(l.0.clone()),
@@ -258,43 +381,32 @@ fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Optio
             let max = r.max.unwrap_or(u32::MAX);
             if let HirKind::Class(c) = r.sub.kind() {
                 let set = class(c)?;
-                // Bytes given back would have to start what follows: useless if none can.
-                let sure = follow.is_some_and(|f| f.intersect(set).is_empty());
                 return Some(Node::Run {
                     set,
                     stop: Stop::of(&set),
                     min: r.min,
                     max,
                     greedy: r.greedy,
-                    sure,
+                    sure: false,
                 });
             }
-            if let Some(n) = escaped(r, follow) {
+            if let Some(n) = escaped(r) {
                 return Some(n);
             }
-            let sub = compile(&r.sub, names, None)?;
+            let sub = compile(&r.sub, names)?;
             let groups = reports(&sub);
             Node::Repeat { sub: Box::new(sub), min: r.min, max, greedy: r.greedy, groups }
         }
         HirKind::Capture(c) => {
             let slot = c.name.as_deref().and_then(|n| names.iter().position(|x| *x == Some(n)));
-            Node::Group { slot, sub: Box::new(compile(&c.sub, names, follow)?) }
+            Node::Group { slot, sub: Box::new(compile(&c.sub, names)?) }
         }
         HirKind::Concat(items) => {
-            let mut out: Vec<Node> = Vec::with_capacity(items.len());
-            // Compiled back to front, so each item knows what follows it.
-            let mut next = follow;
-            for it in items.iter().rev() {
-                let n = compile(it, names, next)?;
-                next = first(&n);
-                out.push(n);
-            }
-            out.reverse();
+            let out = items.iter().map(|it| compile(it, names)).collect::<Option<Vec<Node>>>()?;
             Node::Concat(fuse(out))
         }
         HirKind::Alternation(alts) => {
-            let nodes =
-                alts.iter().map(|a| compile(a, names, follow)).collect::<Option<Vec<Node>>>()?;
+            let nodes = alts.iter().map(|a| compile(a, names)).collect::<Option<Vec<Node>>>()?;
             let mut rest: Option<ByteSet> = Some(ByteSet::default());
             let mut out = Vec::with_capacity(nodes.len());
             for n in nodes.into_iter().rev() {
@@ -380,7 +492,7 @@ fn class(c: &Class) -> Option<ByteSet> {
 }
 
 /// `(?:[plain]|E[after])*` (greedy, unbounded, from zero, E not in `plain`) as `Escaped`.
-fn escaped(r: &regex_syntax::hir::Repetition, follow: Option<ByteSet>) -> Option<Node> {
+fn escaped(r: &regex_syntax::hir::Repetition) -> Option<Node> {
     if r.min != 0 || r.max.is_some() || !r.greedy {
         return None;
     }
@@ -397,10 +509,7 @@ fn escaped(r: &regex_syntax::hir::Repetition, follow: Option<ByteSet>) -> Option
     if plain.contains(esc) {
         return None;
     }
-    let mut body = plain;
-    body.insert(esc);
-    let sure = follow.is_some_and(|f| f.intersect(body).is_empty());
-    Some(Node::Escaped { plain, stop: Stop::of(&plain), esc, after, sure })
+    Some(Node::Escaped { plain, stop: Stop::of(&plain), esc, after, sure: false })
 }
 
 /// Walk `n` from `pos`: the end of its first-choice match, or `None` (with `w.open` telling
