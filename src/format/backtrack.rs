@@ -1,15 +1,17 @@
 //! The second stage of a direct parser (see `direct`): when the committed walk fails after
-//! taking a choice that had another option, the same node tree is searched again, this time
-//! trying every option in priority order: earlier alternative first, greedy repetitions
-//! longest first, lazy ones shortest first. The first success of that search is the
-//! leftmost-first match the `regex` crate reports, with the same groups (a group inside a
-//! repetition keeps the span of its last iteration; spans are put back when a try fails);
-//! a search that runs out of options means the regex does not match.
+//! taking a choice that had another option, and the bytes after it do not refuse them all,
+//! the same node tree is searched again, this time trying every option in priority order:
+//! earlier alternative first, greedy repetitions longest first, lazy ones shortest first.
+//! The first success of that search is the leftmost-first match the `regex` crate reports,
+//! with the same groups (a group inside a repetition keeps the span of its last iteration;
+//! spans are put back when a try fails); a search that runs out of options means the regex
+//! does not match. Options whose start the bytes there refuse (`Ahead`) are skipped.
 //!
-//! Why: format detection tries every format on a thousand lines of every source, and most
-//! of those tries fail. A failure after an open choice (`[ 0-3]?` took a byte that `\d`
-//! then needed, `\s*` before `$`) costs a regex run, 300-500 ns; backtracking settles
-//! nearly all of them in a few dozen steps.
+//! Why: the regex with captures costs 300-500 ns on a line it matches, and the walk cannot
+//! tell on every line of some formats (postgresql's optional `[n-n] ` and `user@db `,
+//! journald's `[^\s:]+?`); the search settles them in a few dozen steps. On lines it does
+//! not match, the regex's automaton often gives up within a few bytes (15-40 ns), about what
+//! the search costs: there the walk's refutation is what saves the regex run.
 //!
 //! Bounded: the search has a budget of steps (a node entered, an option tried), a constant
 //! plus a few per byte of the line and capped, which also caps the depth of the recursion.
@@ -21,7 +23,7 @@
 //! the rest of the pattern from where the node ended; a node with options calls `k` once per
 //! option, in priority order, until one does not fail.
 
-use super::direct::{run_end, Node};
+use super::direct::{run_end, Ahead, Branch, Node};
 use super::split::{Found, Spans};
 
 /// Steps allowed: `BASE` plus `PER_BYTE` for each byte of the line, at most `CAP` (which
@@ -90,10 +92,14 @@ fn bt(n: &Node, line: &[u8], pos: usize, st: &mut St, k: K) -> Out {
     match n {
         Node::Concat(items) => seq(items, line, pos, st, k),
         Node::Alt { alts, .. } => {
-            for (a, _) in alts {
-                match bt(a, line, pos, st, k) {
+            for Branch { node, later, .. } in alts {
+                match bt(node, line, pos, st, k) {
                     Out::Fail => {}
                     o => return o,
+                }
+                // The alternatives after this one, if any, only when one can start here.
+                if !later.as_deref().is_some_and(|a| a.admits(line, pos)) {
+                    break;
                 }
             }
             Out::Fail
@@ -111,19 +117,21 @@ fn bt(n: &Node, line: &[u8], pos: usize, st: &mut St, k: K) -> Out {
                 o
             })
         }
-        Node::Repeat { sub, min, max, greedy, .. } => {
-            let r = Rep { sub, min: *min, max: *max, greedy: *greedy };
+        Node::Repeat { sub, min, max, greedy, next, .. } => {
+            let r = Rep { sub, min: *min, max: *max, greedy: *greedy, next: next.as_deref() };
             rep(&r, 0, line, pos, st, k)
         }
-        Node::Run { set, stop, min, max, greedy, sure: false } => {
+        Node::Run { set, stop, min, max, greedy, sure: false, next } => {
             let end = run_end(set, *stop, line, pos, *max);
             let Some(from) = pos.checked_add(*min as usize).filter(|&f| f <= end) else {
                 return Out::Fail;
             };
+            // Only the ends where what follows can start.
+            let can = |e: &usize| next.as_deref().is_none_or(|a| a.admits(line, *e));
             if *greedy {
-                options(st, (from..=end).rev(), k)
+                options(st, (from..=end).rev().filter(can), k)
             } else {
-                options(st, from..=end, k)
+                options(st, (from..=end).filter(can), k)
             }
         }
         Node::Escaped { plain, stop, esc, after, sure: false } => {
@@ -244,12 +252,21 @@ struct Rep<'n> {
     min: u32,
     max: u32,
     greedy: bool,
+    /// How what follows the loop can start, if known.
+    next: Option<&'n Ahead>,
+}
+
+impl Rep<'_> {
+    /// Whether the loop may stop after `n` iterations at `pos`.
+    fn may_stop(&self, n: u32, line: &[u8], pos: usize) -> bool {
+        n >= self.min && self.next.is_none_or(|a| a.admits(line, pos))
+    }
 }
 
 /// The iterations of `r` from the `n`th on, at `pos`, then `k`: greedy tries one more
 /// iteration before stopping, lazy the other way round.
 fn rep(r: &Rep, n: u32, line: &[u8], pos: usize, st: &mut St, k: K) -> Out {
-    if n >= r.min && !r.greedy {
+    if !r.greedy && r.may_stop(n, line, pos) {
         match k(pos, st) {
             Out::Fail => {}
             o => return o,
@@ -267,7 +284,7 @@ fn rep(r: &Rep, n: u32, line: &[u8], pos: usize, st: &mut St, k: K) -> Out {
             return o;
         }
     }
-    if n >= r.min && r.greedy {
+    if r.greedy && r.may_stop(n, line, pos) {
         return k(pos, st);
     }
     Out::Fail

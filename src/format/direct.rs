@@ -12,13 +12,18 @@
 //! leftmost-first match whose groups the `regex` crate reports. The walk here is the first
 //! path of that search: when it succeeds, it found that very match, groups and all. When it
 //! fails and no choice was taken on the way that had another option left, no path matches
-//! at all (`NoMatch`); when such a choice was taken, the walk cannot tell, and the same tree
-//! is searched again with backtracking, within a budget of steps (see `backtrack`); only
-//! when that search gives up is the answer `Undecided`, and the caller runs the real regex.
-//! A choice that cannot lead anywhere else is not counted: a greedy
-//! run of a class followed by something whose first byte is outside the class (`\S+ `)
-//! cannot give bytes back usefully, nor can an alternative whose rivals cannot start at the
-//! byte in front of it.
+//! at all (`NoMatch`). A choice that cannot lead anywhere else is not counted: a greedy run
+//! of a class followed by something that cannot start with a byte of the class (`\S+ `,
+//! `\d+\s*$`) cannot give bytes back usefully, nor can an alternative whose rivals cannot
+//! start at the byte in front of it.
+//!
+//! When open choices were taken, the walk has noted them, each with how a match through
+//! its other options (and the rest of the pattern) can start, a few bytes deep (`Ahead`):
+//! a match other than the walk's path leaves it first at one of them, so when the line's
+//! bytes refuse every one, there is none (`NoMatch`; rejections mostly end so, as when an
+//! optional `<PRI>` was taken and the stamp cannot start at `<`). Otherwise the same tree is
+//! searched with backtracking, within a budget of steps (see `backtrack`); only when that
+//! search gives up is the answer `Undecided`, and the caller runs the real regex.
 //!
 //! Only regexes anchored at the start (`^`) are taken, and only the constructs below; any
 //! other (Unicode classes or word boundaries, CRLF mode) leaves the format to the other paths.
@@ -116,7 +121,8 @@ pub(super) enum Node {
     /// Consecutive single bytes (literal bytes, classes, `class{n}`), tested as one.
     Fixed(Box<[ByteSet]>),
     /// `class{min,max}` (`max` u32::MAX: unbounded). `sure`: giving bytes back cannot help
-    /// (what follows cannot start with a byte of the class).
+    /// (what follows cannot start with a byte of the class). `next`: when it is not sure
+    /// and has a choice, how what follows it can start (see `Ahead`).
     Run {
         set: ByteSet,
         stop: Stop,
@@ -124,6 +130,7 @@ pub(super) enum Node {
         max: u32,
         greedy: bool,
         sure: bool,
+        next: Option<Box<Ahead>>,
     },
     /// `(?:[plain]|E[after])*`, greedy, E outside `plain`: a quoted string's body with
     /// escapes. Each step has one possible way, so only where it ends is a choice.
@@ -141,12 +148,12 @@ pub(super) enum Node {
         greedy: bool,
         /// The sub-node holds a group to report (its spans are saved around a try).
         groups: bool,
+        /// When the count has a choice: how what follows the loop can start.
+        next: Option<Box<Ahead>>,
     },
     Concat(Vec<Node>),
-    /// The alternatives, and for each, the bytes the ones after it can start with (`None`:
-    /// any, or unknown): the choice is only open when the line's byte is among them.
     Alt {
-        alts: Vec<(Node, Option<ByteSet>)>,
+        alts: Vec<Branch>,
         groups: bool,
     },
     Group {
@@ -156,16 +163,183 @@ pub(super) enum Node {
     Look(Assert),
 }
 
+/// An alternative, with what the ones after it can be.
+#[derive(Debug)]
+pub(super) struct Branch {
+    pub(super) node: Node,
+    /// The bytes the alternatives after it can start with (`None`: any, or unknown): the
+    /// choice is only open when the line's byte is among them.
+    rest: Option<ByteSet>,
+    /// How a match of the alternatives after it, then of what follows, can start (`None`
+    /// when none can start at all).
+    pub(super) later: Option<Box<Ahead>>,
+}
+
 /// A regex as a direct parser (see the module docs).
 #[derive(Debug)]
 pub struct Direct {
     root: Node,
 }
 
-/// Where a walk stands: the group spans so far and whether an open choice was taken.
-struct Walk {
+/// How many open choices a walk notes for `Walk::refuted`.
+const DOUBTS: usize = 4;
+
+/// Where a walk stands: the group spans so far and whether an open choice was taken; and
+/// the open choices, each as how a match through the options it did not take must start
+/// (`None`: unknown) and the positions where they would have started.
+struct Walk<'n> {
     spans: Spans,
     open: bool,
+    doubts: [(Option<&'n Ahead>, usize, usize); DOUBTS],
+    /// How many were noted (past `DOUBTS`: some were not kept).
+    noted: usize,
+}
+
+impl<'n> Walk<'n> {
+    fn new() -> Walk<'n> {
+        Walk { spans: [None; 3], open: false, doubts: [(None, 0, 0); DOUBTS], noted: 0 }
+    }
+
+    /// An open choice, whose options not taken would start at `from..=to` and match as
+    /// `ahead` tells.
+    #[inline]
+    fn doubt(&mut self, ahead: Option<&'n Ahead>, from: usize, to: usize) {
+        self.open = true;
+        if let Some(d) = self.doubts.get_mut(self.noted) {
+            *d = (ahead, from, to);
+        }
+        self.noted += 1;
+    }
+
+    /// Whether, after the walk failed, none of its open choices could have led to a match:
+    /// the other options of each are refused by the bytes where they would start. (A match
+    /// leaves the walk's path first at an open choice: a choice that is not open has no
+    /// other option that could match.)
+    fn refuted(&self, line: &[u8]) -> bool {
+        self.noted <= DOUBTS
+            && self.doubts[..self.noted].iter().all(|&(ahead, from, to)| {
+                ahead.is_some_and(|a| to - from < 64 && (from..=to).all(|p| !a.admits(line, p)))
+            })
+    }
+}
+
+/// How many bytes `Ahead` looks at.
+const AHEAD: usize = 8;
+
+/// The bytes a match of something (some options, then the rest of the pattern) can have at
+/// each of its first `AHEAD` offsets (every byte where the match may already have ended):
+/// when a line's bytes from a position are not all allowed, no such match starts there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Ahead([ByteSet; AHEAD]);
+
+/// Offsets 0..AHEAD as the bits of a mask, and this bit for any offset past them.
+const BEYOND: u32 = 1 << AHEAD;
+
+impl Ahead {
+    /// Nothing can match.
+    fn none() -> Ahead {
+        Ahead([ByteSet::default(); AHEAD])
+    }
+
+    /// Anything can.
+    fn any() -> Ahead {
+        Ahead([ByteSet::of(|_| true); AHEAD])
+    }
+
+    fn union(&mut self, o: &Ahead) {
+        for (a, b) in self.0.iter_mut().zip(o.0.iter()) {
+            *a = a.union(*b);
+        }
+    }
+
+    /// Whether a match can start at `pos` of `line`.
+    #[inline]
+    pub(super) fn admits(&self, line: &[u8], pos: usize) -> bool {
+        let rest = line.get(pos..).unwrap_or_default();
+        rest.iter().zip(self.0.iter()).all(|(&b, s)| s.contains(b))
+    }
+
+    /// How a match of `n`, then one of `next`, can start.
+    fn of(n: &Node, next: &Ahead) -> Ahead {
+        let mut out = Ahead::none();
+        let ends = out.reach(n, 1);
+        for o in (0..AHEAD).filter(|o| ends >> o & 1 == 1) {
+            for (j, s) in next.0[..AHEAD - o].iter().enumerate() {
+                out.0[o + j] = out.0[o + j].union(*s);
+            }
+        }
+        out
+    }
+
+    /// Add the bytes `n` can take when it starts at the offsets of `from` (a mask); the
+    /// offsets where it can end. Assertions are not read (they only let fewer matches by).
+    fn reach(&mut self, n: &Node, from: u32) -> u32 {
+        match n {
+            Node::Empty | Node::Look(_) => from,
+            Node::Lit(l) => l.iter().fold(from, |at, &b| self.take(ByteSet::of(|x| x == b), at)),
+            Node::Byte(s) => self.take(*s, from),
+            Node::Fixed(sets) => sets.iter().fold(from, |at, s| self.take(*s, at)),
+            Node::Run { set, min, max, .. } => self.times(*set, *min, *max, from),
+            Node::Escaped { plain, esc, after, .. } => {
+                // Any number of bytes of any of them (an over-estimate).
+                let mut body = plain.union(*after);
+                body.insert(*esc);
+                self.times(body, 0, u32::MAX, from)
+            }
+            Node::Repeat { sub, min, max, .. } => {
+                let (mut at, mut i) = (from, 0);
+                while i < *min && at & !BEYOND != 0 {
+                    at = self.reach(sub, at);
+                    i += 1;
+                }
+                if i < *min {
+                    return at;
+                }
+                // Then any number more, up to `max`: until no new offset is reached.
+                let mut ends = at;
+                while i < *max {
+                    let more = ends | self.reach(sub, ends);
+                    if more == ends {
+                        break;
+                    }
+                    ends = more;
+                    i += 1;
+                }
+                ends
+            }
+            Node::Concat(items) => items.iter().fold(from, |at, it| self.reach(it, at)),
+            Node::Alt { alts, .. } => {
+                alts.iter().fold(0, |ends, b| ends | self.reach(&b.node, from))
+            }
+            Node::Group { sub, .. } => self.reach(sub, from),
+        }
+    }
+
+    /// One byte of `set` from the offsets of `at`; the offsets after it.
+    fn take(&mut self, set: ByteSet, at: u32) -> u32 {
+        for o in (0..AHEAD).filter(|o| at >> o & 1 == 1) {
+            self.0[o] = self.0[o].union(set);
+        }
+        let moved = (at & (BEYOND - 1)) << 1;
+        moved | (at & BEYOND)
+    }
+
+    /// `min` to `max` bytes of `set` from the offsets of `at`.
+    fn times(&mut self, set: ByteSet, min: u32, max: u32, at: u32) -> u32 {
+        let (mut at, mut ends) = (at, 0);
+        let mut i = 0;
+        loop {
+            if i >= min {
+                ends |= at;
+            }
+            // Past `AHEAD` bytes, every offset is beyond.
+            if i == max || at & !BEYOND == 0 {
+                return ends | at;
+            }
+            at = self.take(set, at);
+            i += 1;
+        }
+    }
 }
 
 /// The bytes a match of `n` must start with; `None` if it can match empty or it is not known.
@@ -178,10 +352,152 @@ fn first(n: &Node) -> Option<ByteSet> {
         Node::Repeat { sub, min, .. } if *min > 0 => first(sub),
         Node::Concat(items) => items.first().and_then(first),
         Node::Alt { alts, .. } => {
-            alts.iter().try_fold(ByteSet::default(), |acc, (a, _)| Some(acc.union(first(a)?)))
+            alts.iter().try_fold(ByteSet::default(), |acc, b| Some(acc.union(first(&b.node)?)))
         }
         Node::Group { sub, .. } => first(sub),
         _ => None,
+    }
+}
+
+/// Where a match can be empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Empty {
+    Never,
+    /// Only where the line ends or its byte is one of the `set` of the `Start` (`$`, `(?m:$)`).
+    AtEnd,
+    Anywhere,
+}
+
+/// How a match of a node, or of the rest of the pattern from some point on, can start: one
+/// that takes bytes takes a byte of `set` first; `empty` tells where it can take none.
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    set: ByteSet,
+    empty: Empty,
+}
+
+impl Start {
+    /// Anything: what follows the end of the pattern (matches are not anchored at the end).
+    fn any() -> Start {
+        Start { set: ByteSet::default(), empty: Empty::Anywhere }
+    }
+
+    /// A match of `self`, then one of `next`.
+    fn then(self, next: Start) -> Start {
+        match self.empty {
+            Empty::Never => self,
+            // Empty at the end (or before a byte of `set`): what follows cannot take a byte
+            // that `set` does not hold, and is empty there or fails.
+            Empty::AtEnd => Start {
+                set: self.set,
+                empty: if next.empty == Empty::Never { Empty::Never } else { Empty::AtEnd },
+            },
+            Empty::Anywhere => Start { set: self.set.union(next.set), empty: next.empty },
+        }
+    }
+
+    /// A match of `self` or one of `other`.
+    fn or(self, other: Start) -> Start {
+        Start { set: self.set.union(other.set), empty: self.empty.max(other.empty) }
+    }
+
+    /// Whether no match can start at a byte of `set`: a run of `set` that gives bytes back
+    /// leaves such a byte next, so it cannot help.
+    fn excludes(&self, set: ByteSet) -> bool {
+        self.empty != Empty::Anywhere && self.set.intersect(set).is_empty()
+    }
+}
+
+/// How a match of `n` can start.
+fn start(n: &Node) -> Start {
+    let one = |set: Option<ByteSet>| match set {
+        Some(set) => Start { set, empty: Empty::Never },
+        None => Start::any(),
+    };
+    match n {
+        Node::Empty => Start::any(),
+        Node::Lit(l) => one(l.first().map(|&b| ByteSet::of(|x| x == b))),
+        Node::Byte(s) => one(Some(*s)),
+        Node::Fixed(f) => one(f.first().copied()),
+        Node::Run { set, min, .. } => {
+            let empty = if *min > 0 { Empty::Never } else { Empty::Anywhere };
+            Start { set: *set, empty }
+        }
+        Node::Escaped { plain, esc, .. } => {
+            let mut set = *plain;
+            set.insert(*esc);
+            Start { set, empty: Empty::Anywhere }
+        }
+        Node::Repeat { sub, min, .. } => {
+            let s = start(sub);
+            if *min > 0 {
+                s
+            } else {
+                Start { set: s.set, empty: Empty::Anywhere }
+            }
+        }
+        Node::Concat(items) => {
+            items.iter().rev().fold(Start::any(), |next, it| start(it).then(next))
+        }
+        Node::Alt { alts, .. } => {
+            alts.iter().fold(Start { set: ByteSet::default(), empty: Empty::Never }, |acc, b| {
+                acc.or(start(&b.node))
+            })
+        }
+        Node::Group { sub, .. } => start(sub),
+        Node::Look(Assert::End) => Start { set: ByteSet::default(), empty: Empty::AtEnd },
+        Node::Look(Assert::EndLF) => {
+            Start { set: ByteSet::of(|b| b == b'\n'), empty: Empty::AtEnd }
+        }
+        Node::Look(_) => Start::any(),
+    }
+}
+
+/// Set the `sure` flags of the runs in `n` and what its choices note of what follows
+/// them, given how what follows `n` can start (`follow`, and `ahead` for a few bytes).
+fn settle(n: &mut Node, follow: Start, ahead: &Ahead) {
+    match n {
+        Node::Run { set, sure, min, max, next, .. } => {
+            *sure = follow.excludes(*set);
+            *next = (!*sure && max > min).then(|| Box::new(ahead.clone()));
+        }
+        Node::Escaped { plain, esc, sure, .. } => {
+            let mut body = *plain;
+            body.insert(*esc);
+            *sure = follow.excludes(body);
+        }
+        // After an iteration comes another or what follows the loop.
+        Node::Repeat { sub, min, max, next, .. } => {
+            *next = (max > min).then(|| Box::new(ahead.clone()));
+            let mut again = ahead.clone();
+            loop {
+                let mut more = Ahead::of(sub, &again);
+                more.union(ahead);
+                if more == again {
+                    break;
+                }
+                again = more;
+            }
+            settle(sub, start(sub).or(follow), &again);
+        }
+        Node::Concat(items) => {
+            let (mut next, mut after) = (follow, ahead.clone());
+            for it in items.iter_mut().rev() {
+                settle(it, next, &after);
+                next = start(it).then(next);
+                after = Ahead::of(it, &after);
+            }
+        }
+        Node::Alt { alts, .. } => {
+            let mut later = Ahead::none();
+            for b in alts.iter_mut().rev() {
+                settle(&mut b.node, follow, ahead);
+                b.later = b.rest.is_none_or(|r| !r.is_empty()).then(|| Box::new(later.clone()));
+                later.union(&Ahead::of(&b.node, ahead));
+            }
+        }
+        Node::Group { sub, .. } => settle(sub, follow, ahead),
+        Node::Empty | Node::Lit(_) | Node::Byte(_) | Node::Fixed(_) | Node::Look(_) => {}
     }
 }
 
@@ -200,26 +516,48 @@ impl Direct {
         if !hir.properties().look_set_prefix().contains(Look::Start) {
             return None;
         }
-        Some(Direct { root: compile(&hir, &names, None)? })
+        let mut root = compile(&hir, &names)?;
+        settle(&mut root, Start::any(), &Ahead::any());
+        Some(Direct { root })
     }
 
     /// The groups of the regex's match in `line`, or whether it has none, or `Undecided`:
     /// the committed walk, then, when it cannot tell, the bounded backtracking search.
     pub fn find(&self, line: &[u8]) -> Found {
-        match self.walk(line) {
-            Found::Undecided => self.backtrack(line),
-            found => found,
+        let mut w = Walk::new();
+        match walk(&self.root, line, 0, &mut w) {
+            Some(_) => Found::Groups(w.spans),
+            None if !w.open => Found::NoMatch,
+            None => self.unsure(line, &w),
         }
     }
 
-    /// The committed walk alone (the first stage).
-    #[inline]
+    /// After the walk failed past open choices: `NoMatch` if they are refuted, else the
+    /// search's answer.
+    #[inline(never)]
+    fn unsure(&self, line: &[u8], w: &Walk) -> Found {
+        if w.refuted(line) {
+            return Found::NoMatch;
+        }
+        self.backtrack(line)
+    }
+
+    /// The first stage alone: the committed walk, and when it fails after open choices,
+    /// whether the bytes where their other options would start refuse them all.
+    #[cfg(test)]
     fn walk(&self, line: &[u8]) -> Found {
-        let mut w = Walk { spans: [None; 3], open: false };
+        self.walk_with(line, true)
+    }
+
+    /// The walk, refuting its open choices or not.
+    #[cfg(test)]
+    fn walk_with(&self, line: &[u8], refute: bool) -> Found {
+        let mut w = Walk::new();
         match walk(&self.root, line, 0, &mut w) {
             Some(_) => Found::Groups(w.spans),
-            None if w.open => Found::Undecided,
-            None => Found::NoMatch,
+            None if !w.open => Found::NoMatch,
+            None if refute && w.refuted(line) => Found::NoMatch,
+            None => Found::Undecided,
         }
     }
 
@@ -235,8 +573,8 @@ impl Direct {
     }
 }
 
-/// `follow`: the bytes what comes after `h` must start with, when known.
-fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Option<Node> {
+/// The node tree of `h`, its `sure` flags not set yet (see `settle`).
+fn compile(h: &Hir, names: &[Option<&str>; 3]) -> Option<Node> {
     Some(match h.kind() {
         HirKind::Empty => Node::Empty,
         HirKind::Literal(l) => Node::Lit(l.0.clone()),
@@ -258,52 +596,49 @@ fn compile(h: &Hir, names: &[Option<&str>; 3], follow: Option<ByteSet>) -> Optio
             let max = r.max.unwrap_or(u32::MAX);
             if let HirKind::Class(c) = r.sub.kind() {
                 let set = class(c)?;
-                // Bytes given back would have to start what follows: useless if none can.
-                let sure = follow.is_some_and(|f| f.intersect(set).is_empty());
                 return Some(Node::Run {
                     set,
                     stop: Stop::of(&set),
                     min: r.min,
                     max,
                     greedy: r.greedy,
-                    sure,
+                    sure: false,
+                    next: None,
                 });
             }
-            if let Some(n) = escaped(r, follow) {
+            if let Some(n) = escaped(r) {
                 return Some(n);
             }
-            let sub = compile(&r.sub, names, None)?;
+            let sub = compile(&r.sub, names)?;
             let groups = reports(&sub);
-            Node::Repeat { sub: Box::new(sub), min: r.min, max, greedy: r.greedy, groups }
+            Node::Repeat {
+                sub: Box::new(sub),
+                min: r.min,
+                max,
+                greedy: r.greedy,
+                groups,
+                next: None,
+            }
         }
         HirKind::Capture(c) => {
             let slot = c.name.as_deref().and_then(|n| names.iter().position(|x| *x == Some(n)));
-            Node::Group { slot, sub: Box::new(compile(&c.sub, names, follow)?) }
+            Node::Group { slot, sub: Box::new(compile(&c.sub, names)?) }
         }
         HirKind::Concat(items) => {
-            let mut out: Vec<Node> = Vec::with_capacity(items.len());
-            // Compiled back to front, so each item knows what follows it.
-            let mut next = follow;
-            for it in items.iter().rev() {
-                let n = compile(it, names, next)?;
-                next = first(&n);
-                out.push(n);
-            }
-            out.reverse();
+            let out = items.iter().map(|it| compile(it, names)).collect::<Option<Vec<Node>>>()?;
             Node::Concat(fuse(out))
         }
         HirKind::Alternation(alts) => {
-            let nodes =
-                alts.iter().map(|a| compile(a, names, follow)).collect::<Option<Vec<Node>>>()?;
+            let nodes = alts.iter().map(|a| compile(a, names)).collect::<Option<Vec<Node>>>()?;
             let mut rest: Option<ByteSet> = Some(ByteSet::default());
             let mut out = Vec::with_capacity(nodes.len());
-            for n in nodes.into_iter().rev() {
-                let f = first(&n);
-                out.push((n, rest));
+            for node in nodes.into_iter().rev() {
+                let f = first(&node);
+                out.push(Branch { node, rest, later: None });
                 rest = rest.zip(f).map(|(a, b)| a.union(b));
             }
             out.reverse();
-            let groups = out.iter().any(|(n, _)| reports(n));
+            let groups = out.iter().any(|b| reports(&b.node));
             Node::Alt { alts: out, groups }
         }
     })
@@ -380,7 +715,7 @@ fn class(c: &Class) -> Option<ByteSet> {
 }
 
 /// `(?:[plain]|E[after])*` (greedy, unbounded, from zero, E not in `plain`) as `Escaped`.
-fn escaped(r: &regex_syntax::hir::Repetition, follow: Option<ByteSet>) -> Option<Node> {
+fn escaped(r: &regex_syntax::hir::Repetition) -> Option<Node> {
     if r.min != 0 || r.max.is_some() || !r.greedy {
         return None;
     }
@@ -397,15 +732,12 @@ fn escaped(r: &regex_syntax::hir::Repetition, follow: Option<ByteSet>) -> Option
     if plain.contains(esc) {
         return None;
     }
-    let mut body = plain;
-    body.insert(esc);
-    let sure = follow.is_some_and(|f| f.intersect(body).is_empty());
-    Some(Node::Escaped { plain, stop: Stop::of(&plain), esc, after, sure })
+    Some(Node::Escaped { plain, stop: Stop::of(&plain), esc, after, sure: false })
 }
 
 /// Walk `n` from `pos`: the end of its first-choice match, or `None` (with `w.open` telling
 /// whether another path might have matched).
-fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
+fn walk<'n>(n: &'n Node, line: &[u8], pos: usize, w: &mut Walk<'n>) -> Option<usize> {
     match n {
         Node::Concat(items) => {
             let mut p = pos;
@@ -421,7 +753,7 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
             Some(p)
         }
         Node::Alt { alts, groups } => {
-            for (a, rest) in alts {
+            for Branch { node: a, rest, later } in alts {
                 let spans = if *groups { w.spans } else { [None; 3] };
                 let open = w.open;
                 w.open = false;
@@ -429,12 +761,19 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
                     Some(e) => {
                         // The alternatives after this one are still open, unless none of
                         // them can start here.
-                        let later =
-                            rest.is_none_or(|r| line.get(pos).is_some_and(|&b| r.contains(b)));
-                        w.open |= open || later;
+                        w.open |= open;
+                        if rest.is_none_or(|r| line.get(pos).is_some_and(|&b| r.contains(b))) {
+                            w.doubt(later.as_deref(), pos, pos);
+                        }
                         return Some(e);
                     }
-                    None if w.open => return None,
+                    None if w.open => {
+                        // Given up: the alternatives after this one are not tried either.
+                        if let Some(l) = later {
+                            w.doubt(Some(l), pos, pos);
+                        }
+                        return None;
+                    }
                     None => {
                         if *groups {
                             w.spans = spans;
@@ -452,7 +791,7 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
             }
             Some(e)
         }
-        Node::Repeat { sub, min, max, greedy, groups } => {
+        Node::Repeat { sub, min, max, greedy, groups, next } => {
             let mut p = pos;
             let mut n = 0u32;
             let limit = if *greedy { *max } else { *min };
@@ -463,7 +802,7 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
                 match walk(sub, line, p, w) {
                     // An empty iteration: leave the fine print of that case to the regex.
                     Some(e) if e == p => {
-                        w.open = true;
+                        w.doubt(None, p, p);
                         return None;
                     }
                     Some(e) => {
@@ -471,7 +810,13 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
                         p = e;
                         n += 1;
                     }
-                    None if w.open => return None,
+                    None if w.open => {
+                        // Given up: stopping the loop earlier is not tried either.
+                        if n >= *min {
+                            w.doubt(next.as_deref(), pos, p);
+                        }
+                        return None;
+                    }
                     None => {
                         if *groups {
                             w.spans = spans;
@@ -484,8 +829,15 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
             if n < *min {
                 return None;
             }
-            // A greedy loop could have stopped earlier; a lazy one could go on.
-            w.open |= if *greedy { n > *min } else { *max > *min };
+            // A greedy loop could have stopped earlier (at a position before `p`); a lazy one
+            // could go on.
+            if *greedy {
+                if n > *min {
+                    w.doubt(next.as_deref(), pos, p - 1);
+                }
+            } else if *max > *min {
+                w.doubt(None, p, p);
+            }
             Some(p)
         }
         _ => leaf(n, line, pos, w),
@@ -494,7 +846,7 @@ fn walk(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
 
 /// `walk` for the nodes without children.
 #[inline(always)]
-fn leaf(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
+fn leaf<'n>(n: &'n Node, line: &[u8], pos: usize, w: &mut Walk<'n>) -> Option<usize> {
     match n {
         Node::Empty => Some(pos),
         Node::Lit(l) => {
@@ -509,14 +861,17 @@ fn leaf(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
             bytes.iter().zip(sets.iter()).all(|(&b, s)| s.contains(b)).then_some(end)
         }
         Node::Look(a) => a.holds(line, pos).then_some(pos),
-        Node::Run { set, stop, min, max, greedy, sure } => {
+        Node::Run { set, stop, min, max, greedy, sure, next } => {
             if *greedy {
                 let end = run_end(set, *stop, line, pos, *max);
                 let n = (end - pos) as u32;
                 if n < *min {
                     return None;
                 }
-                w.open |= n > *min && !sure;
+                if n > *min && !sure {
+                    // Each shorter run could have been followed by the rest.
+                    w.doubt(next.as_deref(), pos + *min as usize, end - 1);
+                }
                 Some(end)
             } else {
                 let end = run_end(set, *stop, line, pos, *min);
@@ -524,7 +879,9 @@ fn leaf(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
                     return None;
                 }
                 // One more byte might have been taken if what follows fails.
-                w.open |= *max > *min;
+                if *max > *min {
+                    w.doubt(None, end, end);
+                }
                 Some(end)
             }
         }
@@ -537,7 +894,9 @@ fn leaf(n: &Node, line: &[u8], pos: usize, w: &mut Walk) -> Option<usize> {
                     _ => break,
                 }
             }
-            w.open |= p > pos && !sure;
+            if p > pos && !sure {
+                w.doubt(None, p, p);
+            }
             Some(p)
         }
         _ => unreachable!("leaf is only called on nodes without children"),
@@ -555,6 +914,8 @@ mod tests {
 
     /// What each stage answered on a line.
     struct Stages {
+        /// The walk without refuting its open choices.
+        bare: Found,
         walk: Found,
         backtrack: Found,
         deep: Found,
@@ -567,15 +928,20 @@ mod tests {
     /// search when the walk cannot tell.
     fn stages(d: &Direct, line: &[u8], want: Option<Spans>) -> Result<Stages, String> {
         let s = Stages {
+            bare: d.walk_with(line, false),
             walk: d.walk(line),
             backtrack: d.backtrack(line),
             deep: d.backtrack_with(line, DEEP).0,
             find: d.find(line),
         };
         let shown = String::from_utf8_lossy(line);
-        for (stage, f) in
-            [("walk", &s.walk), ("backtrack", &s.backtrack), ("deep", &s.deep), ("find", &s.find)]
-        {
+        for (stage, f) in [
+            ("bare walk", &s.bare),
+            ("walk", &s.walk),
+            ("backtrack", &s.backtrack),
+            ("deep", &s.deep),
+            ("find", &s.find),
+        ] {
             let right = match f {
                 Found::Groups(g) => want == Some(*g),
                 Found::NoMatch => want.is_none(),
@@ -584,6 +950,13 @@ mod tests {
             if !right {
                 return Err(format!("{stage} says {f:?}, the regex {want:?}, on {shown:?}"));
             }
+        }
+        // Refuting only turns `Undecided` into `NoMatch`.
+        if s.bare != Found::Undecided && s.walk != s.bare {
+            return Err(format!(
+                "walk says {:?}, the bare walk {:?}, on {shown:?}",
+                s.walk, s.bare
+            ));
         }
         let two = if s.walk == Found::Undecided { &s.backtrack } else { &s.walk };
         if s.find != *two {
@@ -819,7 +1192,10 @@ mod tests {
         no_match: usize,
         undecided: usize,
         undecided_matching: usize,
-        /// The walk's `Undecided`, and how the search with its budget settled them.
+        /// The bare walk's `Undecided`, those refuted, and the walk's `Undecided`, and how
+        /// the search with its budget settled them.
+        bare_undecided: usize,
+        refuted: usize,
         walk_undecided: usize,
         settled_groups: usize,
         settled_no_match: usize,
@@ -860,6 +1236,9 @@ mod tests {
                             t.undecided_matching += usize::from(want.is_some());
                         }
                     }
+                    t.bare_undecided += usize::from(s.bare == Found::Undecided);
+                    t.refuted +=
+                        usize::from(s.bare == Found::Undecided && s.walk == Found::NoMatch);
                     if s.walk == Found::Undecided {
                         t.walk_undecided += 1;
                         match s.backtrack {
@@ -947,7 +1326,9 @@ mod tests {
         // The grammar must exercise the walk, not only the fallback.
         assert!(t.taken * 10 > t.patterns * 9, "{t:?}");
         assert!(t.groups > 10_000 && t.no_match > 10_000, "{t:?}");
-        // And the search must settle most of what the walk leaves.
+        // Refutations must happen (the tiny alphabet makes them rarer than on logs), and
+        // the search must settle most of what the walk leaves.
+        assert!(t.refuted * 50 > t.bare_undecided, "{t:?}");
         assert!((t.settled_groups + t.settled_no_match) * 2 > t.walk_undecided, "{t:?}");
     }
 
@@ -981,6 +1362,7 @@ mod tests {
         // `\S+` may give back `x`: the walk does not try, the search does.
         let d = Direct::new(r"^(?P<ts>\S+)x", [Some("ts"), None, None]).unwrap();
         assert_eq!(d.walk(b"abx"), Found::Undecided);
+        assert_eq!(d.walk_with(b"abx", false), Found::Undecided);
         assert_eq!(d.find(b"abx"), Found::Groups([Some((0, 2)), None, None]));
         // `\S+ ` cannot usefully give back: a failure there is final.
         let d = Direct::new(r"^(?P<ts>\S+) x", [Some("ts"), None, None]).unwrap();
@@ -995,17 +1377,51 @@ mod tests {
     }
 
     /// haproxy's regex on a syslog line of another daemon: `[ 0-3]?` took the `2` of `22`,
-    /// so the walk, failing at ` haproxy`, cannot tell; the search tries the other option
-    /// (`\d` takes the `2`, then ` ` fails on the second) and answers no match itself.
+    /// so the bare walk, failing at ` haproxy`, cannot tell; the search tries the other
+    /// option (`\d` takes the `2`, then ` ` fails on the second) and answers no match.
     #[test]
     fn haproxy_on_another_daemons_syslog_line_is_no_match() {
         let src = r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} [ 0-3]?\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) (?P<host>[^\s\[\]:]+) haproxy\[\d+\]: ";
         let d = Direct::new(src, [Some("ts"), Some("host"), None]).unwrap();
         let line = b"Nov 22 07:00:03 web01 sshd[24597]: Failed password for root from 10.0.0.1";
-        assert_eq!(d.walk(line), Found::Undecided);
-        assert_eq!(d.find(line), Found::NoMatch);
+        assert_eq!(d.walk_with(line, false), Found::Undecided);
+        assert_eq!(d.backtrack(line), Found::NoMatch);
+        // The walk's refutation sees it too: after `2`, the other option needs ` ` at `2`.
+        assert_eq!(d.walk(line), Found::NoMatch);
         let line = b"Nov 22 07:00:03 lb01 haproxy[2201]: Server be_web/web01 is DOWN";
         assert_eq!(d.find(line), Found::Groups([Some((0, 15)), Some((16, 20)), None]));
+    }
+
+    /// The walk notes its open choices; when it fails, the bytes where their other options
+    /// would start can refuse them all, and it answers no match without a search.
+    #[test]
+    fn open_choices_refused_by_the_next_bytes_are_no_match() {
+        // rfc3164 on an rfc5424 line: the optional `<PRI>` was taken; without it, `[A-Z]`
+        // would have to match `<`.
+        let src = r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} [ 0-3]?\d \d\d:\d\d:\d\d(?:\.\d{1,9})?) (?P<host>[^\s\[\]:]+) \S";
+        let d = Direct::new(src, [Some("ts"), Some("host"), None]).unwrap();
+        let line = b"<27>1 2026-11-22T06:59:59.897296+01:00 web01 dockerd 20961 ID47 - x";
+        assert_eq!(d.walk_with(line, false), Found::Undecided);
+        assert_eq!(d.walk(line), Found::NoMatch);
+        // mysql_error's second kind of stamp (`\d{6} `) on a log4j line: a digit can start
+        // it, but the fifth byte, `-`, cannot be its fifth.
+        let src = r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)?|\d{6} [ \d]\d:\d\d:\d\d)(?: +\d+)? (?:\[(?P<level>Note|Warning)\] |InnoDB: )";
+        let d = Direct::new(src, [Some("ts"), None, Some("level")]).unwrap();
+        let line = b"2026-11-22 07:00:12,555 INFO  [main] org.hibernate.SQL - update";
+        assert_eq!(d.walk_with(line, false), Found::Undecided);
+        assert_eq!(d.walk(line), Found::NoMatch);
+        // docker_compose on an access-log line: ` *` took the space, which the second ` *`
+        // could take instead; but then `|` or an escape would have to follow, not `-`.
+        let src =
+            r"^[A-Za-z0-9_.-]+ *(?:\x1b\[[0-9;]*m)* *\|(?:\x1b\[[0-9;]*m)* (?P<ts>\d{4}-\d\d-\d\d)";
+        let d = Direct::new(src, [Some("ts"), None, None]).unwrap();
+        let line = br#"10.1.229.16 - - [22/Nov/2026:07:00:00 +0100] "GET / HTTP/1.1" 200 3161"#;
+        assert_eq!(d.walk_with(line, false), Found::Undecided);
+        assert_eq!(d.walk(line), Found::NoMatch);
+        // Not refused: the other option can start here, so the walk cannot tell.
+        let d = Direct::new(r"^(?P<ts>a?)ab", [Some("ts"), None, None]).unwrap();
+        assert_eq!(d.walk(b"ab"), Found::Undecided);
+        assert_eq!(d.find(b"ab"), Found::Groups([Some((0, 0)), None, None]));
     }
 
     /// The walk takes every `word ` into the loop and then lacks one for `host`; the search
@@ -1163,8 +1579,8 @@ mod tests {
             .collect();
         let reg = crate::format::Registry::load(&[] as &[&str]).unwrap();
         let (mut own, mut own_und, mut hit, mut miss) = (0, 0, 0, 0);
-        // Undecided by the walk, then by `find`, on lines a format matches and does not.
-        let (mut walk_hit, mut walk_miss, mut hit_und, mut miss_und) = (0, 0, 0, 0);
+        // Undecided by the bare walk, the walk, `find`, on lines a format matches and not.
+        let (mut und_hit, mut und_miss) = ([0; 3], [0; 3]);
         // The steps the search takes on the lines the walk leaves (with `DEEP`).
         let mut steps = Vec::new();
         let mut not_taken = Vec::new();
@@ -1188,44 +1604,41 @@ mod tests {
             }
             own += n;
             own_und += u;
-            let (mut fh, mut wu, mut wm, mut fu, mut mu) = (0, 0, 0, 0, 0);
+            let (mut fh, mut uh, mut um) = (0, [0; 3], [0; 3]);
             for l in &corpus {
-                let walked = d.walk(l) == Found::Undecided;
-                if walked {
+                let und = [d.walk_with(l, false), d.walk(l), d.find(l)]
+                    .map(|f| usize::from(f == Found::Undecided));
+                if und[1] == 1 {
                     steps.push(d.backtrack_with(l, DEEP).1);
                 }
-                let und = d.find(l) == Found::Undecided;
-                if re.is_match(l) {
-                    fh += 1;
-                    wu += usize::from(walked);
-                    fu += usize::from(und);
-                } else {
-                    miss += 1;
-                    wm += usize::from(walked);
-                    mu += usize::from(und);
-                }
+                let (n, u) = if re.is_match(l) { (&mut fh, &mut uh) } else { (&mut miss, &mut um) };
+                *n += 1;
+                (0..3).for_each(|i| u[i] += und[i]);
             }
-            if wu + wm > 0 {
+            if uh[0] + um[0] > 0 {
                 let name = &f.def.name;
                 println!(
-                    "{name}: undecided on {fu} of the {fh} lines it matches ({wu} by the walk), \
-                     {mu} it does not ({wm} by the walk)"
+                    "{name}: undecided on {} of the {fh} lines it matches (bare walk {}, walk {}), \
+                     {} it does not (bare walk {}, walk {})",
+                    uh[2], uh[0], uh[1], um[2], um[0], um[1]
                 );
             }
             hit += fh;
-            walk_hit += wu;
-            walk_miss += wm;
-            hit_und += fu;
-            miss_und += mu;
+            (0..3).for_each(|i| {
+                und_hit[i] += uh[i];
+                und_miss[i] += um[i];
+            });
         }
         println!("not taken: {not_taken:?}");
         println!("own samples that match: {own}, undecided {own_und}");
         println!(
-            "corpus lines x formats that match: {hit}, undecided {hit_und} ({walk_hit} by the walk)"
+            "corpus lines x formats that match: {hit}, undecided {} (bare walk {}, walk {})",
+            und_hit[2], und_hit[0], und_hit[1]
         );
         println!(
-            "corpus lines x formats that do not match: {miss}, undecided {miss_und} \
-             ({walk_miss} by the walk)"
+            "corpus lines x formats that do not match: {miss}, undecided {} (bare walk {}, \
+             walk {})",
+            und_miss[2], und_miss[0], und_miss[1]
         );
         steps.sort_unstable();
         let at = |q: usize| steps.get(steps.len().saturating_sub(1) * q / 100).copied();
