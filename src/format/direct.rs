@@ -43,12 +43,6 @@ pub(super) enum Stop {
     One(u8),
     Two(u8, u8),
     Three(u8, u8, u8),
-    /// The bytes outside the set are all below 0x21 (control bytes and the space, as for
-    /// `\S`) but for these (`[^\s\[\]:]`): eight bytes at a time.
-    Low,
-    LowOne(u8),
-    LowTwo(u8, u8),
-    LowThree(u8, u8, u8),
     /// Test byte by byte.
     Table,
 }
@@ -61,70 +55,9 @@ impl Stop {
             [a] => Stop::One(a),
             [a, b] => Stop::Two(a, b),
             [a, b, c] => Stop::Three(a, b, c),
-            _ => {
-                let high: Vec<u8> = out.iter().copied().filter(|&b| b >= LOW).collect();
-                match high[..] {
-                    _ if out[0] >= LOW => Stop::Table,
-                    [] => Stop::Low,
-                    [a] => Stop::LowOne(a),
-                    [a, b] => Stop::LowTwo(a, b),
-                    [a, b, c] => Stop::LowThree(a, b, c),
-                    _ => Stop::Table,
-                }
-            }
+            _ => Stop::Table,
         }
     }
-}
-
-/// `run_end` past the first 8 bytes of `hay`, for the `Low` stops.
-#[inline(never)]
-fn long_run_end(set: &ByteSet, stop: Stop, hay: &[u8]) -> Option<usize> {
-    let rest = &hay[8..];
-    let found = match stop {
-        Stop::Low => swar_end(set, [], rest),
-        Stop::LowOne(a) => swar_end(set, [a], rest),
-        Stop::LowTwo(a, b) => swar_end(set, [a, b], rest),
-        Stop::LowThree(a, b, c) => swar_end(set, [a, b, c], rest),
-        _ => rest.iter().position(|&b| !set.contains(b)),
-    };
-    found.map(|i| i + 8)
-}
-
-/// The bytes below it are the low ones of `Stop::Low`.
-const LOW: u8 = 0x21;
-
-/// Each byte of a word.
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The first byte of `hay` that is not in `set`, for a set whose bytes outside it are below
-/// `LOW` or among `extra`: eight bytes at a time, a word's bytes below `LOW` or equal to one
-/// of `extra` flagged by the borrow tricks (the lowest flag is exact; those above it may
-/// not be). A flagged byte that is in the set (`\x01` for `\S`) is passed.
-#[inline]
-fn swar_end<const K: usize>(set: &ByteSet, extra: [u8; K], hay: &[u8]) -> Option<usize> {
-    let below = ONES * u64::from(LOW);
-    let eq = extra.map(|b| ONES * u64::from(b));
-    let mut i = 0;
-    while let Some(chunk) = hay.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap());
-        let mut flags = x.wrapping_sub(below) & !x;
-        for e in eq {
-            let y = x ^ e;
-            flags |= y.wrapping_sub(ONES) & !y;
-        }
-        flags &= HIGHS;
-        if flags == 0 {
-            i += 8;
-            continue;
-        }
-        let at = i + (flags.trailing_zeros() / 8) as usize;
-        if !set.contains(hay[at]) {
-            return Some(at);
-        }
-        i = at + 1;
-    }
-    hay[i..].iter().position(|&b| !set.contains(b)).map(|p| i + p)
 }
 
 /// End of the run of bytes of `set` starting at `pos`, at most `max` long.
@@ -138,12 +71,6 @@ pub(super) fn run_end(set: &ByteSet, stop: Stop, line: &[u8], pos: usize, max: u
         Stop::Two(a, b) => memchr2(a, b, hay),
         Stop::Three(a, b, c) => memchr3(a, b, c, hay),
         Stop::Table => hay.iter().position(|&b| !set.contains(b)),
-        // Short runs (a host, an address, a `-`) end sooner byte by byte.
-        _ => match hay.iter().take(8).position(|&b| !set.contains(b)) {
-            Some(i) => Some(i),
-            None if hay.len() > 8 => long_run_end(set, stop, hay),
-            None => None,
-        },
     };
     found.map_or(limit, |i| pos + i)
 }
@@ -1447,73 +1374,6 @@ mod tests {
         assert_eq!(d.find(b"WARNING"), Found::Groups([None, None, Some((0, 7))]));
         assert_eq!(d.walk(b"WARN x"), Found::Groups([None, None, Some((0, 4))]));
         assert_eq!(d.walk(b"INFO"), Found::NoMatch);
-    }
-
-    /// The word-at-a-time run ends where the byte loop does: sets whose outside is low bytes
-    /// and up to three others (and, to check the choice of path, some that are not), on
-    /// lines of the bytes that matter (the outside, low bytes inside the set, high bytes).
-    #[test]
-    fn word_at_a_time_runs_end_where_the_byte_loop_does() {
-        use proptest::prelude::*;
-        let set =
-            (prop::collection::vec(0u8..0x21, 0..8), prop::collection::vec(any::<u8>(), 0..5))
-                .prop_map(|(low, other)| ByteSet::of(|b| !low.contains(&b) && !other.contains(&b)));
-        let case =
-            (set, prop::collection::vec(any::<u8>(), 0..12), any::<u64>(), 0..80usize, 0..90u32);
-        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(20_000));
-        let (low, all) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
-        runner
-            .run(&case, |(set, picks, seed, len, max)| {
-                // Mostly bytes of the set, with its outside and the low bytes sprinkled in.
-                let mut rng = seed | 1;
-                let out: Vec<u8> = (0..=255u8).filter(|&b| !set.contains(b)).collect();
-                let line: Vec<u8> = (0..len)
-                    .map(|i| {
-                        rng ^= rng << 13;
-                        rng ^= rng >> 7;
-                        rng ^= rng << 17;
-                        match rng % 16 {
-                            0 if !out.is_empty() => out[(rng >> 8) as usize % out.len()],
-                            1 => (rng >> 8) as u8 % 0x22,
-                            2 => picks.get(i % picks.len().max(1)).copied().unwrap_or(0),
-                            3 => 0x80 | (rng >> 8) as u8,
-                            _ => b'a' + (rng >> 8) as u8 % 26,
-                        }
-                    })
-                    .collect();
-                let stop = Stop::of(&set);
-                all.set(all.get() + 1);
-                low.set(
-                    low.get()
-                        + usize::from(matches!(
-                            stop,
-                            Stop::Low | Stop::LowOne(..) | Stop::LowTwo(..) | Stop::LowThree(..)
-                        )),
-                );
-                let max = if max >= 80 { u32::MAX } else { max };
-                for pos in 0..=line.len().min(9) {
-                    let want = {
-                        let limit = if max == u32::MAX {
-                            line.len()
-                        } else {
-                            line.len().min(pos + max as usize)
-                        };
-                        line[pos..limit]
-                            .iter()
-                            .position(|&b| !set.contains(b))
-                            .map_or(limit, |i| pos + i)
-                    };
-                    prop_assert_eq!(run_end(&set, stop, &line, pos, max), want, "{:?}", stop);
-                }
-                Ok(())
-            })
-            .unwrap();
-        let (low, all) = (low.get(), all.get());
-        assert!(low * 2 > all, "{low} of {all} sets took the word-at-a-time path");
-        assert!(matches!(
-            Stop::of(&ByteSet::of(|b| !b.is_ascii_whitespace() && b != 0x0b)),
-            Stop::Low
-        ));
     }
 
     /// haproxy's regex on a syslog line of another daemon: `[ 0-3]?` took the `2` of `22`,
