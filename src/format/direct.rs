@@ -878,9 +878,13 @@ fn leaf<'n>(n: &'n Node, line: &[u8], pos: usize, w: &mut Walk<'n>) -> Option<us
                 if ((end - pos) as u32) < *min {
                     return None;
                 }
-                // One more byte might have been taken if what follows fails.
+                // More bytes might have been taken if what follows fails: as far as the run
+                // goes (found only here, as only lazy runs pay for it).
                 if *max > *min {
-                    w.doubt(None, end, end);
+                    let far = run_end(set, *stop, line, end, *max - *min);
+                    if far > end {
+                        w.doubt(next.as_deref(), end + 1, far);
+                    }
                 }
                 Some(end)
             }
@@ -1418,6 +1422,21 @@ mod tests {
         let line = br#"10.1.229.16 - - [22/Nov/2026:07:00:00 +0100] "GET / HTTP/1.1" 200 3161"#;
         assert_eq!(d.walk_with(line, false), Found::Undecided);
         assert_eq!(d.walk(line), Found::NoMatch);
+        // journald_short_iso on a line of another kind: the lazy `[^\s:]+?` could have taken
+        // more, up to `GET`, but `(?:\[\d+\])?: ` fits after none of those.
+        let src = r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[+-]\d{4}|[+-]\d\d:\d\d|Z)) (?P<host>[^\s\[\]:]+) [^\s:]+?(?:\[\d+\])?: ";
+        let d = Direct::new(src, [Some("ts"), Some("host"), None]).unwrap();
+        let line = b"2021-05-13T23:39:43.945958Z my-loadbalancer GET /index.html HTTP/1.1";
+        assert_eq!(d.walk_with(line, false), Found::Undecided);
+        assert_eq!(d.walk(line), Found::NoMatch);
+        // After `192.168.131.39` comes `:2`, which the lookahead (a union over the ways: `[`
+        // then digits, or `: `) does not refuse: the search settles it.
+        let line = b"2021-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80";
+        assert_eq!(d.walk(line), Found::Undecided);
+        assert_eq!(d.find(line), Found::NoMatch);
+        let line = b"2026-11-23T18:41:37+0000 web01 systemd[1]: Started nginx.service";
+        assert_eq!(d.walk(line), Found::Undecided);
+        assert_eq!(d.find(line), Found::Groups([Some((0, 24)), Some((25, 30)), None]));
         // Not refused: the other option can start here, so the walk cannot tell.
         let d = Direct::new(r"^(?P<ts>a?)ab", [Some("ts"), None, None]).unwrap();
         assert_eq!(d.walk(b"ab"), Found::Undecided);
