@@ -1260,7 +1260,8 @@ mod tests {
     }
 
     /// Patterns of two small pieces (a third of the pairs of ~700 pieces, in four shapes) on
-    /// every line of up to five bytes over `ab" \`: 2.5e9 checks, ~5 min in release:
+    /// every line of up to five bytes over `ab" \`: 2.5e9 checks, each of every stage (see
+    /// `stages`), ~15 min in release:
     /// `cargo test --release --lib direct::tests::exhaustive -- --ignored --nocapture`.
     #[test]
     #[ignore]
