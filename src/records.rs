@@ -71,11 +71,6 @@ impl Record {
     pub fn has_time(&self) -> bool {
         self.timed
     }
-
-    /// The corrected time, if the record has one.
-    pub fn time(&self) -> Option<Nanos> {
-        self.timed.then_some(self.key)
-    }
 }
 
 /// A line that is a record start or a header, as found by the parallel pass.
