@@ -1,4 +1,6 @@
-// temporary: per-format cost of trying a format on the first 1000 lines of a file
+//! What trying each format costs per line on the first 1000 lines of each FILE (detection tries
+//! every format on them): `cargo run --release --example detcost -- FILE...`. Prints the total
+//! and the costliest formats, with how many lines each took.
 use deskew::format::Registry;
 fn main() {
     let reg = Registry::load(&[] as &[&str]).unwrap();
