@@ -71,6 +71,11 @@ impl Record {
     pub fn has_time(&self) -> bool {
         self.timed
     }
+
+    /// Bytes of the record's text.
+    pub fn text_len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
 }
 
 /// A line that is a record start or a header, as found by the parallel pass.

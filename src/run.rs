@@ -250,7 +250,7 @@ pub fn in_window(opts: &Options, r: &Record) -> bool {
 /// for a source that is not mapped, a long record, or a failed read.
 fn read_text(data: &input::Data, r: &Record, text: &mut Vec<u8>) -> bool {
     let input::Data::Mapped(m) = data else { return false };
-    let len = r.end.saturating_sub(r.start);
+    let len = r.text_len();
     if len > FAULT_AROUND {
         return false;
     }
@@ -355,12 +355,36 @@ fn read_spans(
     out
 }
 
-/// Write records given as (source, record) pairs: batches are formatted in parallel while
+/// Records in output order, with their sources, taken a batch at a time.
+pub trait Ordered: Send {
+    /// Append the next records to `batch` until it holds `max` records or `max_text` bytes of
+    /// their text, or none are left (nothing appended: the end).
+    fn fill(&mut self, batch: &mut Vec<(usize, Record)>, max: usize, max_text: usize);
+}
+
+/// The records of one source, already in order (`normalize`).
+struct InOrder {
+    source: usize,
+    records: std::vec::IntoIter<Record>,
+}
+
+impl Ordered for InOrder {
+    fn fill(&mut self, batch: &mut Vec<(usize, Record)>, max: usize, max_text: usize) {
+        let mut text = 0;
+        while batch.len() < max && text < max_text {
+            let Some(r) = self.records.next() else { return };
+            text += r.text_len();
+            batch.push((self.source, r));
+        }
+    }
+}
+
+/// Write records in the order `order` gives them: batches are formatted in parallel while
 /// a writer thread writes the batch before, so formatting and output overlap.
 fn write_ordered(
     cx: &Context,
     sources: &[Source],
-    order: impl Iterator<Item = (usize, Record)> + Send,
+    mut order: impl Ordered,
     out: &mut (dyn Write + Send),
 ) -> Result<()> {
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
@@ -393,7 +417,6 @@ fn write_ordered(
     const BATCH_TEXT: usize = 8 << 20;
     const CHUNK: usize = 4096;
     const CHUNK_TEXT: usize = 1 << 20;
-    let text_len = |r: &Record| r.end.saturating_sub(r.start);
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     // Buffers `read_spans` reads into, kept at their size (not cleared: no zeroing again).
     let arenas: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
@@ -417,17 +440,14 @@ fn write_ordered(
         let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Record)>>(1);
         let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<(usize, Record)>>();
         scope.spawn(move || {
-            let mut order = order.peekable();
             // The first batch is a small one: the formatting waits for it with nothing to do.
             let mut max = CHUNK;
-            while order.peek().is_some() {
+            loop {
                 let mut batch = free_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
                 batch.clear();
-                let mut text = 0;
-                while batch.len() < max && text < BATCH_TEXT {
-                    let Some(x) = order.next() else { break };
-                    text += text_len(&x.1);
-                    batch.push(x);
+                order.fill(&mut batch, max, BATCH_TEXT);
+                if batch.is_empty() {
+                    break;
                 }
                 max = BATCH;
                 if batch_tx.send(batch).is_err() {
@@ -444,7 +464,7 @@ fn write_ordered(
                     cuts.push(i);
                     text = 0;
                 }
-                text += text_len(r);
+                text += r.text_len();
             }
             cuts.push(batch.len());
             let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
@@ -454,8 +474,7 @@ fn write_ordered(
                         // Room for the text and what is written around it (time, host, JSON
                         // keys): one allocation rather than doublings that copy and fault.
                         let need =
-                            c.iter().map(|(_, r)| r.end.saturating_sub(r.start)).sum::<usize>()
-                                + c.len() * 96;
+                            c.iter().map(|(_, r)| r.text_len()).sum::<usize>() + c.len() * 96;
                         let mut buf = spare.lock().unwrap().pop().unwrap_or_default();
                         buf.reserve(need);
                         // Per source: the region (of FAULT_AROUND bytes) of its last record,
@@ -589,7 +608,8 @@ pub fn normalize(opts: &Options) -> Result<()> {
                     b.inc((r.end as u64).saturating_sub(done));
                     done = r.end as u64;
                 }
-                write_ordered(&cx, &sources, recs.into_iter().map(|r| (i, r)), &mut out)?;
+                let order = InOrder { source: i, records: recs.into_iter() };
+                write_ordered(&cx, &sources, order, &mut out)?;
             }
             p.finish(true);
         }
