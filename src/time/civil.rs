@@ -3,16 +3,20 @@
 use super::{Nanos, NANOS_PER_SEC};
 
 /// Days since 1970-01-01 of a civil date (month 1..=12, day 1..=31).
-/// Howard Hinnant's `days_from_civil`.
+/// Neri and Schneider's form of `days_from_civil`: it runs once per parsed line, and on
+/// unsigned numbers each division by a constant is a multiply and a shift, with no sign fix-ups.
 pub fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400; // [0, 399]
-    let m = i64::from(month);
-    let mp = if m > 2 { m - 3 } else { m + 9 }; // [0, 11], March first
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1; // [0, 365]
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
-    era * 146_097 + doe - 719_468
+    // Whole 400-year cycles (each the same number of days) added, so that any `i32` year is
+    // positive; taken off again, as days, at the end.
+    const CYCLES: u64 = 5_368_710;
+    const SHIFTED_EPOCH: i64 = 784_353_144_339; // the value of the sum below on 1970-01-01
+    let jan_feb = month <= 2;
+    // March first: the leap day ends the year.
+    let y = (i64::from(year) + 400 * CYCLES as i64) as u64 - u64::from(jan_feb);
+    let m = u64::from(month) + if jan_feb { 12 } else { 0 }; // [3, 14]
+    let c = y / 100;
+    let days = 1461 * y / 4 - c + c / 4 + (979 * m - 2919) / 32 + u64::from(day);
+    days as i64 - SHIFTED_EPOCH
 }
 
 /// (year, month, day) of a count of days since 1970-01-01.
@@ -144,6 +148,20 @@ mod tests {
             let (y, m, d) = civil_from_days(days);
             prop_assert!(valid_date(Some(y), m, d));
             prop_assert_eq!(days_from_civil(y, m, d), days);
+        }
+
+        #[test]
+        fn days_from_civil_is_hinnants_for_any_year(
+            y in prop_oneof![any::<i32>(), -3000i32..12_000], m in 1u8..=12, d in 0u8..=255,
+        ) {
+            // Howard Hinnant's form, on signed numbers.
+            let yy = i64::from(y) - i64::from(m <= 2);
+            let era = yy.div_euclid(400);
+            let yoe = yy - era * 400;
+            let mp = if m > 2 { i64::from(m) - 3 } else { i64::from(m) + 9 };
+            let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            prop_assert_eq!(days_from_civil(y, m, d), era * 146_097 + doe - 719_468);
         }
 
         #[test]

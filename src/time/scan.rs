@@ -34,8 +34,11 @@ pub fn leading(s: &[u8]) -> Option<(Stamp, usize)> {
 pub fn exact(s: &[u8]) -> Option<Stamp> {
     let s = s.trim_ascii();
     match leading(s)? {
-        (stamp, n) if n == s.len() => Some(stamp),
-        _ => None,
+        (_, n) if n != s.len() => None,
+        // Rebuilt, not moved: the move copied the stamp as two overlapping 16-byte loads that
+        // had to wait for the narrower stores that had just written it (epoch ms 15 -> 9.5 ns).
+        (Stamp::Instant(t), _) => Some(Stamp::Instant(t)),
+        (stamp, _) => Some(stamp),
     }
 }
 
@@ -62,7 +65,88 @@ pub(super) fn num(s: &[u8], i: usize, n: usize) -> Option<u32> {
 /// The length of the run of digits at `i`.
 #[inline]
 pub(super) fn run(s: &[u8], i: usize) -> usize {
-    s.get(i..).map_or(0, |t| t.iter().take_while(|b| b.is_ascii_digit()).count())
+    let t = s.get(i..).unwrap_or_default();
+    let mut n = 0;
+    // Eight bytes a step: an epoch number or a fraction is a run of 6 to 19 digits.
+    while let Some(w) = le8(t, n) {
+        let k = digits8(w);
+        n += k;
+        if k < 8 {
+            return n;
+        }
+    }
+    n + t[n..].iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+// ---- eight bytes at a time (SWAR) ------------------------------------------------------------
+
+const LANES: u64 = 0x0101_0101_0101_0101;
+
+/// The eight bytes at `i` as a little-endian word: byte `i` is the low lane.
+#[inline]
+fn le8(s: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(*s.get(i..)?.first_chunk()?))
+}
+
+/// The eight bytes at `i <= s.len()`, with zeros (no digit) for those past the end of `s`.
+#[inline]
+fn le8_padded(s: &[u8], i: usize) -> u64 {
+    let t = &s[i..];
+    if let Some(w) = le8(t, 0) {
+        return w;
+    }
+    match s.len().checked_sub(8) {
+        // The last eight bytes of `s`, moved down so that byte `i` is the low lane.
+        Some(last) => {
+            le8(s, last).map_or(0, |w| w.checked_shr(8 * (8 - t.len()) as u32).unwrap_or(0))
+        }
+        None => {
+            let mut b = [0; 8];
+            b[..t.len()].copy_from_slice(t);
+            u64::from_le_bytes(b)
+        }
+    }
+}
+
+/// How many of the word's bytes, from the low lane, are ASCII digits (0..=8).
+#[inline]
+fn digits8(w: u64) -> usize {
+    let x = w ^ (0x30 * LANES);
+    // A lane is a digit when it is 0..=9 now: high nibble clear, and no carry into it at + 6.
+    // A carry out of a non-digit lane may spoil the lanes above it, never the ones below.
+    let bad = (x | x.wrapping_add(6 * LANES)) & (0xF0 * LANES);
+    bad.trailing_zeros() as usize / 8
+}
+
+/// True when the lanes in `digits` (0xFF each) are ASCII digits and the other lanes equal `seps`.
+#[inline]
+fn shape8(w: u64, digits: u64, seps: u64) -> bool {
+    let hi = digits & (0xF0 * LANES);
+    let d30 = digits & (0x30 * LANES);
+    let seps_off = (w & !digits) ^ seps;
+    let not30 = (w & hi) ^ d30;
+    // A digit lane at 0x3A..=0x3F reaches 0x40 at + 6; a lane not at 0x3_ failed above.
+    let over = (w.wrapping_add(digits & (6 * LANES)) & hi) ^ d30;
+    seps_off | not30 | over == 0
+}
+
+/// The value of eight ASCII digits, the first in the low lane (lanes of 0x00 count as 0).
+#[inline]
+fn value8(w: u64) -> u64 {
+    let w = (w & (0x0F * LANES)).wrapping_mul(10 * 256 + 1) >> 8;
+    let w = (w & 0x00FF_00FF_00FF_00FF).wrapping_mul(100 * 65536 + 1) >> 16;
+    (w & 0x0000_FFFF_0000_FFFF).wrapping_mul(10000 * (1 << 32) + 1) >> 32
+}
+
+/// `HH:MM:SS` at `i` (no range check): the shape nearly every time of day is written in.
+#[inline]
+fn hhmmss(s: &[u8], i: usize) -> Option<(u8, u8, u8)> {
+    let w = le8(s, i)?;
+    if !shape8(w, 0xFFFF_00FF_FF00_FFFF, 0x0000_3A00_003A_0000) {
+        return None;
+    }
+    let b = w.to_le_bytes().map(|c| c & 0x0F);
+    Some((b[0] * 10 + b[1], b[3] * 10 + b[4], b[6] * 10 + b[7]))
 }
 
 /// `min..=max` digits at `i` (greedy, no more digits may follow): (value, end).
@@ -88,17 +172,27 @@ fn boundary(s: &[u8], i: usize) -> bool {
 
 /// Digits of a fraction at `i` (the separator already passed): (nanoseconds, end). Digits
 /// beyond the ninth are consumed and dropped.
+#[inline]
 pub(super) fn frac_digits(s: &[u8], i: usize) -> Option<(u32, usize)> {
-    let n = run(s, i);
-    if n == 0 {
-        return None;
-    }
-    let kept = n.min(9);
     // A table, not `10u32.pow`: the exponent is not a constant and `pow` loops.
     const SCALE: [u32; 10] =
         [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1000, 100, 10, 1];
-    let v = num(s, i, kept)? * SCALE[kept];
-    Some((v, i + n))
+    // Up to eight digits in one word: most fractions are 3, 6 or 9 digits.
+    let w = le8_padded(s, i.min(s.len()));
+    let n = digits8(w);
+    match n {
+        0 => None,
+        // Shifted up, so that the lanes below the digits read as leading zeros.
+        1..=7 => Some((value8(w << (8 * (8 - n))) as u32 * SCALE[n], i + n)),
+        _ => {
+            let n = 8 + run(s, i + 8);
+            let mut v = value8(w) as u32;
+            if n > 8 {
+                v = v * 10 + u32::from(s[i + 8] - b'0');
+            }
+            Some((v * SCALE[n.min(9)], i + n))
+        }
+    }
 }
 
 /// An optional fraction at `i`: `.` or `,` followed by a digit (`, Info` is not a fraction).
@@ -113,7 +207,12 @@ fn frac(s: &[u8], i: usize) -> (u32, usize) {
 }
 
 /// `H:MM[:SS][.frac]` at `i` with an hour of `min_h..=2` digits: (h, m, s, nanos, end).
+#[inline]
 fn hms(s: &[u8], i: usize, min_h: usize, need_secs: bool) -> Option<(u8, u8, u8, u32, usize)> {
+    if let Some((h, m, sec)) = hhmmss(s, i) {
+        let (nanos, j) = frac(s, i + 8);
+        return Some((h, m, sec, nanos, j));
+    }
     let (h, i) = num_var(s, i, min_h, 2)?;
     if !is(s, i, b':') {
         return None;
@@ -135,6 +234,7 @@ fn hms(s: &[u8], i: usize, min_h: usize, need_secs: bool) -> Option<(u8, u8, u8,
 /// then `+HHMM`/`+HH:MM` or an abbreviation (` UTC`, ` PDT`). `None` when a sign and two
 /// digits right after the time are no valid offset (`+99:99`): the text meant an offset, and
 /// reading the stamp as local time without it would be silently wrong.
+#[inline]
 fn zone(s: &[u8], i: usize, spaced: bool) -> Option<(ZoneText, usize)> {
     Some(match s.get(i) {
         Some(b'Z' | b'z') if boundary(s, i + 1) => (ZoneText::Offset(0), i + 1),
@@ -180,14 +280,55 @@ fn lower3(s: &[u8], i: usize) -> Option<[u8; 3]> {
     Some([t[0] | 0x20, t[1] | 0x20, t[2] | 0x20])
 }
 
+/// Name lookup by a perfect hash: a multiply, a shift and one compare instead of a scan of
+/// the list. `mul` is one that gives every name its own slot (checked when the table is built).
+struct Names<const SLOTS: usize> {
+    mul: u32,
+    /// (name as `key`, 1-based index into the list); key 0 marks an empty slot.
+    slots: [(u32, u8); SLOTS],
+}
+
+const fn key(w: [u8; 3]) -> u32 {
+    w[0] as u32 | (w[1] as u32) << 8 | (w[2] as u32) << 16
+}
+
+impl<const SLOTS: usize> Names<SLOTS> {
+    const fn slot(mul: u32, k: u32) -> usize {
+        (k.wrapping_mul(mul) >> (32 - SLOTS.trailing_zeros())) as usize
+    }
+
+    const fn new(names: &[&[u8; 3]], mul: u32) -> Self {
+        let mut slots = [(0, 0); SLOTS];
+        let mut i = 0;
+        while i < names.len() {
+            let k = key(*names[i]);
+            let at = Self::slot(mul, k);
+            assert!(slots[at].1 == 0, "two names in one slot: choose another `mul`");
+            slots[at] = (k, i as u8 + 1);
+            i += 1;
+        }
+        Names { mul, slots }
+    }
+
+    /// The 1-based index of a lowercase name (no key of [`lower3`] is 0, an empty slot's).
+    #[inline]
+    fn find(&self, w: [u8; 3]) -> Option<u8> {
+        let k = key(w);
+        let (name, idx) = self.slots[Self::slot(self.mul, k)];
+        (name == k).then_some(idx)
+    }
+}
+
+static MONTH_NAMES: Names<16> = Names::new(&MONTHS, 26_596);
+static WEEKDAY_NAMES: Names<8> = Names::new(&WEEKDAYS, 2522);
+
 /// A three-letter month name at `i` (any case): 1..=12.
 pub(super) fn month3(s: &[u8], i: usize) -> Option<u8> {
-    let w = lower3(s, i)?;
-    MONTHS.iter().position(|m| **m == w).map(|k| k as u8 + 1)
+    MONTH_NAMES.find(lower3(s, i)?)
 }
 
 fn weekday3(s: &[u8], i: usize) -> bool {
-    lower3(s, i).is_some_and(|w| WEEKDAYS.iter().any(|d| **d == w))
+    lower3(s, i).is_some_and(|w| WEEKDAY_NAMES.find(w).is_some())
 }
 
 /// Two-digit years: 69-99 are 19xx, 00-68 are 20xx.
@@ -208,6 +349,7 @@ pub(super) fn finish(c: Civil) -> Option<Stamp> {
 }
 
 /// [`finish`] for a civil time whose date is already known to be valid (or absent).
+#[inline]
 fn finish_dated(c: Civil) -> Option<Stamp> {
     if !valid_time(c.hour, c.minute, c.second, c.nanos) {
         return None;
@@ -225,6 +367,7 @@ struct Ymd(Option<i32>, u8, u8);
 
 /// Assemble a stamp from a date, a time read by [`hms`] and a zone; `(stamp, end)`.
 /// An empty date (`Ymd(None, 0, 0)`) makes a time-only stamp; any other must be a real date.
+#[inline]
 fn stamp(date: Ymd, t: (u8, u8, u8, u32), zone: ZoneText, end: usize) -> Option<(Stamp, usize)> {
     let Ymd(year, month, day) = date;
     if (year.is_some() || month != 0 || day != 0) && !valid_date(year, month, day) {
@@ -253,7 +396,7 @@ fn numeric(s: &[u8]) -> Option<(Stamp, usize)> {
             stamp(Ymd(None, 0, 0), (h, m, sec, f), ZoneText::None, end)
         }
         (1 | 2, Some(b' ')) => day_month_name(s, 0),
-        (9..=19, _) => epoch(s, 9),
+        (9..=19, _) => epoch_digits(s, n),
         (_, Some(b'.')) => {
             let (rel, end) = relative(s, 0)?;
             is(s, end, b']').then_some((rel, end))
@@ -264,13 +407,20 @@ fn numeric(s: &[u8]) -> Option<(Stamp, usize)> {
 
 /// `YYYY-MM-DD` + `T`/`t`/one or two spaces/TAB + `HH:MM[:SS][.f]` + zone.
 fn iso(s: &[u8]) -> Option<(Stamp, usize)> {
-    let y = num(s, 0, 4)? as i32;
-    let mo = num(s, 5, 2)? as u8;
-    if !is(s, 7, b'-') {
+    // The date has one width: check `YYYY-MM-` as one word, then the day's two digits.
+    let b = s.first_chunk::<11>()?;
+    let w = le8(b, 0)?;
+    if !(shape8(w, 0x00FF_FF00_FFFF_FFFF, 0x2D00_002D_0000_0000)
+        && b[8].is_ascii_digit()
+        && b[9].is_ascii_digit())
+    {
         return None;
     }
-    let d = num(s, 8, 2)? as u8;
-    let i = match s.get(10)? {
+    let v = w.to_le_bytes().map(|c| c & 0x0F);
+    let y = i32::from(v[0]) * 1000 + i32::from(v[1]) * 100 + i32::from(v[2] * 10 + v[3]);
+    let mo = v[5] * 10 + v[6];
+    let d = (b[8] & 0x0F) * 10 + (b[9] & 0x0F);
+    let i = match b[10] {
         b'T' | b't' | b'\t' => 11,
         b' ' if is(s, 11, b' ') => 12,
         b' ' => 11,
@@ -494,12 +644,30 @@ fn month_first(s: &[u8], at: usize) -> Option<(Stamp, usize)> {
 /// the unit and stays exact (digits below a nanosecond are dropped).
 pub(super) fn epoch(s: &[u8], min_digits: usize) -> Option<(Stamp, usize)> {
     let n = run(s, 0);
-    if n < min_digits || n > 19 || n == 0 {
+    if n < min_digits {
         return None;
     }
+    epoch_digits(s, n)
+}
+
+/// [`epoch`] with the length `n` of the leading run of digits already known.
+fn epoch_digits(s: &[u8], n: usize) -> Option<(Stamp, usize)> {
+    if n > 19 || n == 0 {
+        return None;
+    }
+    // Eight digits a step (a digit at a time is a chain of 13 multiplies for epoch ms): the
+    // `n % 8` leading ones first, shifted up so that the lanes below them read as zeros.
     let mut int: u64 = 0;
-    for &b in &s[..n] {
-        int = int * 10 + u64::from(b - b'0');
+    let mut i = n % 8;
+    if i > 0 {
+        int = match le8(s, 0) {
+            Some(w) => value8(w << (8 * (8 - i))),
+            None => s[..i].iter().fold(0, |v, &b| v * 10 + u64::from(b - b'0')),
+        };
+    }
+    while i < n {
+        int = int * 100_000_000 + value8(le8(s, i)?);
+        i += 8;
     }
     let (scale, prec): (u64, usize) = match n {
         0..=11 => (1_000_000_000, 9),
