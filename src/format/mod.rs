@@ -361,12 +361,13 @@ impl<'f> Keyed<'f> {
         if f.key_lens & len_bit(k.len()) == 0 {
             return true;
         }
-        // Length first, then the first byte: most members are no key of the format.
-        let Some(r) = f
-            .keys
-            .iter()
-            .find(|r| r.key.len() == k.len() && r.key.first() == k.first() && r.key == k)
-        else {
+        // Length first, then the first byte: most members are no key of the format. Byte by
+        // byte rather than `==`, which calls memcmp: keys are a few bytes long.
+        let Some(r) = f.keys.iter().find(|r| {
+            r.key.len() == k.len()
+                && r.key.first() == k.first()
+                && r.key.iter().zip(k).all(|(a, b)| a == b)
+        }) else {
             return true;
         };
         if let Some(i) = r.ts {
