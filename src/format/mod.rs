@@ -348,25 +348,35 @@ struct Keyed<'f> {
     host: Option<Span>,
     level: Option<Span>,
     required: u64,
+    /// Bit `c % 64` set for the first byte `c` of each key of the format (bit 0 for an empty
+    /// key too): with `key_lens`, passes over most other members without a look at the keys.
+    firsts: u64,
 }
 
 impl<'f> Keyed<'f> {
     fn new(f: &'f Format) -> Keyed<'f> {
-        Keyed { f, ts: None, host: None, level: None, required: 0 }
+        let firsts = f.keys.iter().fold(0, |m, r| m | Self::first_bit(&r.key));
+        Keyed { f, ts: None, host: None, level: None, required: 0, firsts }
+    }
+
+    /// The `firsts` bit of a key.
+    fn first_bit(k: &[u8]) -> u64 {
+        1 << (k.first().unwrap_or(&0) & 63)
     }
 
     /// Take one member into account; always true (go on: a later key may be a better one).
     fn visit(&mut self, k: &[u8], v: structured::Value) -> bool {
         let f = self.f;
-        if f.key_lens & len_bit(k.len()) == 0 {
+        if f.key_lens & len_bit(k.len()) == 0 || self.firsts & Self::first_bit(k) == 0 {
             return true;
         }
-        // Length first, then the first byte: most members are no key of the format.
-        let Some(r) = f
-            .keys
-            .iter()
-            .find(|r| r.key.len() == k.len() && r.key.first() == k.first() && r.key == k)
-        else {
+        // Length first, then the first byte: most members are no key of the format. Byte by
+        // byte rather than `==`, which calls memcmp: keys are a few bytes long.
+        let Some(r) = f.keys.iter().find(|r| {
+            r.key.len() == k.len()
+                && r.key.first() == k.first()
+                && r.key.iter().zip(k).all(|(a, b)| a == b)
+        }) else {
             return true;
         };
         if let Some(i) = r.ts {
