@@ -72,6 +72,9 @@ pub struct Format {
     /// Bit `n` set when one of the keys above is `n` bytes long (bit 63: 63 or more): most
     /// members of a JSON line are none of them, and are passed over on their length alone.
     key_lens: u64,
+    /// Bit `c % 64` set for the first byte `c` of each of the keys (bit 0 for an empty key
+    /// too): with `key_lens`, passes over most other members without a look at the keys.
+    key_firsts: u64,
 }
 
 /// What one key of a json/logfmt format stands for.
@@ -110,6 +113,11 @@ impl KeyRole {
 /// The `key_lens` bit of a key of length `n`.
 fn len_bit(n: usize) -> u64 {
     1 << n.min(63)
+}
+
+/// The `key_firsts` bit of a key.
+fn first_bit(k: &[u8]) -> u64 {
+    1 << (k.first().unwrap_or(&0) & 63)
 }
 
 fn build_regex(src: &str) -> Result<Regex, String> {
@@ -170,9 +178,11 @@ impl Format {
             .iter()
             .flat_map(|v| v.iter())
             .fold(0, |m, k| m | len_bit(k.len()));
+        let keys = KeyRole::table(&def);
         Ok(Format {
             key_lens,
-            keys: KeyRole::table(&def),
+            key_firsts: keys.iter().fold(0, |m, r| m | first_bit(&r.key)),
+            keys,
             required: def.require_keys.len(),
             def,
             regex,
@@ -348,26 +358,17 @@ struct Keyed<'f> {
     host: Option<Span>,
     level: Option<Span>,
     required: u64,
-    /// Bit `c % 64` set for the first byte `c` of each key of the format (bit 0 for an empty
-    /// key too): with `key_lens`, passes over most other members without a look at the keys.
-    firsts: u64,
 }
 
 impl<'f> Keyed<'f> {
     fn new(f: &'f Format) -> Keyed<'f> {
-        let firsts = f.keys.iter().fold(0, |m, r| m | Self::first_bit(&r.key));
-        Keyed { f, ts: None, host: None, level: None, required: 0, firsts }
-    }
-
-    /// The `firsts` bit of a key.
-    fn first_bit(k: &[u8]) -> u64 {
-        1 << (k.first().unwrap_or(&0) & 63)
+        Keyed { f, ts: None, host: None, level: None, required: 0 }
     }
 
     /// Take one member into account; always true (go on: a later key may be a better one).
     fn visit(&mut self, k: &[u8], v: structured::Value) -> bool {
         let f = self.f;
-        if f.key_lens & len_bit(k.len()) == 0 || self.firsts & Self::first_bit(k) == 0 {
+        if f.key_lens & len_bit(k.len()) == 0 || f.key_firsts & first_bit(k) == 0 {
             return true;
         }
         // Length first, then the first byte: most members are no key of the format. Byte by
@@ -590,6 +591,7 @@ impl Registry {
             keys: vec![],
             required: 0,
             key_lens: 0,
+            key_firsts: 0,
         });
         // Detection tries every format on a thousand lines of each source; one pass of a set
         // over a line tells which regexes match at all, at a fraction of the cost of trying
