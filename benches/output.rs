@@ -3,10 +3,10 @@
 //! Run: `cargo bench --bench output`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use deskew::merge::{order_source, Merge};
+use deskew::merge::order_source;
+use deskew::merge::spill::{SpillFile, BLOCK};
 use deskew::output::{write_record, Names, OutputFormat, SourceView};
-use deskew::records::Record;
-use deskew::spill::{SpillFile, BLOCK};
+use deskew::record::Record;
 use deskew::time::rfc3339;
 
 const LINE: &[u8] =
@@ -72,7 +72,6 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("merge");
     g.throughput(Throughput::Elements(total as u64));
     g.sample_size(20);
-    g.bench_function("heap_8x100k", |b| b.iter(|| Merge::new(&sources).count()));
     g.bench_function("order_sorted_100k", |b| {
         b.iter_batched_ref(|| sources[0].clone(), |s| order_source(s), BatchSize::LargeInput)
     });

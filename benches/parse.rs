@@ -59,7 +59,7 @@ fn bench(c: &mut Criterion) {
         let m = Matcher::detect(&reg, &data, None);
         g.throughput(Throughput::Bytes(data.len() as u64));
         g.sample_size(10);
-        g.bench_function(&l[..12], |b| b.iter(|| deskew::records::scan(&data, &m)));
+        g.bench_function(&l[..12], |b| b.iter(|| deskew::pipeline::scan::scan(&data, &m)));
     }
     g.finish();
 

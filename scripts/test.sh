@@ -28,4 +28,4 @@ if ((${#need[@]})); then
 fi
 
 cargo build --release --locked
-cargo test --release --locked
+cargo test --release --locked --features fuzzing

@@ -1,22 +1,16 @@
 //! `merge` in bounded memory: records past the budget spill to temporary files and a source
 //! out of order becomes several sorted runs; the output must not change by a byte.
-//! `DESKEW_BUDGET` (bytes of records held) and `DESKEW_WINDOW` (bytes parsed at a time)
-//! force the spilling and windowing paths on small inputs.
+//! The hidden options `--budget-bytes` (bytes of records held) and `--window-bytes` (bytes
+//! parsed at a time) force the spilling and windowing paths on small inputs.
 
+use crate::util::{bin, testdata};
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_deskew"))
-}
+use std::process::Output;
 
-fn testdata(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(p)
-}
-
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let out = bin().args(args).envs(env.iter().copied()).output().unwrap();
+/// Run with `args` and then each `(option, value)` of `opts`.
+fn run(args: &[&str], opts: &[(&str, &str)]) -> Output {
+    let out = bin().args(args).args(opts.iter().flat_map(|(k, v)| [*k, *v])).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out
 }
@@ -40,14 +34,14 @@ fn spilled_merge_equals_in_memory_merge() {
     ];
     let held = run(&args, &[]);
     for w in ["1", "300", "100000"] {
-        let spilled = run(&args, &[("DESKEW_BUDGET", "0"), ("DESKEW_WINDOW", w)]);
+        let spilled = run(&args, &[("--budget-bytes", "0"), ("--window-bytes", w)]);
         assert!(spilled.stdout == held.stdout, "window {w}: output differs");
         assert_eq!(spilled.stderr, held.stderr, "window {w}");
     }
     // One thread: the windows are scanned in chunks by the pool, not by a worker alone.
     let one: Vec<&str> =
         args[..1].iter().chain(&["--threads", "1"]).chain(&args[1..]).copied().collect();
-    let single = run(&one, &[("DESKEW_WINDOW", "300")]);
+    let single = run(&one, &[("--window-bytes", "300")]);
     assert!(single.stdout == held.stdout, "--threads 1: output differs");
 }
 
@@ -98,7 +92,7 @@ fn shuffled_source_merges_in_order_through_runs_and_spill() {
     ];
     let whole = run(&args, &[]);
     let budget = (n as usize * 80 / 2).to_string();
-    let runs = run(&args, &[("DESKEW_WINDOW", "20000"), ("DESKEW_BUDGET", &budget)]);
+    let runs = run(&args, &[("--window-bytes", "20000"), ("--budget-bytes", &budget)]);
     assert!(runs.stdout == whole.stdout, "spilled runs change the output");
     let text = String::from_utf8(runs.stdout).unwrap();
     let mut last: Option<(String, String, u64)> = None;

@@ -12,7 +12,7 @@
 use deskew::skew::{self, Kind};
 use std::path::Path;
 
-mod common;
+use crate::util as common;
 
 const MS: i64 = 1_000_000;
 const THETA: i64 = 2_500 * MS;

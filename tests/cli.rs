@@ -1,15 +1,12 @@
 //! The real binary, end to end, on files in testdata/cli and on inputs made here.
 
+use crate::util::bin;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_deskew"))
-}
+use std::process::{Output, Stdio};
 
 fn testdata(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cli").join(p)
+    crate::util::testdata("cli").join(p)
 }
 
 fn run(args: &[&str]) -> Output {
@@ -390,7 +387,7 @@ fn detect_names_the_format_and_share_of_each_file() {
     assert!(pg.contains("2026-11-20T14:02:04.1Z .. 2026-11-20T14:02:08Z"), "{pg}");
 }
 
-/// Inputs too large to hold are merged a window at a time (DESKEW_WINDOW forces tiny
+/// Inputs too large to hold are merged a window at a time (`--window-bytes` forces tiny
 /// windows here): the output must be byte for byte that of the whole-file merge, out-of-order
 /// lines, continuations, year-less stamps and clock correction included.
 #[test]
@@ -414,7 +411,7 @@ fn windowed_merge_equals_whole_merge() {
     let whole = bin().args(args).output().unwrap();
     assert!(whole.status.success(), "{}", stderr(&whole));
     for w in ["1", "200", "4096"] {
-        let windowed = bin().args(args).env("DESKEW_WINDOW", w).output().unwrap();
+        let windowed = bin().args(args).args(["--window-bytes", w]).output().unwrap();
         assert!(windowed.status.success());
         assert_eq!(
             String::from_utf8_lossy(&windowed.stdout),

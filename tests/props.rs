@@ -19,9 +19,10 @@
 //! Randomness is seeded (`RngSeed::Fixed`), so a run is reproducible; each case spawns the
 //! binary, so case counts stay modest.
 
+use crate::util::bin;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use proptest::prelude::*;
@@ -160,10 +161,6 @@ fn file_strategy() -> impl Strategy<Value = File> {
 
 fn files_strategy() -> impl Strategy<Value = Vec<File>> {
     prop::collection::vec(file_strategy(), 1..5)
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_deskew"))
 }
 
 const COMMON: [&str; 8] =

@@ -1,13 +1,13 @@
 //! Compressed files and piped stdin in bounded memory: they are decompressed (or copied) a
 //! block at a time into a temporary file that is then mapped like a plain file, so peak RSS
 //! does not grow with their size. Also: a truncated gzip keeps what decoded before the cut,
-//! zstd, and a TMPDIR that cannot be written (memory then, with a note). `DESKEW_SPOOL=0`
+//! zstd, and a TMPDIR that cannot be written (memory then, with a note). `--spool-bytes 0`
 //! sends even small inputs through the temporary file. And long records: the output holds a
 //! bounded amount of their text at a time, not a fixed number of them.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Decompressed size of the large inputs.
 const BIG: usize = 200 << 20;
@@ -68,12 +68,15 @@ struct Ran {
 }
 
 /// Runs deskew, feeding stdin from `feed` if given (in a thread), checking its text output
-/// against the input lines as it comes, and measures its peak RSS (`wait4`).
+/// against the input lines as it comes, and measures its peak RSS (`wait4`). Each pair of
+/// `env` is an option and its value when its name starts with `--`, else a variable.
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its peak RSS
 fn run(args: &[&str], env: &[(&str, &str)], feed: Option<Feed>) -> Ran {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deskew"))
+    let (opts, vars): (Vec<_>, Vec<_>) = env.iter().partition(|(k, _)| k.starts_with("--"));
+    let mut child = crate::util::bin()
         .args(args)
-        .envs(env.iter().copied())
+        .args(opts.iter().flat_map(|(k, v)| [*k, *v]))
+        .envs(vars.iter().copied())
         .stdin(if feed.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -89,6 +92,7 @@ fn run(args: &[&str], env: &[(&str, &str)], feed: Option<Feed>) -> Ran {
         stderr_pipe.read_to_string(&mut s).unwrap();
         s
     });
+    let hwm = watch_peak_rss(child.id());
     let mut out = BufReader::with_capacity(1 << 20, child.stdout.take().unwrap());
     let (mut lines, mut matched, mut buf) = (0u64, 0u64, Vec::new());
     loop {
@@ -112,7 +116,31 @@ fn run(args: &[&str], env: &[(&str, &str)], feed: Option<Feed>) -> Ran {
     let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(got, pid);
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    Ran { code, lines, matched, stderr: stderr.join().unwrap(), max_rss_kib: usage.ru_maxrss }
+    let _ = usage.ru_maxrss;
+    let max_rss_kib = hwm.join().unwrap();
+    Ran { code, lines, matched, stderr: stderr.join().unwrap(), max_rss_kib }
+}
+
+/// The child's peak RSS (`VmHWM`), polled from /proc until it exits. Not wait4's
+/// `ru_maxrss`: a child started from this test process (vfork) inherits this process's own
+/// peak there, which other tests in the same binary raise.
+fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<i64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        // Until the status is gone or has no memory line (a zombie: its memory is gone).
+        while let Some(kib) =
+            std::fs::read_to_string(format!("/proc/{pid}/status")).ok().and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+            })
+        {
+            peak = peak.max(kib);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        peak
+    })
 }
 
 fn zeroed_rusage() -> libc::rusage {
@@ -200,7 +228,7 @@ fn truncated_gzip_keeps_its_lines_and_says_so() {
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
     let cut_s = cut.to_str().unwrap();
     for spool in ["0", "100000000"] {
-        let ran = run(&merge_args(cut_s), &[("DESKEW_SPOOL", spool)], None);
+        let ran = run(&merge_args(cut_s), &[("--spool-bytes", spool)], None);
         assert_eq!(ran.code, Some(1), "{}", ran.stderr);
         let msg = ran.stderr.trim_end();
         assert!(!msg.contains('\n'), "one line: {msg}");
@@ -208,7 +236,7 @@ fn truncated_gzip_keeps_its_lines_and_says_so() {
         assert!(msg.starts_with(&prefix) && msg.ends_with(" lines); the rest is lost"), "{msg}");
         let kept: u64 = msg.rsplit_once('(').unwrap().1.split(' ').next().unwrap().parse().unwrap();
         assert!(kept > n / 3 && kept < n, "{kept} of {n}");
-        assert_eq!(ran.lines, kept, "DESKEW_SPOOL={spool}");
+        assert_eq!(ran.lines, kept, "--spool-bytes {spool}");
         // All but the last, which may be cut inside, are whole and in order.
         assert!(ran.matched >= kept - 1, "{} of {kept}", ran.matched);
     }
@@ -234,7 +262,7 @@ fn zstd_and_stdin_give_the_plain_output() {
     let expected = run(&merge_args(plain.to_str().unwrap()), &[], None);
     assert_eq!((expected.code, expected.lines, expected.matched), (Some(0), 30_000, 30_000));
     for spool in ["0", "100000000"] {
-        let env = [("DESKEW_SPOOL", spool)];
+        let env = [("--spool-bytes", spool)];
         let ran = run(&merge_args(zst.to_str().unwrap()), &env, None);
         assert_eq!((ran.code, ran.lines, ran.matched), (Some(0), 30_000, 30_000), "{}", ran.stderr);
         for input in [gz.clone(), text.clone()] {
@@ -258,7 +286,7 @@ fn unusable_tmpdir_falls_back_to_memory_and_says_so() {
     let gz = dir.path().join("web01.log.gz");
     let n = gzip_file(&gz, 4 << 20);
     let missing = dir.path().join("no-such-dir");
-    let env = [("TMPDIR", missing.to_str().unwrap()), ("DESKEW_SPOOL", "0")];
+    let env = [("TMPDIR", missing.to_str().unwrap()), ("--spool-bytes", "0")];
     let ran = run(&merge_args(gz.to_str().unwrap()), &env, None);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert_eq!((ran.lines, ran.matched), (n, n));

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-mod common;
+use crate::util as common;
 
 /// X of chronyd -Q's "System clock wrong by X seconds (ignored)".
 fn chronyd_q(text: &str) -> Option<f64> {

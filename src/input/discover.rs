@@ -6,8 +6,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::names::{host_from_file_name, RotName};
 use super::{cause, SourceSpec};
+use crate::host::{host_from_file_name, RotName};
 
 /// The sources named by `paths`, in reading order:
 /// - PATHs in command-line order; `-` is stdin;

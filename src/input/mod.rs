@@ -17,8 +17,9 @@ mod discover;
 // mmap over the faulting page). See the module's docs.
 #[allow(unsafe_code)]
 mod mapped;
-mod names;
 mod spool;
+
+pub use spool::set_per_source as set_spool_per_source;
 
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek};
@@ -102,6 +103,14 @@ pub enum Data {
 }
 
 impl Data {
+    /// Drop the pages of `range` of a mapped source from memory (see `Mapped::release`);
+    /// other data stays as it is.
+    pub fn release(&self, range: Range<usize>) {
+        if let Data::Mapped(m) = self {
+            m.release(range);
+        }
+    }
+
     /// For a mapped file that shrank (was truncated) since it was mapped: where its valid data
     /// ends now. The bytes past it read as zeros; stop there and warn. `None` otherwise.
     pub fn shrunk(&self) -> Option<usize> {

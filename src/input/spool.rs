@@ -4,7 +4,7 @@
 //! plain file, so the rest of the pipeline can drop its pages once read and memory stays
 //! bounded whatever the size of the input.
 //!
-//! Held in memory: up to [`MEM_PER_SOURCE`] a source (`DESKEW_SPOOL`, bytes, overrides it;
+//! Held in memory: up to [`MEM_PER_SOURCE`] a source (`set_per_source` overrides it:
 //! 0 sends every such source to a file) and [`MEM_TOTAL`] over all sources of the process.
 //! When the temporary file cannot be created or written (`TMPDIR` missing, unwritable or
 //! full), the data is held in memory instead, with one note for the run: nothing is lost.
@@ -31,6 +31,15 @@ const FIRST: usize = 64 << 10;
 /// Bytes of [`MEM_TOTAL`] taken by sources held in memory. Never given back: a source's data
 /// lives until the end of the run.
 static HELD: AtomicUsize = AtomicUsize::new(0);
+/// Bytes of one source held in memory in this process: [`MEM_PER_SOURCE`] unless set.
+static PER_SOURCE: AtomicUsize = AtomicUsize::new(MEM_PER_SOURCE);
+
+/// Hold at most `bytes` of a source in memory before it goes to a temporary file (0: every
+/// such source to a file). For tests of the file path; a run sets it once, before opening.
+pub fn set_per_source(bytes: usize) {
+    PER_SOURCE.store(bytes, Ordering::Relaxed);
+}
+
 /// Whether the fallback to memory was already reported (once per run).
 static NOTED: AtomicBool = AtomicBool::new(false);
 
@@ -70,11 +79,7 @@ pub struct Spool {
 impl Spool {
     /// A spool for the source shown as `path`, within the process's memory limits.
     pub fn new(path: &str) -> Spool {
-        let per_source = std::env::var("DESKEW_SPOOL")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(MEM_PER_SOURCE);
-        Spool::with_cap(path, per_source, true)
+        Spool::with_cap(path, PER_SOURCE.load(Ordering::Relaxed), true)
     }
 
     /// A spool that never writes a file (tests).

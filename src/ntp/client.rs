@@ -70,7 +70,7 @@ pub fn resolve(host: &str, port: u16, family: Option<bool>) -> Result<Vec<Socket
 }
 
 /// This host's clock, Unix nanoseconds.
-pub use crate::window::now;
+pub use crate::time::clock::now;
 
 /// CLOCK_MONOTONIC in nanoseconds (what SPEC's `mono_ns` records; `Instant` hides it).
 pub fn mono() -> i64 {

@@ -3,16 +3,16 @@
 //! Every file under a directory (recursively, hidden ones skipped) is read, `.gz` and `.zst`
 //! decompressed, and kept if its content is a history (other files in a directory are
 //! ignored; a file named directly that is no history is a warning). Histories bind to hosts
-//! ([`super::bind`]). Per host, chrony `measurements.log`/`statistics.log` are converted with
+//! ([`crate::host::history`]). Per host, chrony `measurements.log`/`statistics.log` are converted with
 //! the host's `tracking.log` ([`History::apply_chrony_updates`]); then the model is built from
 //! the best kind available, in this order: deskew history, chrony tracking, chrony
 //! measurements, chrony statistics, ntpd loopstats, ntpd peerstats (the daemon's combined
 //! estimate of its clock before its raw per-server samples). Several files of that kind
 //! (rotated logs) are concatenated, ordered by their first sample.
 
-use super::bind::{bind, host_matches};
 use super::history::{parse, History, Kind};
 use super::model::Model;
+use crate::host::{bind, matches as host_matches};
 use crate::time::Nanos;
 use rayon::prelude::*;
 use std::io::Read;

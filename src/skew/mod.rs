@@ -12,19 +12,18 @@
 //!   `peerstats`. Pure: text in, [`Sample`]s out.
 //! - [`model`]: the per-host offset model (filtering, combining sources, steps, interpolation)
 //!   and a [`Cursor`] for cheap lookups of records that arrive nearly in order.
-//! - [`bind`]: which host a history belongs to.
+//! - which host a history belongs to: [`crate::host::history`].
 //! - [`load`]: the I/O edge: files and directories to a [`ModelSet`].
 //! - [`stats`]: per-host correction statistics and their one-line summary.
 //! - [`report`]: `deskew offsets`: the models as text, a terminal chart and an SVG.
 
-pub mod bind;
 pub mod history;
 pub mod load;
 pub mod model;
 pub mod report;
 pub mod stats;
 
-pub use bind::{host_from_path, host_matches};
+pub use crate::host::{host_from_path, matches as host_matches};
 pub use history::{parse, ChronyUpdate, History, Kind, Sample};
 pub use load::{load, load_hosts, parse_skew, HostHistory, ModelSet};
 pub use model::{Cursor, Lookup, Model, Step};

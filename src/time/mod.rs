@@ -12,6 +12,7 @@
 //! 3. `rfc3339` writes an instant as RFC 3339 UTC text.
 
 pub mod civil;
+pub mod clock;
 mod layout;
 pub mod resolve;
 pub mod rfc3339;

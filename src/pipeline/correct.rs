@@ -4,10 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use anyhow::Result;
-
 use crate::diag;
-use crate::records::Record;
+use crate::record::Record;
 use crate::skew::{self, HostStats, Model, ModelSet};
 
 pub struct Corrector {
@@ -17,7 +15,9 @@ pub struct Corrector {
 }
 
 impl Corrector {
-    pub fn load(offsets: &[String], skews: &[String]) -> Result<Corrector> {
+    /// The models of the histories at `offsets` (reported problems aside) and the constant
+    /// corrections `skews` (host, nanoseconds) for hosts without a history.
+    pub fn load(offsets: &[String], skews: &[(String, i64)]) -> Corrector {
         let (mut models, warnings) = skew::load(offsets);
         for w in warnings {
             diag::error(w);
@@ -25,28 +25,14 @@ impl Corrector {
         for c in models.details().iter().filter_map(|h| h.caveat.as_ref()) {
             diag::note(c);
         }
-        for s in skews {
-            let (host, off) =
-                skew::parse_skew(s).map_err(|e| anyhow::anyhow!("--skew {s}: {e}"))?;
-            models.add_constant(&host, off);
+        for (host, off) in skews {
+            models.add_constant(host, *off);
         }
-        Ok(Corrector { models, stats: Mutex::new(HashMap::new()) })
+        Corrector { models, stats: Mutex::new(HashMap::new()) }
     }
 
     pub fn is_empty(&self) -> bool {
         self.models.hosts().is_empty()
-    }
-
-    /// Correct the records of one source, in file order (the models' cursors rely on it).
-    pub fn apply(&self, records: &mut [Record], host_names: &[String]) {
-        if self.is_empty() {
-            return;
-        }
-        let mut session = self.session();
-        for r in records.iter_mut() {
-            session.correct(r, |h| host_names.get(h).cloned());
-        }
-        session.finish();
     }
 
     /// A correction pass over one source: cursors and stats per host, kept across records

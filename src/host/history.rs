@@ -4,23 +4,9 @@
 
 use std::path::Path;
 
-/// Host names match case-insensitively, and a short name matches an FQDN whose first label it
-/// is (either way round). Two different FQDNs never match.
-pub fn host_matches(record_host: &str, history_host: &str) -> bool {
-    let (a, b) = (record_host.trim_end_matches('.'), history_host.trim_end_matches('.'));
-    if a.is_empty() || b.is_empty() {
-        return false;
-    }
-    if a.eq_ignore_ascii_case(b) {
-        return true;
-    }
-    let first = |s: &str| s.split('.').next().unwrap_or("").to_string();
-    match (a.contains('.'), b.contains('.')) {
-        (false, true) => first(b).eq_ignore_ascii_case(a),
-        (true, false) => first(a).eq_ignore_ascii_case(b),
-        _ => false,
-    }
-}
+#[cfg(test)]
+use super::matches as host_matches;
+use super::rotation::{RotName, Rotation};
 
 /// File names that daemons use whatever the host: the host is then the directory's name.
 fn generic_stem(stem: &str) -> bool {
@@ -71,21 +57,23 @@ pub fn host_from_path(path: &Path) -> Option<String> {
 }
 
 /// `web01.jsonl.1` and `web01.jsonl-20261123` (logrotate's numbered and dated copies) are
-/// `web01.jsonl`; the suffix goes only after a known extension, so `10.0.0.1` keeps its `.1`.
+/// `web01.jsonl`: the rotation grammar of `rotation`, taken only after a known extension, so
+/// `10.0.0.1` keeps its `.1`.
 fn strip_rotation(stem: &str) -> &str {
-    for ext in [".jsonl", ".json", ".log", ".txt"] {
-        if let Some(i) = stem.rfind(ext) {
-            let rest = &stem[i + ext.len()..];
-            let digits = rest.get(1..).unwrap_or("");
-            if (rest.starts_with('.') || rest.starts_with('-'))
-                && !digits.is_empty()
-                && digits.bytes().all(|b| b.is_ascii_digit())
-            {
-                return &stem[..i + ext.len()];
-            }
-        }
+    let r = RotName::parse(stem.as_bytes());
+    if r.rotation == Rotation::Live {
+        return stem;
     }
-    stem
+    match std::str::from_utf8(&r.base) {
+        // Only a suffix at the end (`app.1.log` rotates to base `app.log`, not a prefix).
+        Ok(base)
+            if stem.starts_with(base)
+                && [".jsonl", ".json", ".log", ".txt"].iter().any(|e| base.ends_with(e)) =>
+        {
+            &stem[..base.len()]
+        }
+        _ => stem,
+    }
 }
 
 /// The host a history binds to: explicit `HOST=PATH` first, then the history's `host` key,

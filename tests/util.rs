@@ -1,9 +1,19 @@
-//! What the tests that start a real chronyd share: the tools they need, a free port, and a
-//! shell that may start a daemon (chronyd runs as root only; always with -x and without
+//! What the integration tests share: the binary, the test data, and for the tests that start
+//! a real chronyd the tools they need, a free port, and a shell that may start a daemon (chronyd runs as root only; always with -x and without
 //! cap_sys_time in the scripts, so it never touches the clock).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The deskew binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_deskew"))
+}
+
+/// A path below `testdata/`.
+pub fn testdata(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(p)
+}
 
 fn have(tool: &str) -> bool {
     ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/bin", "/usr/local/sbin"]

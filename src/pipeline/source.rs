@@ -4,23 +4,25 @@
 //! the key of the last record). With a window as large as the source it is the whole-file
 //! parse; with small windows it lets the merge hold only a few windows of records at a time.
 
-use crate::correct::Session;
 use crate::diag;
 use crate::format::detect::Matcher;
 use crate::format::Hit;
 use crate::input::Data;
-use crate::records::{self, LineHit, Problem, Record, NO_TIME};
-use crate::run::Context;
-use crate::time::resolve::{Resolver, Unresolved, YearRule};
+use crate::record::{Record, NO_TIME};
+use crate::time::clock::{now, system_nanos};
+use crate::time::resolve::{Resolver, YearRule};
 use crate::time::Nanos;
+
+use super::context::Context;
+use super::correct::Session;
+use super::group::{self, fill_keys, Grouper, Problem};
+use super::scan::{self, LineHit};
 
 /// Everything about a source that does not change while it is read.
 pub struct Source {
     pub spec: crate::input::SourceSpec,
     pub data: Data,
     pub mtime: Option<std::time::SystemTime>,
-    /// The path as found, escaped as a JSON string body.
-    pub display_json: String,
     /// Lines in the source (known after a full read).
     pub lines: u64,
     /// Whether the file was found cut short while it was read (said once).
@@ -32,9 +34,8 @@ impl Source {
         spec: crate::input::SourceSpec,
         data: Data,
         mtime: Option<std::time::SystemTime>,
-        display_json: String,
     ) -> Source {
-        Source { spec, data, mtime, display_json, lines: 0, shrink_reported: Default::default() }
+        Source { spec, data, mtime, lines: 0, shrink_reported: Default::default() }
     }
 
     /// Say, once per source, that the file was cut to `len` bytes while it was read and
@@ -54,21 +55,19 @@ pub struct SourceParser<'a> {
     src: &'a Source,
     matcher: Matcher<'a>,
     parallel: bool,
-    resolver: Resolver,
+    grouper: Grouper<'a>,
     session: Session<'a>,
-    default_host: u32,
     window: usize,
     /// Next byte to scan and the number of lines before it.
     pos: usize,
     line: u64,
-    /// The last hit of the previous window: its record may go on in this one.
-    carry: Option<LineHit>,
     /// The hits of the window being parsed: one buffer from window to window (freed at the
     /// end), not a new one each time.
     hits: Vec<LineHit>,
-    /// Where the lines before the first hit start, until the first hit is found.
-    preamble: Option<(usize, u64)>,
     last_key: Nanos,
+    /// Records before the source's first timed one, held back until it comes (or the source
+    /// ends), so that they take its key and stay beside it in the merge.
+    held: Vec<Record>,
     /// Whether this pass reports problems (a second pass over the same source stays quiet).
     report: bool,
     problems: Vec<Problem>,
@@ -108,15 +107,15 @@ impl<'a> SourceParser<'a> {
     ) -> SourceParser<'a> {
         let bytes: &[u8] = &src.data;
         let matcher = Matcher::detect(reg, bytes, cx.forced);
-        let default_name = cx.opts.host.clone().unwrap_or_else(|| src.spec.host.clone());
+        let default_name = cx.settings.host.clone().unwrap_or_else(|| src.spec.host.clone());
         // The zone: that of the source's host, else of the first host its lines name.
         let mut tz = cx.tz_for(&default_name);
-        if tz == cx.opts.tz {
+        if tz == cx.settings.tz {
             if let Some(h) = first_captured_host(&matcher, bytes) {
                 tz = cx.tz_for(&h);
             }
         }
-        let year = match (cx.opts.year, src.spec.is_stdin) {
+        let year = match (cx.settings.year, src.spec.is_stdin) {
             (Some(y), _) => YearRule::Fixed(y),
             (None, false) => YearRule::NotAfter(src.mtime.map_or_else(now, system_nanos)),
             (None, true) => YearRule::NotAfter(now()),
@@ -134,16 +133,14 @@ impl<'a> SourceParser<'a> {
             src,
             matcher,
             parallel,
-            resolver,
+            grouper: Grouper::new(resolver, &cx.traits, default_host),
             session: cx.corrector.session(),
-            default_host,
             window: window.max(1),
             pos: 0,
             line: 0,
-            carry: None,
             hits: Vec::new(),
-            preamble: Some((0, 0)),
             last_key: NO_TIME,
+            held: Vec::new(),
             report,
             problems: Vec::new(),
             bad_utf8: None,
@@ -156,11 +153,11 @@ impl<'a> SourceParser<'a> {
     /// Whether the source's stamps lack a year, so that windowed reading must plan years in
     /// a pass of its own.
     pub fn needs_year_plan(&self) -> bool {
-        self.cx.opts.year.is_none() && {
+        self.cx.settings.year.is_none() && {
             let (_, hits) =
-                records::scan_from(&self.src.data, 0..sample_end(&self.src.data), 0, &self.matcher);
+                scan::scan_from(&self.src.data, 0..sample_end(&self.src.data), 0, &self.matcher);
             let mut plan = Vec::new();
-            records::year_plan(&hits, &mut plan);
+            scan::year_plan(&hits, &mut plan);
             !plan.is_empty()
         }
     }
@@ -180,15 +177,14 @@ impl<'a> SourceParser<'a> {
         };
         let mut all = std::mem::take(&mut self.hits);
         all.clear();
-        all.extend(self.carry.take());
         let range = self.pos..end;
         let n = if self.parallel {
-            records::scan_into(data, range, self.line, &self.matcher, &mut all)
+            scan::scan_into(data, range, self.line, &self.matcher, &mut all)
         } else {
-            records::scan_here(data, range, self.line, &self.matcher, &mut all)
+            scan::scan_here(data, range, self.line, &self.matcher, &mut all)
         };
         if self.report && self.bad_utf8.is_none() {
-            if let Some(l) = records::first_bad_utf8(&data[self.pos..end]) {
+            if let Some(l) = scan::first_bad_utf8(&data[self.pos..end]) {
                 self.bad_utf8 = Some(self.line + l);
             }
         }
@@ -197,48 +193,38 @@ impl<'a> SourceParser<'a> {
         self.pos = end;
         self.line += n;
         let last = end >= limit;
-        if all.is_empty() && !last {
-            return Some(Vec::new());
-        }
-        // All but the last hit are closed by the hit after them; the last by the end of the
-        // data, or else it waits for the next window.
-        let region_end = if last { limit } else { all.last().map_or(end, |h| h.start) };
-        if !last {
-            self.carry = all.pop();
-        }
-        if self.cx.opts.year.is_none() && !self.planned && first && last {
+        if self.cx.settings.year.is_none() && !self.planned && first && last {
             let mut plan = Vec::new();
-            records::year_plan(&all, &mut plan);
+            scan::year_plan(&all, &mut plan);
             if !plan.is_empty() {
-                self.resolver.plan_years(plan.iter());
+                self.grouper.resolver_mut().plan_years(plan.iter());
             }
         }
-        let preamble = if all.is_empty() && !last { None } else { self.preamble.take() };
-        // The run's host table is shared by the parse workers: it is locked only for a name
-        // not seen just before (most sources name one host), not for the whole build.
-        let (mut recs, problems) = {
+        // Each hit closes the record before it; the last stays open for the next window,
+        // unless this one is the last. The run's host table is shared by the parse workers:
+        // it is locked only for a name not seen just before (most sources name one host).
+        let mut recs = Vec::with_capacity(all.len() + 1);
+        {
             let hosts = &self.cx.hosts;
             let mut memo: Option<(Vec<u8>, u32)> = None;
-            records::build(
-                data,
-                &all,
-                region_end,
-                preamble,
-                &mut self.resolver,
-                &self.cx.traits,
-                self.default_host,
-                |name| {
-                    if let Some((n, i)) = &memo {
-                        if n == name {
-                            return *i;
-                        }
+            let mut host_of = |name: &[u8]| {
+                if let Some((n, i)) = &memo {
+                    if n == name {
+                        return *i;
                     }
-                    let i = hosts.lock().unwrap().intern(&String::from_utf8_lossy(name));
-                    memo = Some((name.to_vec(), i));
-                    i
-                },
-            )
-        };
+                }
+                let i = hosts.lock().unwrap().intern(&String::from_utf8_lossy(name));
+                memo = Some((name.to_vec(), i));
+                i
+            };
+            for h in &all {
+                self.grouper.push(data, h, &mut host_of, &mut recs);
+            }
+            if last {
+                self.grouper.close(data, limit, &mut recs);
+            }
+        }
+        let problems = self.grouper.take_problems();
         // Kept after the last window too: a caller parsing source after source hands the
         // buffer on (see `take_buffer`), and fresh pages for every source cost page faults.
         self.hits = all;
@@ -249,9 +235,8 @@ impl<'a> SourceParser<'a> {
         for r in recs.iter_mut() {
             self.session.correct(r, |h| hosts.lock().unwrap().names().get(h).cloned());
         }
-        self.last_key = records::fill_keys(&mut recs, self.last_key);
         // Done with these pages until the output reads them again: out of memory with them.
-        release(&self.src.data, scanned);
+        self.src.data.release(scanned);
         if let Some(len) = self.src.data.shrunk() {
             // Lines past the new end were read as zeros: drop them, and stop there.
             let before = recs.len();
@@ -267,6 +252,13 @@ impl<'a> SourceParser<'a> {
         if last {
             self.done = true;
         }
+        if self.last_key == NO_TIME && !self.done && !recs.iter().any(|r| r.has_time()) {
+            self.held.append(&mut recs);
+        } else if !self.held.is_empty() {
+            self.held.append(&mut recs);
+            recs = std::mem::take(&mut self.held);
+        }
+        self.last_key = fill_keys(&mut recs, self.last_key);
         Some(recs)
     }
 
@@ -291,11 +283,11 @@ impl<'a> SourceParser<'a> {
         if self.report {
             let display = &self.src.spec.display;
             if let Some(line) = self.bad_utf8 {
-                let fate = crate::output::bad_utf8_fate(self.cx.opts.output_format);
+                let fate = self.cx.settings.bad_utf8_fate;
                 diag::error(format!("{display}:{line}: invalid UTF-8 ({fate})"));
             }
-            report_problems(display, &self.problems);
-            if let Some(abbr) = self.resolver.ambiguity() {
+            group::report_problems(display, &self.problems);
+            if let Some(abbr) = self.grouper.resolver().ambiguity() {
                 diag::note(format!(
                     "{display}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --tz with the region to settle it)"
                 ));
@@ -305,13 +297,6 @@ impl<'a> SourceParser<'a> {
             self.session.finish();
         }
         self.line
-    }
-}
-
-/// Drop the pages of `range` of a mapped source from memory (see `Mapped::release`).
-pub fn release(data: &crate::input::Data, range: std::ops::Range<usize>) {
-    if let crate::input::Data::Mapped(m) = data {
-        m.release(range);
     }
 }
 
@@ -337,38 +322,6 @@ fn first_captured_host(matcher: &Matcher, data: &[u8]) -> Option<String> {
     })
 }
 
-fn report_problems(display: &str, problems: &[Problem]) {
-    const SHOWN: usize = 3;
-    for p in problems.iter().take(SHOWN) {
-        let Problem::Unresolved(line, why) = p;
-        let what = match why {
-            Unresolved::NoDate => {
-                "a time of day with no date (no header states one); kept without a time"
-            }
-            Unresolved::Invalid => "a timestamp that names no real instant; kept without a time",
-            Unresolved::Unreadable => {
-                "a timestamp field that no layout reads; kept as a record without a time"
-            }
-            Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
-        };
-        diag::error(format!("{display}:{line}: {what}"));
-    }
-    if problems.len() > SHOWN {
-        diag::error(format!("{display}: {} more lines like these", problems.len() - SHOWN));
-    }
-}
-
-pub fn now() -> Nanos {
-    system_nanos(std::time::SystemTime::now())
-}
-
-pub fn system_nanos(t: std::time::SystemTime) -> Nanos {
-    match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_nanos() as Nanos,
-        Err(e) => -(e.duration().as_nanos() as Nanos),
-    }
-}
-
 /// For windowed reading: the year-less stamps of the whole source, compressed (a pass that
 /// only scans, without resolving).
 pub fn gather_year_plan(cx: &Context, src: &Source, window: usize) -> Vec<crate::time::Civil> {
@@ -379,9 +332,9 @@ pub fn gather_year_plan(cx: &Context, src: &Source, window: usize) -> Vec<crate:
     while pos < data.len() {
         let at = (pos + window).min(data.len());
         let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
-        let (_, hits) = records::scan_from(data, pos..end, 0, &matcher);
-        records::year_plan(&hits, &mut plan);
-        release(&src.data, pos..end);
+        let (_, hits) = scan::scan_from(data, pos..end, 0, &matcher);
+        scan::year_plan(&hits, &mut plan);
+        src.data.release(pos..end);
         pos = end;
     }
     plan

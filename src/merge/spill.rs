@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 
-use crate::records::Record;
+use crate::record::Record;
 
 /// Bytes of one spilled record.
 pub const SIZE: usize = 63;

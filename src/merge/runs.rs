@@ -10,7 +10,7 @@
 //! when there are many runs, so the read buffers too stay within a bound).
 //! Then a k-way heap merge over all runs yields the records in order. The mapped text a
 //! window was parsed from is dropped from memory right after (the output reads it again, see
-//! `run::write_ordered`), so memory is bounded by the budget, the windows in flight and the
+//! `output::write_ordered`), so memory is bounded by the budget, the windows in flight and the
 //! merge's read blocks, whatever the size of the input or its disorder.
 
 use std::cmp::Reverse;
@@ -20,11 +20,12 @@ use std::sync::Mutex;
 
 use crate::diag;
 use crate::format::Registry;
-use crate::records::Record;
-use crate::run::Context;
-use crate::spill::{self, Extent, SpillFile};
+use crate::pipeline::scan::LineHit;
+use crate::pipeline::{Context, Source, SourceParser};
+use crate::record::{Ordered, Record};
 use crate::time::{Civil, Nanos};
-use crate::window::{Source, SourceParser};
+
+use super::spill::{self, Extent, SpillFile};
 
 /// Bytes of read buffers the merge gives the runs that lie on disk, all together.
 const READ_BUDGET: usize = 16 << 20;
@@ -94,7 +95,7 @@ fn parse_source<'a>(
     window: usize,
     plan: Option<&[Civil]>,
     budget: &Budget,
-    buffer: &mut Vec<crate::records::LineHit>,
+    buffer: &mut Vec<LineHit>,
 ) -> Parsed<'a> {
     let mut parser = match reg {
         Some(reg) => SourceParser::with_registry(cx, reg, false, src, window, true, plan),
@@ -337,7 +338,7 @@ impl<'a> RunMerge<'a> {
     }
 }
 
-impl crate::run::Ordered for RunMerge<'_> {
+impl Ordered for RunMerge<'_> {
     /// Records go from the runs' stages straight into the batch, not one at a time through an
     /// iterator's return value on the stack (a copy fewer per record; the merge thread is
     /// about 5% lighter).

@@ -1,7 +1,27 @@
-//! Writing records: text lines for people, JSON lines for machines (SPEC "JSONL output").
+//! Writing records: text lines for people, JSON lines for machines (SPEC "JSONL output");
+//! `ordered` is the engine that writes a run's records in order.
 
-use crate::records::Record;
+pub mod ordered;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::record::Record;
 use crate::time::rfc3339;
+
+pub use ordered::{display_json, write_ordered, Job};
+
+/// The buffer in front of the output: `write_ordered` hands it formatted chunks of about half
+/// a megabyte, which a smaller buffer passes straight through to the file instead of copying.
+pub const OUT_BUFFER: usize = 64 << 10;
+
+/// The output: a file created (or truncated) at `path`, else stdout.
+pub fn open(path: Option<&Path>) -> std::io::Result<Box<dyn Write + Send>> {
+    Ok(match path {
+        Some(p) => Box::new(std::fs::File::create(p)?),
+        None => Box::new(std::io::stdout()),
+    })
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {

@@ -4,13 +4,13 @@
 //! Each source's records are put in order first: a sorted source (the common case) is left
 //! as it is; lines out of order within a file are moved to their place by a stable sort (not
 //! clamped to their neighbour's time). The sources are then merged by a k-way heap merge,
-//! which yields records one at a time. `merge` reads its input through `runs::RunMerge`, the
-//! same merge over runs that may be spilled; `Merge` here is the in-memory form.
+//! which yields records in batches (`runs::RunMerge`, over sorted runs that may be spilled to
+//! temporary files: `spill`).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+pub mod runs;
+pub mod spill;
 
-use crate::records::Record;
+use crate::record::Record;
 
 /// Put one source's records in merge order; returns whether they already were.
 pub fn order_source(records: &mut [Record]) -> bool {
@@ -40,46 +40,10 @@ pub fn order_source(records: &mut [Record]) -> bool {
     false
 }
 
-/// k-way merge over per-source record lists, each already in order; yields
-/// `(source index, record index)`.
-pub struct Merge<'a> {
-    sources: &'a [Vec<Record>],
-    heap: BinaryHeap<Reverse<(i64, usize, usize)>>,
-}
-
-impl<'a> Merge<'a> {
-    pub fn new(sources: &'a [Vec<Record>]) -> Self {
-        let heap = sources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| !r.is_empty())
-            .map(|(s, r)| Reverse((r[0].key, s, 0)))
-            .collect();
-        Merge { sources, heap }
-    }
-}
-
-impl Iterator for Merge<'_> {
-    type Item = (usize, usize);
-    fn next(&mut self) -> Option<(usize, usize)> {
-        let mut top = self.heap.peek_mut()?;
-        let Reverse((_, s, i)) = *top;
-        // The source's next record replaces the top and sinks once: half the work of a pop
-        // and a push (the same step as `runs::RunMerge`).
-        match self.sources[s].get(i + 1) {
-            Some(n) => *top = Reverse((n.key, s, i + 1)),
-            None => {
-                std::collections::binary_heap::PeekMut::pop(top);
-            }
-        }
-        Some((s, i))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::NO_TIME;
+    use crate::record::NO_TIME;
     use proptest::prelude::*;
 
     fn rec(key: i64, line: u64) -> Record {
@@ -95,34 +59,6 @@ mod tests {
             format: 0,
             one_line: false,
             timed: key != NO_TIME,
-        }
-    }
-
-    proptest! {
-        /// Output is sorted by time, keeps every record exactly once, and equal times keep
-        /// input order (source, then line) — for random interleavings and out-of-order input.
-        #[test]
-        fn merge_is_sorted_stable_and_lossless(
-            srcs in prop::collection::vec(prop::collection::vec(-50i64..50, 0..40), 0..6)
-        ) {
-            let mut sources: Vec<Vec<Record>> = srcs
-                .iter()
-                .map(|keys| keys.iter().enumerate().map(|(i, &k)| rec(k, i as u64 + 1)).collect())
-                .collect();
-            for s in &mut sources {
-                order_source(s);
-            }
-            let out: Vec<(usize, usize)> = Merge::new(&sources).collect();
-            let total: usize = srcs.iter().map(|s| s.len()).sum();
-            prop_assert_eq!(out.len(), total);
-            let mut seen = std::collections::HashSet::new();
-            for w in out.windows(2) {
-                let (a, b) = (&sources[w[0].0][w[0].1], &sources[w[1].0][w[1].1]);
-                prop_assert!(a.key < b.key || (a.key == b.key && (w[0].0, a.line) < (w[1].0, b.line)));
-            }
-            for &(s, i) in &out {
-                prop_assert!(seen.insert((s, sources[s][i].line)));
-            }
         }
     }
 

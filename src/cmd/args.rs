@@ -1,0 +1,293 @@
+//! Flags into settings: every option of `merge`, `normalize`, `detect` and `sync` is checked
+//! here, once, and what the library gets is settings, not flags (ripgrep's `HiArgs` style).
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, ValueEnum};
+
+use crate::output::{self, OutputFormat};
+use crate::pipeline::{Settings, WINDOW};
+use crate::record::TimeWindow;
+use crate::time::{rfc3339, zone::Tz, Nanos};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFmt {
+    Text,
+    Jsonl,
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Files, directories (searched recursively) or - for stdin; none: stdin
+    #[arg(value_name = "PATH")]
+    paths: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    output_format: OutFmt,
+    /// Write to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Zone of timestamps that carry none: IANA name, UTC, or +HH:MM [default: $TZ, else UTC]
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+    /// Zone for one host's timestamps, repeatable
+    #[arg(long, value_name = "HOST=ZONE")]
+    host_tz: Vec<String>,
+    /// Year of the first timestamp that carries none (later ones roll over Dec -> Jan)
+    #[arg(long, value_name = "YYYY")]
+    year: Option<i32>,
+    /// Offset history file or directory, repeatable; HOST=PATH binds a file to a host
+    #[arg(long, value_name = "PATH")]
+    offsets: Vec<String>,
+    /// A constant clock correction for a host without history, e.g. web01=+2.5s
+    #[arg(long, value_name = "HOST=OFFSET")]
+    skew: Vec<String>,
+    /// Skip detection: parse every input with this format
+    #[arg(long, value_name = "NAME")]
+    input_format: Option<String>,
+    /// Host of records whose format captures none (stdin, lone files)
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
+    /// Extra format definitions (TOML files, same schema as the built-in formats/)
+    #[arg(long = "formats", value_name = "DIR")]
+    formats: Vec<PathBuf>,
+    /// Keep records whose corrected time is at or after TIME (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Keep records whose corrected time is before TIME (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// Place boot-relative timestamps (dmesg) after this boot time (RFC 3339); HOST=TIME for
+    /// one host's, repeatable
+    #[arg(long, value_name = "[HOST=]TIME")]
+    boot_time: Vec<String>,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bar (it is shown only when stderr is a terminal anyway)
+    #[arg(long)]
+    no_progress: bool,
+    /// No per-host correction summary on stderr
+    #[arg(short, long)]
+    quiet: bool,
+    /// Bytes of a source parsed at a time (tests: tiny windows exercise what crosses them)
+    #[arg(long, hide = true, value_name = "BYTES")]
+    window_bytes: Option<usize>,
+    /// Bytes of parsed records `merge` holds before it spills them to temporary files
+    #[arg(long, hide = true, value_name = "BYTES")]
+    budget_bytes: Option<usize>,
+    /// Bytes of a compressed or piped source held in memory before it goes to a file
+    #[arg(long, hide = true, value_name = "BYTES")]
+    spool_bytes: Option<usize>,
+}
+
+/// Bytes of parsed records `merge` holds in memory; past that they spill to temporary files.
+const BUDGET: usize = 64 << 20;
+
+/// A run of `merge`, `normalize` or `detect`, checked.
+pub struct Run {
+    pub paths: Vec<String>,
+    pub settings: Settings,
+    pub format: OutputFormat,
+    pub output: Option<PathBuf>,
+    pub offsets: Vec<String>,
+    /// `--skew`: per host, nanoseconds to add.
+    pub skews: Vec<(String, Nanos)>,
+    pub formats: Vec<PathBuf>,
+    pub quiet: bool,
+    pub budget: usize,
+}
+
+impl MergeArgs {
+    /// Check every option; an error here is a usage error.
+    pub fn check(self) -> Result<Run> {
+        let tz: Tz = match self.tz {
+            Some(t) => t.parse().map_err(|e| anyhow::anyhow!("--tz {t}: {e}"))?,
+            // $TZ may hold a POSIX rule deskew cannot read (`CET-1CEST,M3.5.0`): that is no
+            // reason to refuse to run, so say so and use UTC.
+            None => match std::env::var("TZ").ok().filter(|s| !s.is_empty()) {
+                Some(t) => t.trim_start_matches(':').parse().unwrap_or_else(|e| {
+                    eprintln!("deskew: TZ={t}: {e}; using UTC (pass --tz to choose)");
+                    Tz::Fixed(0)
+                }),
+                None => Tz::Fixed(0),
+            },
+        };
+        let mut host_tz = Vec::new();
+        for s in &self.host_tz {
+            let (h, z) = split_host_arg(s).context("--host-tz")?;
+            let z: Tz = z.parse().map_err(|e| anyhow::anyhow!("--host-tz {s}: {e}"))?;
+            host_tz.push((h, z));
+        }
+        let mut skews = Vec::new();
+        for s in &self.skew {
+            skews.push(crate::skew::parse_skew(s).map_err(|e| anyhow::anyhow!("--skew {s}: {e}"))?);
+        }
+        if let Some(n) = self.threads {
+            rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
+        }
+        if let Some(n) = self.spool_bytes {
+            crate::input::set_spool_per_source(n);
+        }
+        let mut paths = self.paths;
+        if paths.is_empty() {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                bail!(
+                    "no PATH given and stdin is a terminal: name files or directories, or pipe logs in"
+                );
+            }
+            paths.push("-".into());
+        }
+        let format = match self.output_format {
+            OutFmt::Text => OutputFormat::Text,
+            OutFmt::Jsonl => OutputFormat::Jsonl,
+        };
+        let settings = Settings {
+            tz,
+            host_tz,
+            year: self.year,
+            host: self.host,
+            boot_time: boot_times(&self.boot_time)?,
+            input_format: self.input_format,
+            window: TimeWindow {
+                since: parse_time("--since", &self.since)?,
+                until: parse_time("--until", &self.until)?,
+            },
+            bad_utf8_fate: output::bad_utf8_fate(format),
+            window_bytes: self.window_bytes.unwrap_or(WINDOW).max(1),
+            progress: !self.no_progress,
+        };
+        Ok(Run {
+            paths,
+            settings,
+            format,
+            output: self.output,
+            offsets: self.offsets,
+            skews,
+            formats: self.formats,
+            quiet: self.quiet,
+            budget: self.budget_bytes.unwrap_or(BUDGET),
+        })
+    }
+}
+
+fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<Nanos>> {
+    s.as_deref()
+        .map(|t| {
+            rfc3339::parse(t).with_context(|| {
+                format!("{opt} {t:?}: expected RFC 3339, e.g. 2026-11-23T18:41:37Z")
+            })
+        })
+        .transpose()
+}
+
+/// `--boot-time TIME` (every host) or `HOST=TIME`.
+fn boot_times(args: &[String]) -> Result<Vec<(Option<String>, Nanos)>> {
+    args.iter()
+        .map(|s| {
+            // An RFC 3339 time has no '=': whatever stands before one is a host.
+            let (host, t) = match s.split_once('=') {
+                Some((h, t)) => (Some(h.to_string()), t.to_string()),
+                None => (None, s.clone()),
+            };
+            let t = parse_time("--boot-time", &Some(t))?.unwrap_or_default();
+            Ok((host, t))
+        })
+        .collect()
+}
+
+/// Parse `HOST=VALUE`.
+pub fn split_host_arg(s: &str) -> Result<(String, String)> {
+    match s.split_once('=') {
+        Some((h, v)) if !h.is_empty() && !v.is_empty() => Ok((h.to_string(), v.to_string())),
+        _ => bail!("{s:?}: expected HOST=VALUE"),
+    }
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// NTP servers: HOST, HOST:PORT or [IPv6]:PORT (port 123 by default)
+    #[arg(required = true, value_name = "SERVER")]
+    servers: Vec<String>,
+    /// Append each measurement to DIR/<host>.jsonl, the history `merge --offsets` reads
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// Host name to record (default: this machine's)
+    #[arg(long)]
+    host: Option<String>,
+    /// Keep measuring every SECS seconds (with +-10% jitter) until SIGINT or SIGTERM
+    #[arg(long, value_name = "SECS")]
+    interval: Option<f64>,
+    /// With --interval: stop after N rounds
+    #[arg(long, value_name = "N", requires = "interval")]
+    count: Option<u64>,
+    /// Requests per server in a round; the one of least delay is kept
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    burst: u32,
+    /// Seconds between the requests of a burst
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    burst_spacing: f64,
+    /// Seconds to wait for each reply
+    #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+    timeout: f64,
+    /// Extra requests for ones that got no usable reply
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    retries: u32,
+    /// IPv4 addresses only
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    ipv4: bool,
+    /// IPv6 addresses only
+    #[arg(short = '6')]
+    ipv6: bool,
+    /// One JSON object per round instead of the table
+    #[arg(long)]
+    json: bool,
+}
+
+fn duration(opt: &str, secs: f64, min: f64) -> Result<std::time::Duration> {
+    anyhow::ensure!(
+        secs.is_finite() && secs >= min && secs <= 86_400.0,
+        "{opt} {secs}: must be from {min} to 86400 seconds"
+    );
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+impl SyncArgs {
+    /// Check every option; an error here is a usage error.
+    pub fn check(self) -> Result<crate::sync::SyncOptions> {
+        use crate::ntp::client::{parse_server, Settings};
+        for s in &self.servers {
+            parse_server(s).map_err(anyhow::Error::msg)?;
+        }
+        anyhow::ensure!(
+            (1..=64).contains(&self.burst),
+            "--burst {}: must be from 1 to 64",
+            self.burst
+        );
+        if let Some(i) = self.interval {
+            duration("--interval", i, 0.01)?;
+        }
+        Ok(crate::sync::SyncOptions {
+            servers: self.servers,
+            settings: Settings {
+                burst: self.burst,
+                spacing: duration("--burst-spacing", self.burst_spacing, 0.0)?,
+                timeout: duration("--timeout", self.timeout, 0.001)?,
+                retries: self.retries.min(64),
+                family: if self.ipv4 {
+                    Some(true)
+                } else if self.ipv6 {
+                    Some(false)
+                } else {
+                    None
+                },
+            },
+            record: self.record,
+            host: self.host,
+            interval: self.interval,
+            count: self.count,
+            json: self.json,
+        })
+    }
+}

@@ -1,0 +1,43 @@
+//! `deskew merge`: one timeline of all sources, ordered by corrected time.
+
+use anyhow::Context as _;
+
+use super::{args::MergeArgs, checked, context, load, names, output, Failure};
+use crate::format::Registry;
+use crate::merge::runs::RunMerge;
+use crate::output::{display_json, write_ordered, Job};
+use crate::pipeline::{open_all, year_plans};
+
+pub fn run(args: MergeArgs) -> Result<(), Failure> {
+    let run = checked(args.check())?;
+    let (reg, corrector) = load(&run)?;
+    let mut cx = context(&run, &reg, corrector)?;
+    let sources = open_all(&mut cx, &run.paths);
+    let mut out = output(&run)?;
+    let plans = year_plans(&cx, &sources);
+    // Workers share the registry: formats run as direct parsers (format/direct.rs), so the
+    // regexes, whose caches a lock shares between threads, are seldom run.
+    let regs: Vec<&Registry> = match RunMerge::workers(&sources) {
+        (n, true) => vec![&reg; n],
+        (_, false) => Vec::new(),
+    };
+    let window = run.settings.window_bytes;
+    let merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs);
+    if let Some(b) = &cx.progress {
+        b.finish_and_clear();
+    }
+    let (hosts, formats) = names(&cx);
+    let shown = display_json(&sources);
+    let job = Job {
+        format: run.format,
+        window: run.settings.window,
+        hosts: &hosts,
+        formats: &formats,
+        display_json: &shown,
+    };
+    write_ordered(&job, &sources, merge, &mut out).context("cannot write the output")?;
+    if !run.quiet {
+        cx.corrector.summarize();
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! The command line: the only code that knows flags. Each command's arguments become checked
+//! settings in one place (`args`), then the command runs the library's stages.
+//! Exit status: 0 done; 1 something went wrong on the way (every other input still went
+//! through); 2 a usage error (nothing was done).
+
+mod args;
+mod detect;
+mod formats;
+mod merge;
+mod normalize;
+mod offsets;
+mod sync;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use args::{MergeArgs, SyncArgs};
+
+#[derive(Parser)]
+#[command(
+    name = "deskew",
+    version,
+    about = "The logs of many hosts as one timeline you can trust: \
+every timestamp to RFC 3339 UTC, each host's clock error corrected from its NTP offset history."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One time-ordered timeline of every record in PATHs (files, directories, - for stdin)
+    Merge(MergeArgs),
+    /// The same records and fields in input order, streaming (for pipes and tail -f)
+    Normalize(MergeArgs),
+    /// Per file: the detected format, the share of lines that parse, first and last time
+    Detect(MergeArgs),
+    /// The built-in and user formats, with an example line each
+    Formats {
+        /// Extra format definitions (TOML files, same schema as the built-in formats/)
+        #[arg(long = "formats", value_name = "DIR")]
+        formats: Vec<PathBuf>,
+    },
+    /// Measure this host's clock offset against NTP servers (never sets the clock)
+    Sync(SyncArgs),
+    /// The per-host offset models built from history files: samples, steps, drift, coverage
+    Offsets {
+        /// History files or directories; HOST=PATH binds a file to a host
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<String>,
+        /// Also draw the offsets over time as an SVG picture
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+}
+
+/// How a command ended.
+pub enum Failure {
+    /// What was asked cannot be done (an option's value, a format definition): exit 2.
+    Usage(anyhow::Error),
+    /// Something went wrong while running: exit 1.
+    Run(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Run(e)
+    }
+}
+
+/// Run the command line of this process.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Merge(a) => merge::run(a),
+        Command::Normalize(a) => normalize::run(a),
+        Command::Detect(a) => detect::run(a),
+        Command::Formats { formats } => formats::run(&formats),
+        Command::Sync(a) => sync::run(a),
+        Command::Offsets { paths, svg } => offsets::run(&paths, svg.as_deref()),
+    };
+    match result {
+        Err(Failure::Usage(e)) => {
+            eprintln!("deskew: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("deskew: {e:#}");
+            ExitCode::from(1)
+        }
+        Ok(()) if crate::diag::failed() => ExitCode::from(1),
+        Ok(()) => ExitCode::SUCCESS,
+    }
+}
+
+/// The formats and the offset models, read side by side (each takes a few milliseconds
+/// before any source can be parsed). A bad format definition is a usage error.
+fn load(run: &args::Run) -> Result<(crate::format::Registry, crate::pipeline::Corrector), Failure> {
+    let (reg, corrector) = rayon::join(
+        || crate::format::Registry::load(&run.formats),
+        || crate::pipeline::Corrector::load(&run.offsets, &run.skews),
+    );
+    Ok((reg.map_err(|e| Failure::Usage(e.into()))?, corrector))
+}
+
+/// The run's context: the settings, formats and models every stage shares.
+fn context<'a>(
+    run: &'a args::Run,
+    reg: &'a crate::format::Registry,
+    corrector: crate::pipeline::Corrector,
+) -> Result<crate::pipeline::Context<'a>, Failure> {
+    crate::pipeline::Context::new(&run.settings, reg, corrector).map_err(|e| {
+        let n = run.settings.input_format.as_deref().unwrap_or_default();
+        Failure::Usage(anyhow::anyhow!("--input-format {n}: {e}"))
+    })
+}
+
+/// Check a command's arguments: a failure is a usage error.
+fn checked<T>(r: anyhow::Result<T>) -> Result<T, Failure> {
+    r.map_err(Failure::Usage)
+}
+
+/// The output file (or stdout), buffered.
+fn output(run: &args::Run) -> Result<std::io::BufWriter<Box<dyn std::io::Write + Send>>, Failure> {
+    use anyhow::Context as _;
+    let out = crate::output::open(run.output.as_deref()).with_context(|| {
+        format!(
+            "{}: cannot create the output file",
+            run.output.as_deref().unwrap_or(std::path::Path::new("-")).display()
+        )
+    })?;
+    Ok(std::io::BufWriter::with_capacity(crate::output::OUT_BUFFER, out))
+}
+
+/// Names the output refers to by index, once the sources are parsed.
+fn names(cx: &crate::pipeline::Context) -> (Vec<String>, Vec<String>) {
+    let hosts = cx.hosts.lock().unwrap().names().to_vec();
+    let formats = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
+    (hosts, formats)
+}

@@ -1,0 +1,78 @@
+//! `deskew normalize`: the same records as `merge`, in input order. Files are read a window
+//! at a time; stdin streams line by line, each record written as soon as it is complete.
+
+use std::io::{self, Write};
+
+use anyhow::Context as _;
+
+use super::{args::MergeArgs, checked, context, load, names, output, Failure};
+use crate::output::{self as out, display_json, write_ordered, Job, Names, SourceView};
+use crate::pipeline::{open_all, reader, stdin};
+use crate::record::InOrder;
+
+pub fn run(args: MergeArgs) -> Result<(), Failure> {
+    let run = checked(args.check())?;
+    let (reg, corrector) = load(&run)?;
+    let mut cx = context(&run, &reg, corrector)?;
+    if run.paths.iter().all(|p| p == "-") {
+        let mut w = output(&run)?;
+        let formats: Vec<String> = reg.formats.iter().map(|f| f.name().to_string()).collect();
+        let mut buf = Vec::with_capacity(1 << 16);
+        // Written out whenever the input has nothing more at hand, so a pipe stays live.
+        let mut sink = |e: stdin::Event| -> io::Result<bool> {
+            match e {
+                stdin::Event::Records(recs, text) => {
+                    let hosts = cx.hosts.lock().unwrap();
+                    let names = Names { hosts: hosts.names(), formats: &formats };
+                    let view = SourceView { data: text, display_json: "-" };
+                    for r in recs.iter().filter(|r| run.settings.window.keeps(r)) {
+                        out::write_record(&mut buf, run.format, r, &view, &names);
+                    }
+                    if buf.len() <= 1 << 16 {
+                        return Ok(false);
+                    }
+                }
+                stdin::Event::Idle => {}
+            }
+            let r = w.write_all(&buf).and_then(|_| w.flush());
+            buf.clear();
+            match r {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(true),
+                r => r.map(|_| false),
+            }
+        };
+        stdin::run(&cx, stdin::QUIET, &mut sink).context("cannot write the output")?;
+    } else {
+        let sources = open_all(&mut cx, &run.paths);
+        let shown = display_json(&sources);
+        let mut w = output(&run)?;
+        for (i, src) in sources.iter().enumerate() {
+            let mut p = reader(&cx, src);
+            let mut done = 0;
+            while let Some(recs) = p.next_window() {
+                if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
+                    b.inc((r.end as u64).saturating_sub(done));
+                    done = r.end as u64;
+                }
+                let (hosts, formats) = names(&cx);
+                let job = Job {
+                    format: run.format,
+                    window: run.settings.window,
+                    hosts: &hosts,
+                    formats: &formats,
+                    display_json: &shown,
+                };
+                let order = InOrder { source: i, records: recs.into_iter() };
+                write_ordered(&job, &sources, order, &mut w).context("cannot write the output")?;
+            }
+            p.finish(true);
+        }
+        if let Some(b) = &cx.progress {
+            b.finish_and_clear();
+        }
+    }
+    if !run.quiet {
+        cx.corrector.summarize();
+    }
+    Ok(())
+}

@@ -1,0 +1,326 @@
+//! The output engine: records in the order the merge (or a source read in order) gives them,
+//! formatted in parallel batches while a writer thread writes the batch before, with the
+//! records' text read from their files in a few large reads rather than through page faults.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::input;
+use crate::pipeline::Source;
+use crate::record::{Ordered, Record, TimeWindow};
+
+use super::{write_record, Names, OutputFormat, SourceView};
+
+/// Mapped bytes the output may bring into memory before they are dropped again.
+const RELEASE_EVERY: usize = 32 << 20;
+/// How much a read of one mapped page brings in: the kernel maps the cached pages around it
+/// too ("fault-around", 64 KiB by default).
+const FAULT_AROUND: usize = 64 << 10;
+
+/// What the output needs to know of a run: the format, which records to keep, and the names
+/// records refer to by index.
+pub struct Job<'a> {
+    pub format: OutputFormat,
+    pub window: TimeWindow,
+    pub hosts: &'a [String],
+    pub formats: &'a [String],
+    /// Per source: its path as found, escaped as a JSON string body.
+    pub display_json: &'a [String],
+}
+
+/// Each source's path as found, escaped as a JSON string body (made once per run).
+pub fn display_json(sources: &[Source]) -> Vec<String> {
+    sources
+        .iter()
+        .map(|s| {
+            let mut b = Vec::new();
+            super::json_escape(&mut b, s.spec.display.as_bytes());
+            String::from_utf8(b).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Read a record's text from its mapped file into `text` (not through the mapping); false
+/// for a source that is not mapped, a long record, or a failed read.
+fn read_text(data: &input::Data, r: &Record, text: &mut Vec<u8>) -> bool {
+    let input::Data::Mapped(m) = data else { return false };
+    let len = r.text_len();
+    if len > FAULT_AROUND {
+        return false;
+    }
+    text.resize(len, 0);
+    m.read_at(text, r.start).is_ok()
+}
+
+/// Where a record of an output chunk was read to: the file's bytes from `lo` (through the
+/// record's end) are in the arena from `at`.
+#[derive(Clone, Copy)]
+struct Span {
+    lo: usize,
+    at: usize,
+}
+
+/// Bytes between two records of a source that a read takes in rather than start another.
+const SPAN_GAP: usize = 4096;
+/// The most one read takes.
+const SPAN_MAX: usize = 4 << 20;
+/// The most a chunk reads into its arena; its other records are read through the mapping
+/// (a chunk of long records would otherwise hold all their text at once).
+const CHUNK_TEXT: usize = 16 << 20;
+
+/// Read the text of `chunk`'s records from their mapped files into `arena`: each source's
+/// records sorted by offset and cut into clusters of records close together (one cluster for
+/// a source read in order, one per run for a source out of order), one `pread` per cluster.
+/// Reading through the mapping instead costs a page fault per 64 KiB, the pages' release
+/// again later, and a cache miss on nearly every record (the sources interleave in too many
+/// streams for the hardware prefetcher); a read is a sequential copy.
+/// Per record, where it was read to; `None` for one read through the mapping (not mapped, out
+/// of the window, empty, too long, past `CHUNK_TEXT`, or the read came short: the file was cut, and the caller
+/// sees that through the mapping). The arena's bytes past what this chunk uses are left as
+/// they were (no zeroing of a reused buffer).
+fn read_spans(
+    sources: &[Source],
+    chunk: &[(usize, Record)],
+    limits: &[usize],
+    window: &TimeWindow,
+    arena: &mut Vec<u8>,
+) -> Vec<Option<Span>> {
+    let usable = |(s, r): &(usize, Record)| {
+        r.end <= limits[*s]
+            && r.end > r.start
+            && r.end - r.start <= SPAN_MAX
+            && matches!(sources[*s].data, input::Data::Mapped(_))
+            && window.keeps(r)
+    };
+    // The usable records grouped by source (a counting sort: linear), each group in chunk
+    // order, which is file order for a source read in order.
+    let mut first = vec![0u32; sources.len() + 1];
+    for x in chunk.iter().filter(|x| usable(x)) {
+        first[x.0 + 1] += 1;
+    }
+    for k in 1..first.len() {
+        first[k] += first[k - 1];
+    }
+    let mut order = vec![0u32; first[sources.len()] as usize];
+    let mut fill = first.clone();
+    for (i, x) in chunk.iter().enumerate() {
+        if usable(x) {
+            order[fill[x.0] as usize] = i as u32;
+            fill[x.0] += 1;
+        }
+    }
+    let start = |i: &u32| chunk[*i as usize].1.start;
+    let mut out = vec![None; chunk.len()];
+    let mut used = 0;
+    for s in 0..sources.len() {
+        let input::Data::Mapped(m) = &sources[s].data else { continue };
+        let group = &mut order[first[s] as usize..first[s + 1] as usize];
+        if !group.is_sorted_by_key(start) {
+            group.sort_unstable_by_key(start);
+        }
+        let mut k = 0;
+        while k < group.len() {
+            let lo = start(&group[k]);
+            let mut hi = chunk[group[k] as usize].1.end;
+            let mut j = k + 1;
+            while let Some(r) = group.get(j).map(|&i| &chunk[i as usize].1) {
+                if r.start > hi + SPAN_GAP || r.end.max(hi) - lo > SPAN_MAX {
+                    break;
+                }
+                hi = hi.max(r.end);
+                j += 1;
+            }
+            let at = used;
+            if at + (hi - lo) > CHUNK_TEXT {
+                break;
+            }
+            if arena.len() < at + (hi - lo) {
+                arena.resize(at + (hi - lo), 0);
+            }
+            if m.read_at(&mut arena[at..at + (hi - lo)], lo).is_ok() {
+                for &i in &group[k..j] {
+                    out[i as usize] = Some(Span { lo, at });
+                }
+                used += hi - lo;
+            }
+            k = j;
+        }
+    }
+    out
+}
+
+/// Write records in the order `order` gives them: batches are formatted in parallel while
+/// a writer thread writes the batch before, so formatting and output overlap.
+pub fn write_ordered(
+    job: &Job,
+    sources: &[Source],
+    mut order: impl Ordered,
+    out: &mut (dyn Write + Send),
+) -> std::io::Result<()> {
+    let names = Names { hosts: job.hosts, formats: job.formats };
+    let views: Vec<SourceView> = sources
+        .iter()
+        .zip(job.display_json)
+        .map(|(p, d)| SourceView { data: &p.data, display_json: d })
+        .collect();
+    let fmt = job.format;
+    let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
+    // An estimate of the mapped bytes brought in since the last release: each record that
+    // lies away from the one before it in its source counts a fault-around's worth. A source
+    // read in order adds little per record; one read out of order adds much, and is released
+    // every few hundred records, so memory stays bounded either way.
+    let brought = std::sync::atomic::AtomicUsize::new(0);
+    let account = |n: usize| {
+        use std::sync::atomic::Ordering::Relaxed;
+        if brought.fetch_add(n, Relaxed) + n >= RELEASE_EVERY {
+            brought.store(0, Relaxed);
+            for src in sources {
+                src.data.release(0..src.data.len());
+            }
+        }
+    };
+    // A batch is formatted in chunks in parallel, and all of its output is handed to the
+    // writer at once: both are bounded in records and in bytes of text, so that long records
+    // do not make them large.
+    const BATCH: usize = 1 << 15;
+    const BATCH_TEXT: usize = 8 << 20;
+    const CHUNK: usize = 4096;
+    const CHUNK_TEXT: usize = 1 << 20;
+    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    // Buffers `read_spans` reads into, kept at their size (not cleared: no zeroing again).
+    let arenas: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        // Written buffers come back to be filled again: fresh ones would each be new pages
+        // for the kernel to fault in and zero.
+        let spare = &spare;
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for bufs in rx {
+                for mut b in bufs {
+                    out.write_all(&b)?;
+                    b.clear();
+                    spare.lock().unwrap().push(b);
+                }
+            }
+            out.flush()
+        });
+        // The merge runs in a thread of its own, a batch ahead of the formatting; batches
+        // go back to it to be refilled.
+        let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Record)>>(1);
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<(usize, Record)>>();
+        scope.spawn(move || {
+            // The first batch is a small one: the formatting waits for it with nothing to do.
+            let mut max = CHUNK;
+            loop {
+                let mut batch = free_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                batch.clear();
+                order.fill(&mut batch, max, BATCH_TEXT);
+                if batch.is_empty() {
+                    break;
+                }
+                max = BATCH;
+                if batch_tx.send(batch).is_err() {
+                    break; // the output stopped
+                }
+            }
+        });
+        for batch in batch_rx {
+            // Chunks of at most `CHUNK` records and about `CHUNK_TEXT` bytes of text.
+            let mut cuts = vec![0];
+            let mut text = 0;
+            for (i, (_, r)) in batch.iter().enumerate() {
+                if i - cuts[cuts.len() - 1] == CHUNK || text >= CHUNK_TEXT {
+                    cuts.push(i);
+                    text = 0;
+                }
+                text += r.text_len();
+            }
+            cuts.push(batch.len());
+            let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
+                cuts.par_windows(2)
+                    .map(|w| &batch[w[0]..w[1]])
+                    .map(|c| {
+                        // Room for the text and what is written around it (time, host, JSON
+                        // keys): one allocation rather than doublings that copy and fault.
+                        let need =
+                            c.iter().map(|(_, r)| r.text_len()).sum::<usize>() + c.len() * 96;
+                        let mut buf = spare.lock().unwrap().pop().unwrap_or_default();
+                        buf.reserve(need);
+                        // Per source: the region (of FAULT_AROUND bytes) of its last record,
+                        // and the last region read through the mapping.
+                        let mut last = vec![usize::MAX; sources.len()];
+                        let mut mapped = vec![usize::MAX; sources.len()];
+                        let mut text = Vec::new();
+                        let mut fresh = 0;
+                        let mut arena = arenas.lock().unwrap().pop().unwrap_or_default();
+                        let spans = read_spans(sources, c, limits, &job.window, &mut arena);
+                        for (i, (s, r)) in c.iter().enumerate() {
+                            if i % 256 == 255 {
+                                account(std::mem::take(&mut fresh));
+                            }
+                            if r.end > limits[*s] || !job.window.keeps(r) {
+                                continue;
+                            }
+                            if let Some(sp) = spans[i] {
+                                let start = r.start - sp.lo + sp.at;
+                                let rebased =
+                                    Record { start, end: start + (r.end - r.start), ..*r };
+                                let view = SourceView { data: &arena, ..views[*s] };
+                                write_record(&mut buf, fmt, &rebased, &view, &names);
+                                continue;
+                            }
+                            let (region, len) =
+                                (r.start / FAULT_AROUND, r.end - r.start.min(r.end));
+                            // A record away from its source's last one is read from the file
+                            // (a source out of order is read so throughout); the records near
+                            // it after it, through the mapping.
+                            if last[*s] != region {
+                                last[*s] = region;
+                                if read_text(&sources[*s].data, r, &mut text) {
+                                    let rebased = Record { start: 0, end: len, ..*r };
+                                    let view = SourceView { data: &text, ..views[*s] };
+                                    write_record(&mut buf, fmt, &rebased, &view, &names);
+                                    continue;
+                                }
+                            }
+                            if mapped[*s] != region {
+                                mapped[*s] = region;
+                                fresh += FAULT_AROUND + len;
+                            }
+                            write_record(&mut buf, fmt, r, &views[*s], &names);
+                        }
+                        account(fresh);
+                        arenas.lock().unwrap().push(arena);
+                        buf
+                    })
+                    .collect()
+            };
+            let mut bufs = format_batch(&full);
+            // A mapped file cut while it was being written out reads as zeros past its new
+            // end: look after formatting (so a cut during it is seen too) and redo the batch
+            // without the records past the cut.
+            let limits: Vec<usize> =
+                sources.iter().map(|s| s.data.shrunk().unwrap_or(s.data.len())).collect();
+            if limits != full {
+                bufs = format_batch(&limits);
+                for (i, src) in sources.iter().enumerate() {
+                    let lost = batch.iter().filter(|(s, r)| *s == i && r.end > limits[i]).count();
+                    if lost > 0 {
+                        src.report_shrink(limits[i], lost);
+                    }
+                }
+            }
+            if tx.send(bufs).is_err() {
+                break; // the writer stopped on an error: it is reported below
+            }
+            let _ = free_tx.send(batch);
+        }
+        drop(tx);
+        match writer.join().expect("the writer thread does not panic") {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => r,
+        }
+    })
+}

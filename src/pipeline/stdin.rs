@@ -1,0 +1,213 @@
+//! Stdin as a stream: line by line, in memory bounded by the record being gathered, through
+//! the same grouping core as files (`group`), so the same bytes give the same records and
+//! warnings. A record is handed on as soon as it is known to be complete: the next record
+//! starts, the input ends, or the input stays quiet for `QUIET` (so `tail -f | deskew
+//! normalize` shows each record promptly, not when the next one arrives).
+
+use std::io::{self, BufRead};
+use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
+use std::time::Duration;
+
+use crate::diag;
+use crate::format::detect::Matcher;
+use crate::record::{Record, NO_TIME};
+use crate::time::clock::now;
+use crate::time::resolve::{Resolver, YearRule};
+
+use super::context::Context;
+use super::group::{self, fill_keys, Grouper};
+use super::scan::LineHit;
+
+/// How long the input may pause before the record it left open is handed on. A writer puts a
+/// multi-line record (a stack trace) out at once, well within this; a person watching
+/// `tail -f` sees each record within it.
+pub const QUIET: Duration = Duration::from_millis(200);
+
+/// What the stream hands its consumer.
+pub enum Event<'a> {
+    /// Complete records, in input order; their offsets index `text`.
+    Records(&'a [Record], &'a [u8]),
+    /// Nothing more is at hand for now: write out what is buffered.
+    Idle,
+}
+
+/// What the reader thread sends: whole lines (the last line of the input may lack its `\n`),
+/// or the error that ended the input.
+enum Msg {
+    Lines(Vec<u8>),
+    Failed(io::Error),
+}
+
+/// Read stdin to its end, handing records to `sink` (which returns true to stop: the reader
+/// of the output went away). Problems are reported on stderr as for files.
+pub fn run(
+    cx: &Context,
+    quiet: Duration,
+    sink: &mut dyn FnMut(Event) -> io::Result<bool>,
+) -> io::Result<()> {
+    let (tx, rx) = mpsc::sync_channel::<Msg>(4);
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    // Detached, not scoped: a read of stdin cannot be interrupted, and a run that stops early
+    // (its output closed) must not wait for the next line to arrive.
+    std::thread::spawn(move || read_lines(crate::input::stdin_lines(), tx, free_rx));
+
+    let matcher = Matcher::all(cx.reg, cx.forced);
+    let mut scratch = matcher.scratch();
+    let host_name = cx.settings.host.clone().unwrap_or_else(|| "-".into());
+    let year = cx.settings.year.map_or(YearRule::NotAfter(now()), YearRule::Fixed);
+    let mut resolver = Resolver::new(cx.tz_for(&host_name), year);
+    resolver.set_boot_time(cx.boot_time_for(&host_name));
+    let default_host = cx.hosts.lock().unwrap().intern(&host_name);
+    let mut grouper = Grouper::new(resolver, &cx.traits, default_host);
+    let mut session = cx.corrector.session();
+    let host_of = |name: &[u8]| cx.hosts.lock().unwrap().intern(&String::from_utf8_lossy(name));
+
+    // The text of the open record (its lines, each with its `\n`), or nothing.
+    let mut text: Vec<u8> = Vec::with_capacity(1 << 12);
+    let mut recs: Vec<Record> = Vec::new();
+    let mut n = 0u64;
+    let mut last_key = NO_TIME;
+    let mut bad_utf8_reported = false;
+    let mut next: Option<Msg> = None;
+
+    // Correct the complete records and hand them on; true: stop.
+    let mut emit = |recs: &mut Vec<Record>,
+                    text: &[u8],
+                    last_key: &mut i64,
+                    sink: &mut dyn FnMut(Event) -> io::Result<bool>|
+     -> io::Result<bool> {
+        if recs.is_empty() {
+            return Ok(false);
+        }
+        for r in recs.iter_mut() {
+            session.correct(r, |h| cx.hosts.lock().unwrap().names().get(h).cloned());
+        }
+        *last_key = fill_keys(recs, *last_key);
+        let stop = sink(Event::Records(recs, text))?;
+        recs.clear();
+        Ok(stop)
+    };
+
+    'read: loop {
+        let msg = match next.take() {
+            Some(m) => m,
+            None if grouper.is_open() => match rx.recv_timeout(quiet) {
+                Ok(m) => m,
+                Err(RecvTimeoutError::Timeout) => {
+                    // The input paused: what is open is complete as far as anyone can tell.
+                    grouper.close(&text, text.len(), &mut recs);
+                    if emit(&mut recs, &text, &mut last_key, sink)? || sink(Event::Idle)? {
+                        return Ok(());
+                    }
+                    text.clear();
+                    grouper.restart(0, n);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            },
+            None => match rx.recv() {
+                Ok(m) => m,
+                Err(_) => break,
+            },
+        };
+        let chunk = match msg {
+            Msg::Lines(c) => c,
+            Msg::Failed(e) => {
+                // A truncated compressed stream: what came before it still goes through.
+                diag::error(format!("-:{}: {e}", n + 1));
+                break;
+            }
+        };
+        let mut lines = chunk.split_inclusive(|&b| b == b'\n');
+        for raw in &mut lines {
+            n += 1;
+            let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+            if !bad_utf8_reported && std::str::from_utf8(line).is_err() {
+                bad_utf8_reported = true;
+                let fate = cx.settings.bad_utf8_fate;
+                diag::error(format!("-:{n}: invalid UTF-8 ({fate})"));
+            }
+            let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
+            match matcher.line(trimmed, &mut scratch) {
+                Some(hit) => {
+                    // Closes what was open before it (at the end of the text held).
+                    grouper.close(&text, text.len(), &mut recs);
+                    if emit(&mut recs, &text, &mut last_key, sink)? {
+                        return Ok(());
+                    }
+                    text.clear();
+                    text.extend_from_slice(line);
+                    text.push(b'\n');
+                    let h = LineHit { line: n - 1, start: 0, end: line.len(), hit };
+                    grouper.push(&text, &h, host_of, &mut recs);
+                }
+                None if grouper.is_open() => {
+                    text.extend_from_slice(line);
+                    text.push(b'\n');
+                }
+                None => {
+                    // No record is open: the line is a record of its own.
+                    text.extend_from_slice(line);
+                    text.push(b'\n');
+                    grouper.close(&text, text.len(), &mut recs);
+                    if emit(&mut recs, &text, &mut last_key, sink)? {
+                        return Ok(());
+                    }
+                    text.clear();
+                    grouper.restart(0, n);
+                }
+            }
+        }
+        let _ = free_tx.send(chunk);
+        match rx.try_recv() {
+            Ok(m) => next = Some(m),
+            Err(TryRecvError::Empty) => {
+                if sink(Event::Idle)? {
+                    return Ok(());
+                }
+            }
+            Err(TryRecvError::Disconnected) => break 'read,
+        }
+    }
+    grouper.close(&text, text.len(), &mut recs);
+    if emit(&mut recs, &text, &mut last_key, sink)? {
+        return Ok(());
+    }
+    session.finish();
+    group::report_problems("-", &grouper.take_problems());
+    if let Some(abbr) = grouper.resolver().ambiguity() {
+        diag::note(format!(
+            "-: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --tz with the region to settle it)"
+        ));
+    }
+    sink(Event::Idle)?;
+    Ok(())
+}
+
+/// The reader thread: whole lines in chunks, a chunk sent whenever the input has nothing more
+/// at hand (so a live line goes on at once) or the chunk is large.
+fn read_lines(input: impl BufRead, tx: mpsc::SyncSender<Msg>, free: mpsc::Receiver<Vec<u8>>) {
+    let mut input = io::BufReader::with_capacity(1 << 16, input);
+    loop {
+        let mut chunk = free.try_recv().unwrap_or_else(|_| Vec::with_capacity(1 << 16));
+        chunk.clear();
+        let failed = loop {
+            match input.read_until(b'\n', &mut chunk) {
+                Ok(0) => break None,
+                Ok(_) if input.buffer().is_empty() || chunk.len() >= 1 << 16 => break Some(None),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Some(Some(e)),
+            }
+        };
+        let sent = chunk.is_empty() || tx.send(Msg::Lines(chunk)).is_ok();
+        match failed {
+            Some(None) if sent => {}
+            Some(Some(e)) => {
+                let _ = tx.send(Msg::Failed(e));
+                return;
+            }
+            _ => return,
+        }
+    }
+}
