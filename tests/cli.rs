@@ -1,9 +1,9 @@
 //! The real binary, end to end, on files in testdata/cli and on inputs made here.
 
-use crate::util::bin;
+use crate::util::{bin, run_stdin};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 fn testdata(p: &str) -> PathBuf {
     crate::util::testdata("cli").join(p)
@@ -11,24 +11,6 @@ fn testdata(p: &str) -> PathBuf {
 
 fn run(args: &[&str]) -> Output {
     bin().args(args).arg("--no-progress").output().expect("run deskew")
-}
-
-fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut c = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut sin = c.stdin.take().unwrap();
-    let data = input.to_vec();
-    let t = std::thread::spawn(move || {
-        let _ = sin.write_all(&data);
-    });
-    let out = c.wait_with_output().unwrap();
-    t.join().unwrap();
-    out
 }
 
 fn jsonl(out: &Output) -> Vec<serde_json::Value> {

@@ -35,37 +35,13 @@ fn any_line() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn any_file() -> impl Strategy<Value = Vec<u8>> {
-    (prop::collection::vec((any_line(), any::<bool>()), 0..25), any::<bool>()).prop_map(
-        |(lines, final_newline)| {
-            let n = lines.len();
-            let mut out = Vec::new();
-            for (i, (l, crlf)) in lines.into_iter().enumerate() {
-                out.extend_from_slice(&l);
-                if i + 1 < n || final_newline {
-                    out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
-                }
-            }
-            out
-        },
-    )
+    (prop::collection::vec((any_line(), any::<bool>()), 0..25), any::<bool>())
+        .prop_map(|(lines, final_newline)| crate::util::join_lines(lines, final_newline))
 }
 
 fn piped(input: Vec<u8>) -> Output {
-    let mut c = bin()
-        .args(OPTS)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut sin = c.stdin.take().unwrap();
-    let t = std::thread::spawn(move || {
-        let _ = sin.write_all(&input);
-    });
-    let out = c.wait_with_output().unwrap();
-    t.join().unwrap();
-    out
+    let args: Vec<&str> = OPTS.iter().copied().chain(["-"]).collect();
+    crate::util::run_stdin(&args, &input)
 }
 
 /// The records without `source` (a path, or `-` for stdin).

@@ -20,9 +20,8 @@
 //! binary, so case counts stay modest.
 
 use crate::util::bin;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use proptest::prelude::*;
@@ -183,21 +182,8 @@ fn run(cmd: &str, paths: &[String]) -> Output {
 }
 
 fn run_stdin(cmd: &str, input: Vec<u8>) -> Output {
-    let mut c = bin()
-        .arg(cmd)
-        .args(COMMON)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut sin = c.stdin.take().unwrap();
-    let t = std::thread::spawn(move || {
-        let _ = sin.write_all(&input);
-    });
-    let out = c.wait_with_output().unwrap();
-    t.join().unwrap();
-    out
+    let args: Vec<&str> = std::iter::once(cmd).chain(COMMON).collect();
+    crate::util::run_stdin(&args, &input)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -436,19 +422,8 @@ fn any_line() -> impl Strategy<Value = Vec<u8>> {
 
 /// Raw bytes of a file: lines joined by `\n` or `\r\n`, the last maybe without an end.
 fn any_file() -> impl Strategy<Value = Vec<u8>> {
-    (prop::collection::vec((any_line(), any::<bool>()), 0..30), any::<bool>()).prop_map(
-        |(lines, final_newline)| {
-            let n = lines.len();
-            let mut out = Vec::new();
-            for (i, (l, crlf)) in lines.into_iter().enumerate() {
-                out.extend_from_slice(&l);
-                if i + 1 < n || final_newline {
-                    out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
-                }
-            }
-            out
-        },
-    )
+    (prop::collection::vec((any_line(), any::<bool>()), 0..30), any::<bool>())
+        .prop_map(|(lines, final_newline)| crate::util::join_lines(lines, final_newline))
 }
 
 /// The lines of `data` as the JSON output shows them: split at `\n`, one final `\r` dropped

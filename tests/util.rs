@@ -10,6 +10,42 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_deskew"))
 }
 
+/// Run the binary with `args`, `input` written to its stdin (from a thread, so that a
+/// large input cannot block on a full output pipe).
+pub fn run_stdin(args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut c = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start deskew");
+    let mut sin = c.stdin.take().unwrap();
+    let data = input.to_vec();
+    let t = std::thread::spawn(move || {
+        let _ = sin.write_all(&data);
+    });
+    let out = c.wait_with_output().unwrap();
+    t.join().unwrap();
+    out
+}
+
+/// Lines joined into a file's bytes: each line ends with CRLF where its flag says so, else
+/// LF; the last line only when `final_newline`.
+pub fn join_lines(lines: Vec<(Vec<u8>, bool)>, final_newline: bool) -> Vec<u8> {
+    let n = lines.len();
+    let mut out = Vec::new();
+    for (i, (l, crlf)) in lines.into_iter().enumerate() {
+        out.extend_from_slice(&l);
+        if i + 1 < n || final_newline {
+            out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+        }
+    }
+    out
+}
+
 /// A path below `testdata/`.
 pub fn testdata(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(p)

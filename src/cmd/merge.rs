@@ -1,11 +1,9 @@
 //! `deskew merge`: one timeline of all sources, ordered by corrected time.
 
-use anyhow::Context as _;
-
-use super::{args::MergeArgs, checked, context, load, names, output, Failure};
+use super::{args::MergeArgs, checked, context, load, output, write, Failure};
 use crate::format::Registry;
 use crate::merge::runs::RunMerge;
-use crate::output::{display_json, write_ordered, Job};
+use crate::output::display_json;
 use crate::pipeline::{open_all, year_plans};
 
 pub fn run(args: MergeArgs) -> Result<(), Failure> {
@@ -26,16 +24,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     if let Some(b) = &cx.progress {
         b.finish_and_clear();
     }
-    let (hosts, formats) = names(&cx);
-    let shown = display_json(&sources);
-    let job = Job {
-        format: run.format,
-        window: run.settings.window,
-        hosts: &hosts,
-        formats: &formats,
-        display_json: &shown,
-    };
-    write_ordered(&job, &sources, merge, &mut out).context("cannot write the output")?;
+    write(&run, &cx, &sources, &display_json(&sources), merge, &mut out)?;
     if !run.quiet {
         cx.corrector.summarize();
     }

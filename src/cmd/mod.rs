@@ -135,9 +135,26 @@ fn output(run: &args::Run) -> Result<std::io::BufWriter<Box<dyn std::io::Write +
     Ok(std::io::BufWriter::with_capacity(crate::output::OUT_BUFFER, out))
 }
 
-/// Names the output refers to by index, once the sources are parsed.
-fn names(cx: &crate::pipeline::Context) -> (Vec<String>, Vec<String>) {
+/// What the output needs of a run, with the names records refer to by index (taken once the
+/// sources they come from are parsed), and writes `order` with it.
+fn write(
+    run: &args::Run,
+    cx: &crate::pipeline::Context,
+    sources: &[crate::pipeline::Source],
+    shown: &[String],
+    order: impl crate::record::Ordered,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<(), Failure> {
+    use anyhow::Context as _;
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
-    let formats = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
-    (hosts, formats)
+    let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
+    let job = crate::output::Job {
+        format: run.format,
+        window: run.settings.window,
+        hosts: &hosts,
+        formats: &formats,
+        display_json: shown,
+    };
+    crate::output::write_ordered(&job, sources, order, out).context("cannot write the output")?;
+    Ok(())
 }

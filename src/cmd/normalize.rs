@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use anyhow::Context as _;
 
-use super::{args::MergeArgs, checked, context, load, names, output, Failure};
-use crate::output::{self as out, display_json, write_ordered, Job, Names, SourceView};
+use super::{args::MergeArgs, checked, context, load, output, write, Failure};
+use crate::output::{self as out, display_json, Names, SourceView};
 use crate::pipeline::{open_all, reader, stdin};
 use crate::record::InOrder;
 
@@ -54,16 +54,8 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     b.inc((r.end as u64).saturating_sub(done));
                     done = r.end as u64;
                 }
-                let (hosts, formats) = names(&cx);
-                let job = Job {
-                    format: run.format,
-                    window: run.settings.window,
-                    hosts: &hosts,
-                    formats: &formats,
-                    display_json: &shown,
-                };
                 let order = InOrder { source: i, records: recs.into_iter() };
-                write_ordered(&job, &sources, order, &mut w).context("cannot write the output")?;
+                write(&run, &cx, &sources, &shown, order, &mut w)?;
             }
             p.finish(true);
         }

@@ -67,10 +67,3 @@ pub enum Stamp {
     /// record of its format, without a time.
     Unreadable,
 }
-
-impl Civil {
-    /// True when the text carried a full date (year, month, day).
-    pub fn has_date(&self) -> bool {
-        self.year.is_some() && self.month != 0
-    }
-}
