@@ -2,6 +2,7 @@
 //! `ordered` is the engine that writes a run's records in order.
 
 pub mod ordered;
+pub mod severity;
 
 use std::io::Write;
 use std::path::Path;
