@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 
-use super::{args::MergeArgs, checked, context, load, names, output, Failure};
+use super::{args::MergeArgs, checked, context, load, names, output, style, Failure};
 use crate::format::Registry;
 use crate::merge::runs::RunMerge;
 use crate::output::{display_json, write_ordered, Job};
@@ -28,8 +28,11 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     }
     let (hosts, formats) = names(&cx);
     let shown = display_json(&sources);
+    let style = style(&run, &formats);
+    let written = Default::default();
     let job = Job {
-        format: run.format,
+        style: &style,
+        written: &written,
         window: run.settings.window,
         hosts: &hosts,
         formats: &formats,

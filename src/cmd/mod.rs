@@ -123,16 +123,16 @@ fn checked<T>(r: anyhow::Result<T>) -> Result<T, Failure> {
     r.map_err(Failure::Usage)
 }
 
-/// The output file (or stdout), buffered.
+/// The output file, stdout or socket, buffered.
 fn output(run: &args::Run) -> Result<std::io::BufWriter<Box<dyn std::io::Write + Send>>, Failure> {
-    use anyhow::Context as _;
-    let out = crate::output::open(run.output.as_deref()).with_context(|| {
-        format!(
-            "{}: cannot create the output file",
-            run.output.as_deref().unwrap_or(std::path::Path::new("-")).display()
-        )
-    })?;
+    let out = crate::output::open(run.output.as_deref()).map_err(anyhow::Error::from)?;
     Ok(std::io::BufWriter::with_capacity(crate::output::OUT_BUFFER, out))
+}
+
+/// How this run writes records.
+fn style(run: &args::Run, formats: &[String]) -> crate::output::Style {
+    let framed = crate::output::sink::Target::parse(run.output.as_deref()).is_network();
+    crate::output::Style::new(run.format, run.precision, run.min_level, framed, formats)
 }
 
 /// Names the output refers to by index, once the sources are parsed.

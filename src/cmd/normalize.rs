@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use anyhow::Context as _;
 
-use super::{args::MergeArgs, checked, context, load, names, output, Failure};
+use super::{args::MergeArgs, checked, context, load, names, output, style, Failure};
 use crate::output::{self as out, display_json, write_ordered, Job, Names, SourceView};
 use crate::pipeline::{open_all, reader, stdin};
 use crate::record::InOrder;
@@ -18,6 +18,8 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let mut w = output(&run)?;
         let formats: Vec<String> = reg.formats.iter().map(|f| f.name().to_string()).collect();
         let mut buf = Vec::with_capacity(1 << 16);
+        let style = style(&run, &formats);
+        let mut seq = 0u64;
         // Written out whenever the input has nothing more at hand, so a pipe stays live.
         let mut sink = |e: stdin::Event| -> io::Result<bool> {
             match e {
@@ -26,7 +28,8 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     let names = Names { hosts: hosts.names(), formats: &formats };
                     let view = SourceView { data: text, display_json: "-" };
                     for r in recs.iter().filter(|r| run.settings.window.keeps(r)) {
-                        out::write_record(&mut buf, run.format, r, &view, &names);
+                        out::write_record(&mut buf, &style, r, &view, &names, seq);
+                        seq += 1;
                     }
                     if buf.len() <= 1 << 16 {
                         return Ok(false);
@@ -46,6 +49,8 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let sources = open_all(&mut cx, &run.paths);
         let shown = display_json(&sources);
         let mut w = output(&run)?;
+        let style = style(&run, &names(&cx).1);
+        let written = Default::default();
         for (i, src) in sources.iter().enumerate() {
             let mut p = reader(&cx, src);
             let mut done = 0;
@@ -56,7 +61,8 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                 }
                 let (hosts, formats) = names(&cx);
                 let job = Job {
-                    format: run.format,
+                    style: &style,
+                    written: &written,
                     window: run.settings.window,
                     hosts: &hosts,
                     formats: &formats,
