@@ -53,12 +53,19 @@ fn bench(c: &mut Criterion) {
     let rec = record(1_763_647_323_123_456_789, 42);
     let mut g = c.benchmark_group("write_record");
     g.throughput(Throughput::Bytes(LINE.len() as u64));
-    for (name, fmt) in [("text", OutputFormat::Text), ("jsonl", OutputFormat::Jsonl)] {
+    for (name, fmt) in [
+        ("text", OutputFormat::Text),
+        ("jsonl", OutputFormat::Jsonl),
+        ("ecs", OutputFormat::Ecs),
+        ("otlp", OutputFormat::Otlp),
+        ("rfc5424", OutputFormat::Rfc5424),
+    ] {
+        let style = deskew::output::Style::new(fmt, Default::default(), None, false, &formats);
         let mut buf = Vec::with_capacity(512);
         g.bench_function(name, |b| {
             b.iter(|| {
                 buf.clear();
-                write_record(&mut buf, fmt, std::hint::black_box(&rec), &view, &names);
+                write_record(&mut buf, &style, std::hint::black_box(&rec), &view, &names, 7);
             })
         });
     }

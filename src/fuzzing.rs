@@ -85,9 +85,12 @@ pub fn parse_lines(input: &[u8]) {
     let names = Names { hosts: &hosts, formats: &formats };
     let view = SourceView { data, display_json: "fuzz.log" };
     let (mut json, mut text) = (Vec::new(), Vec::new());
+    let ns = output::Precision::Ns;
+    let jsonl = output::Style::new(OutputFormat::Jsonl, ns, None, false, &formats);
+    let plain = output::Style::new(OutputFormat::Text, ns, None, false, &formats);
     for r in &merged {
-        output::write_record(&mut json, OutputFormat::Jsonl, r, &view, &names);
-        output::write_record(&mut text, OutputFormat::Text, r, &view, &names);
+        output::write_record(&mut json, &jsonl, r, &view, &names, 0);
+        output::write_record(&mut text, &plain, r, &view, &names, 0);
     }
     let mut got: Vec<(u64, Vec<String>)> = std::str::from_utf8(&json)
         .expect("JSON output is UTF-8")

@@ -3,7 +3,7 @@
 //! For every `testdata/formats/<name>.log` this runs the real binary as
 //!
 //! ```text
-//! deskew normalize --output-format jsonl --no-progress --tz UTC --year 2024 testdata/formats/<name>.log
+//! deskew normalize --output-format jsonl --precision ns --no-progress --tz UTC --year 2024 testdata/formats/<name>.log
 //! ```
 //!
 //! (from the crate root, with `TZ` unset) and compares its stdout with
@@ -37,6 +37,9 @@ fn normalize(rel: &str) -> String {
             "normalize",
             "--output-format",
             "jsonl",
+            // Every digit the parser produced (the default, us, would cut ns stamps).
+            "--precision",
+            "ns",
             "--no-progress",
             "--tz",
             "UTC",

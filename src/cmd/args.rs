@@ -15,6 +15,20 @@ use crate::time::{rfc3339, zone::Tz, Nanos};
 enum OutFmt {
     Text,
     Jsonl,
+    /// Elastic Common Schema JSON lines
+    Ecs,
+    /// OpenTelemetry OTLP/JSON, one ExportLogsServiceRequest a line
+    Otlp,
+    /// RFC 5424 syslog
+    Rfc5424,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Prec {
+    S,
+    Ms,
+    Us,
+    Ns,
 }
 
 #[derive(Args)]
@@ -22,11 +36,21 @@ pub struct MergeArgs {
     /// Files, directories (searched recursively) or - for stdin; none: stdin
     #[arg(value_name = "PATH")]
     paths: Vec<String>,
-    #[arg(long, value_enum, default_value = "text")]
-    output_format: OutFmt,
-    /// Write to FILE instead of stdout
+    /// Output format [default: text; rfc5424 for -o tcp:// and udp://]
+    #[arg(long, value_enum)]
+    output_format: Option<OutFmt>,
+    /// Write to FILE instead of stdout, or send to a receiver: tcp://HOST:PORT (RFC 5424 with
+    /// RFC 6587 octet counting, other formats as lines), udp://HOST:PORT (RFC 5424)
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Fraction digits of every written timestamp, fixed so that text order is time order
+    /// (ECS's @timestamp always has 9, RFC 5424 at most 6)
+    #[arg(long, value_enum, default_value = "us")]
+    precision: Prec,
+    /// Keep records at or above this severity: trace, debug, info, warn, error, fatal (or a
+    /// level name such as WARNING, CRITICAL, notice); records of no known level are left out
+    #[arg(long, value_name = "LEVEL")]
+    level: Option<String>,
     /// Zone of timestamps that carry none: IANA name, UTC, or +HH:MM [default: $TZ, else UTC]
     #[arg(long, value_name = "ZONE")]
     tz: Option<String>,
@@ -89,7 +113,12 @@ pub struct Run {
     pub paths: Vec<String>,
     pub settings: Settings,
     pub format: OutputFormat,
+    /// A file, or `tcp://HOST:PORT` / `udp://HOST:PORT` (output::sink).
     pub output: Option<PathBuf>,
+    /// Fraction digits of written timestamps.
+    pub precision: output::Precision,
+    /// `--level`: records below this severity are left out.
+    pub min_level: Option<output::severity::Severity>,
     pub offsets: Vec<String>,
     /// `--skew`: per host, nanoseconds to add.
     pub skews: Vec<(String, Nanos)>,
@@ -139,9 +168,32 @@ impl MergeArgs {
             }
             paths.push("-".into());
         }
+        let target = output::sink::Target::parse(self.output.as_deref());
         let format = match self.output_format {
-            OutFmt::Text => OutputFormat::Text,
-            OutFmt::Jsonl => OutputFormat::Jsonl,
+            None if target.is_network() => OutputFormat::Rfc5424,
+            None | Some(OutFmt::Text) => OutputFormat::Text,
+            Some(OutFmt::Jsonl) => OutputFormat::Jsonl,
+            Some(OutFmt::Ecs) => OutputFormat::Ecs,
+            Some(OutFmt::Otlp) => OutputFormat::Otlp,
+            Some(OutFmt::Rfc5424) => OutputFormat::Rfc5424,
+        };
+        if let output::sink::Target::Udp(_) = target {
+            anyhow::ensure!(
+                format == OutputFormat::Rfc5424,
+                "-o udp://: sends RFC 5424 only (one message a datagram); use tcp:// for lines"
+            );
+        }
+        let min_level = self
+            .level
+            .as_deref()
+            .map(output::severity::parse_level)
+            .transpose()
+            .context("--level")?;
+        let precision = match self.precision {
+            Prec::S => output::Precision::S,
+            Prec::Ms => output::Precision::Ms,
+            Prec::Us => output::Precision::Us,
+            Prec::Ns => output::Precision::Ns,
         };
         let settings = Settings {
             tz,
@@ -163,6 +215,8 @@ impl MergeArgs {
             settings,
             format,
             output: self.output,
+            precision,
+            min_level,
             offsets: self.offsets,
             skews,
             formats: self.formats,

@@ -74,7 +74,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     ts(last)
                 ),
             )?,
-            OutputFormat::Jsonl => write(
+            _ => write(
                 out,
                 format_args!(
                     "{}",

@@ -1,6 +1,6 @@
 //! `deskew merge`: one timeline of all sources, ordered by corrected time.
 
-use super::{args::MergeArgs, checked, context, load, output, write, Failure};
+use super::{args::MergeArgs, checked, context, format_names, load, output, style, write, Failure};
 use crate::format::Registry;
 use crate::merge::runs::RunMerge;
 use crate::output::display_json;
@@ -24,7 +24,9 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     if let Some(b) = &cx.progress {
         b.finish_and_clear();
     }
-    write(&run, &cx, &sources, &display_json(&sources), merge, &mut out)?;
+    let style = style(&run, &format_names(&cx));
+    let written = Default::default();
+    write(&run, &cx, &sources, &display_json(&sources), &style, &written, merge, &mut out)?;
     if !run.quiet {
         cx.corrector.summarize();
     }

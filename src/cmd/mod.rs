@@ -123,38 +123,46 @@ fn checked<T>(r: anyhow::Result<T>) -> Result<T, Failure> {
     r.map_err(Failure::Usage)
 }
 
-/// The output file (or stdout), buffered.
+/// The output file, stdout or socket, buffered.
 fn output(run: &args::Run) -> Result<std::io::BufWriter<Box<dyn std::io::Write + Send>>, Failure> {
-    use anyhow::Context as _;
-    let out = crate::output::open(run.output.as_deref()).with_context(|| {
-        format!(
-            "{}: cannot create the output file",
-            run.output.as_deref().unwrap_or(std::path::Path::new("-")).display()
-        )
-    })?;
+    let out = crate::output::open(run.output.as_deref()).map_err(anyhow::Error::from)?;
     Ok(std::io::BufWriter::with_capacity(crate::output::OUT_BUFFER, out))
 }
 
-/// What the output needs of a run, with the names records refer to by index (taken once the
-/// sources they come from are parsed), and writes `order` with it.
+/// How this run writes records.
+fn style(run: &args::Run, formats: &[String]) -> crate::output::Style {
+    let framed = crate::output::sink::Target::parse(run.output.as_deref()).is_network();
+    crate::output::Style::new(run.format, run.precision, run.min_level, framed, formats)
+}
+
+/// Write `order` with `style`: the names records refer to by index are taken now, once the
+/// sources they come from are parsed; `written` counts the records of the whole run.
+#[allow(clippy::too_many_arguments)]
 fn write(
     run: &args::Run,
     cx: &crate::pipeline::Context,
     sources: &[crate::pipeline::Source],
     shown: &[String],
+    style: &crate::output::Style,
+    written: &std::sync::atomic::AtomicU64,
     order: impl crate::record::Ordered,
     out: &mut (dyn std::io::Write + Send),
 ) -> Result<(), Failure> {
     use anyhow::Context as _;
     let hosts = cx.hosts.lock().unwrap().names().to_vec();
-    let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
     let job = crate::output::Job {
-        format: run.format,
+        style,
+        written,
         window: run.settings.window,
         hosts: &hosts,
-        formats: &formats,
+        formats: &format_names(cx),
         display_json: shown,
     };
     crate::output::write_ordered(&job, sources, order, out).context("cannot write the output")?;
     Ok(())
+}
+
+/// The names of the run's formats, by index.
+fn format_names(cx: &crate::pipeline::Context) -> Vec<String> {
+    cx.reg.formats.iter().map(|f| f.name().to_string()).collect()
 }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use anyhow::Context as _;
 
-use super::{args::MergeArgs, checked, context, load, output, write, Failure};
+use super::{args::MergeArgs, checked, context, format_names, load, output, style, write, Failure};
 use crate::output::{self as out, display_json, Names, SourceView};
 use crate::pipeline::{open_all, reader, stdin};
 use crate::record::InOrder;
@@ -16,8 +16,10 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let mut cx = context(&run, &reg, corrector)?;
     if run.paths.iter().all(|p| p == "-") {
         let mut w = output(&run)?;
-        let formats: Vec<String> = reg.formats.iter().map(|f| f.name().to_string()).collect();
+        let formats = format_names(&cx);
         let mut buf = Vec::with_capacity(1 << 16);
+        let style = style(&run, &formats);
+        let mut seq = 0u64;
         // Written out whenever the input has nothing more at hand, so a pipe stays live.
         let mut sink = |e: stdin::Event| -> io::Result<bool> {
             match e {
@@ -26,7 +28,8 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     let names = Names { hosts: hosts.names(), formats: &formats };
                     let view = SourceView { data: text, display_json: "-" };
                     for r in recs.iter().filter(|r| run.settings.window.keeps(r)) {
-                        out::write_record(&mut buf, run.format, r, &view, &names);
+                        out::write_record(&mut buf, &style, r, &view, &names, seq);
+                        seq += 1;
                     }
                     if buf.len() <= 1 << 16 {
                         return Ok(false);
@@ -46,6 +49,8 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let sources = open_all(&mut cx, &run.paths);
         let shown = display_json(&sources);
         let mut w = output(&run)?;
+        let style = style(&run, &format_names(&cx));
+        let written = Default::default();
         for (i, src) in sources.iter().enumerate() {
             let mut p = reader(&cx, src);
             let mut done = 0;
@@ -55,7 +60,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     done = r.end as u64;
                 }
                 let order = InOrder { source: i, records: recs.into_iter() };
-                write(&run, &cx, &sources, &shown, order, &mut w)?;
+                write(&run, &cx, &sources, &shown, &style, &written, order, &mut w)?;
             }
             p.finish(true);
         }

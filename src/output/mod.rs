@@ -1,13 +1,20 @@
 //! Writing records: text lines for people, JSON lines for machines (SPEC "JSONL output");
 //! `ordered` is the engine that writes a run's records in order.
 
+pub mod ecs;
 pub mod ordered;
+pub mod otlp;
+pub mod rfc5424;
+pub mod severity;
+pub mod sink;
+pub mod stamp;
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::record::Record;
-use crate::time::rfc3339;
+use severity::{Levels, Severity};
+pub use stamp::Precision;
 
 pub use ordered::{display_json, write_ordered, Job};
 
@@ -15,18 +22,69 @@ pub use ordered::{display_json, write_ordered, Job};
 /// a megabyte, which a smaller buffer passes straight through to the file instead of copying.
 pub const OUT_BUFFER: usize = 64 << 10;
 
-/// The output: a file created (or truncated) at `path`, else stdout.
-pub fn open(path: Option<&Path>) -> std::io::Result<Box<dyn Write + Send>> {
-    Ok(match path {
-        Some(p) => Box::new(std::fs::File::create(p)?),
-        None => Box::new(std::io::stdout()),
-    })
+/// The output: a file created (or truncated) at `path`, `tcp://HOST:PORT` or
+/// `udp://HOST:PORT` (see `sink`), else stdout.
+pub fn open(path: Option<&Path>) -> Result<Box<dyn Write + Send>, sink::SinkError> {
+    sink::open(&sink::Target::parse(path))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
     Text,
     Jsonl,
+    /// Elastic Common Schema JSON lines (`ecs.rs`).
+    Ecs,
+    /// OTLP/JSON `ExportLogsServiceRequest` lines (`otlp.rs`).
+    Otlp,
+    /// RFC 5424 syslog messages (`rfc5424.rs`).
+    Rfc5424,
+}
+
+/// How records are written: the format and what every writer of a run shares.
+pub struct Style {
+    pub format: OutputFormat,
+    pub precision: Precision,
+    /// Records below this severity, and those of no known severity, are not written.
+    pub min_level: Option<Severity>,
+    /// RFC 5424 framed by octet counting (RFC 6587), for a stream socket, instead of lines.
+    pub framed: bool,
+    /// The severity table bound to the run's formats.
+    pub levels: Levels<'static>,
+    /// When the run started (OTLP's `observedTimeUnixNano`).
+    pub observed: crate::time::Nanos,
+}
+
+impl Style {
+    pub fn new(
+        format: OutputFormat,
+        precision: Precision,
+        min_level: Option<Severity>,
+        framed: bool,
+        formats: &[String],
+    ) -> Style {
+        let observed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64);
+        let levels = severity::table().for_formats(formats);
+        Style { format, precision, min_level, framed, levels, observed }
+    }
+
+    /// A record's severity, from its level as written.
+    pub fn severity(&self, rec: &Record, text: &[u8]) -> Option<Severity> {
+        level_text(rec, text).and_then(|l| self.levels.get(rec.format, l))
+    }
+}
+
+/// The level text of a record, as written.
+pub fn level_text<'t>(rec: &Record, text: &'t [u8]) -> Option<&'t [u8]> {
+    let (a, b) = (rec.level.0 as usize, rec.level.1 as usize);
+    (b > a && b <= text.len()).then(|| &text[a..b])
+}
+
+/// The raw timestamp text of a record.
+pub fn raw_ts_text<'t>(rec: &Record, text: &'t [u8]) -> Option<&'t [u8]> {
+    let (a, b) = (rec.raw_ts.0 as usize, rec.raw_ts.1 as usize);
+    (b > a).then(|| &text[a.min(text.len())..b.min(text.len())])
 }
 
 /// What a writer needs to know about the source a record came from.
@@ -46,13 +104,15 @@ pub struct Names<'a> {
 /// writes its bytes as they are; JSON strings cannot hold them.
 pub fn bad_utf8_fate(fmt: OutputFormat) -> &'static str {
     match fmt {
-        OutputFormat::Text => "kept byte for byte",
-        OutputFormat::Jsonl => "kept; shown as U+FFFD in the JSON output",
+        OutputFormat::Text | OutputFormat::Rfc5424 => "kept byte for byte",
+        OutputFormat::Jsonl | OutputFormat::Ecs | OutputFormat::Otlp => {
+            "kept; shown as U+FFFD in the JSON output"
+        }
     }
 }
 
 /// Where the next line break of a record's text is (none in a record known to be one line).
-fn next_break(rec: &Record, rest: &[u8]) -> Option<usize> {
+pub fn next_break(rec: &Record, rest: &[u8]) -> Option<usize> {
     if rec.one_line {
         None
     } else {
@@ -60,20 +120,35 @@ fn next_break(rec: &Record, rest: &[u8]) -> Option<usize> {
     }
 }
 
-/// Append one record.
+/// Append one record; `seq` is its position in the output order (merge: the merge's).
+/// A record below `--level` is left out.
 pub fn write_record(
     buf: &mut Vec<u8>,
-    fmt: OutputFormat,
+    style: &Style,
     rec: &Record,
     src: &SourceView,
     names: &Names,
+    seq: u64,
 ) {
     let text = &src.data[rec.start..rec.end.max(rec.start)];
     let host = names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str());
-    match fmt {
+    let severity = style.severity(rec, text);
+    if let Some(min) = style.min_level {
+        if severity.is_none_or(|s| s < min) {
+            return;
+        }
+    }
+    let prec = style.precision;
+    match style.format {
+        OutputFormat::Ecs => ecs::write(buf, rec, text, host, src, names, severity, seq),
+        OutputFormat::Otlp => otlp::write(buf, style, rec, text, host, src, severity),
+        OutputFormat::Rfc5424 => {
+            let f = names.formats.get(rec.format as usize).map_or("", |s| s.as_str());
+            rfc5424::write(buf, style, rec, text, host, f, src, severity)
+        }
         OutputFormat::Text => {
             if rec.has_time() {
-                rfc3339::write(buf, rec.key);
+                stamp::write(buf, rec.key, prec);
             } else {
                 buf.push(b'-');
             }
@@ -96,10 +171,11 @@ pub fn write_record(
             buf.extend_from_slice(b"{\"ts\":");
             if rec.has_time() {
                 buf.push(b'"');
-                rfc3339::write(buf, rec.key);
-                buf.push(b'"');
+                stamp::write(buf, rec.key, prec);
+                buf.extend_from_slice(b"\",\"ts_ns\":");
+                stamp::write_ns(buf, rec.key, prec);
             } else {
-                buf.extend_from_slice(b"null");
+                buf.extend_from_slice(b"null,\"ts_ns\":null");
             }
             buf.extend_from_slice(b",\"host\":\"");
             json_escape(buf, host.as_bytes());
@@ -127,11 +203,16 @@ pub fn write_record(
             }
             buf.extend_from_slice(b",\"offset\":");
             push_seconds(buf, rec.offset);
-            let (a, b) = (rec.level.0 as usize, rec.level.1 as usize);
-            if b > a && b <= text.len() {
+            if let Some(l) = level_text(rec, text) {
                 buf.extend_from_slice(b",\"level\":\"");
-                json_escape(buf, &text[a..b]);
+                json_escape(buf, l);
                 buf.push(b'"');
+            }
+            if let Some(s) = severity {
+                buf.extend_from_slice(b",\"severity\":\"");
+                buf.extend_from_slice(s.name().as_bytes());
+                buf.extend_from_slice(b"\",\"severity_number\":");
+                push_u64(buf, u64::from(s.number()));
             }
             buf.extend_from_slice(b",\"msg\":\"");
             // The record's lines joined with \n; a CR before a line break is the line ending.

@@ -11,7 +11,7 @@ use crate::input;
 use crate::pipeline::Source;
 use crate::record::{Ordered, Record, TimeWindow};
 
-use super::{write_record, Names, OutputFormat, SourceView};
+use super::{write_record, Names, SourceView, Style};
 
 /// Mapped bytes the output may bring into memory before they are dropped again.
 const RELEASE_EVERY: usize = 32 << 20;
@@ -22,7 +22,9 @@ const FAULT_AROUND: usize = 64 << 10;
 /// What the output needs to know of a run: the format, which records to keep, and the names
 /// records refer to by index.
 pub struct Job<'a> {
-    pub format: OutputFormat,
+    pub style: &'a Style,
+    /// Records handed to the output so far in the run: the next one's sequence number.
+    pub written: &'a std::sync::atomic::AtomicU64,
     pub window: TimeWindow,
     pub hosts: &'a [String],
     pub formats: &'a [String],
@@ -165,7 +167,7 @@ pub fn write_ordered(
         .zip(job.display_json)
         .map(|(p, d)| SourceView { data: &p.data, display_json: d })
         .collect();
-    let fmt = job.format;
+    let style = job.style;
     let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
     // An estimate of the mapped bytes brought in since the last release: each record that
     // lies away from the one before it in its source counts a fault-around's worth. A source
@@ -238,10 +240,13 @@ pub fn write_ordered(
                 text += r.text_len();
             }
             cuts.push(batch.len());
+            let base =
+                job.written.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            let cuts = &cuts;
             let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
                 cuts.par_windows(2)
-                    .map(|w| &batch[w[0]..w[1]])
-                    .map(|c| {
+                    .map(|w| (base + w[0] as u64, &batch[w[0]..w[1]]))
+                    .map(|(first, c)| {
                         // Room for the text and what is written around it (time, host, JSON
                         // keys): one allocation rather than doublings that copy and fault.
                         let need =
@@ -268,7 +273,14 @@ pub fn write_ordered(
                                 let rebased =
                                     Record { start, end: start + (r.end - r.start), ..*r };
                                 let view = SourceView { data: &arena, ..views[*s] };
-                                write_record(&mut buf, fmt, &rebased, &view, &names);
+                                write_record(
+                                    &mut buf,
+                                    style,
+                                    &rebased,
+                                    &view,
+                                    &names,
+                                    first + i as u64,
+                                );
                                 continue;
                             }
                             let (region, len) =
@@ -281,7 +293,14 @@ pub fn write_ordered(
                                 if read_text(&sources[*s].data, r, &mut text) {
                                     let rebased = Record { start: 0, end: len, ..*r };
                                     let view = SourceView { data: &text, ..views[*s] };
-                                    write_record(&mut buf, fmt, &rebased, &view, &names);
+                                    write_record(
+                                        &mut buf,
+                                        style,
+                                        &rebased,
+                                        &view,
+                                        &names,
+                                        first + i as u64,
+                                    );
                                     continue;
                                 }
                             }
@@ -289,7 +308,7 @@ pub fn write_ordered(
                                 mapped[*s] = region;
                                 fresh += FAULT_AROUND + len;
                             }
-                            write_record(&mut buf, fmt, r, &views[*s], &names);
+                            write_record(&mut buf, style, r, &views[*s], &names, first + i as u64);
                         }
                         account(fresh);
                         arenas.lock().unwrap().push(arena);
