@@ -91,15 +91,43 @@ pub enum Class {
     TimeOnly,
 }
 
-/// What was learned for one source.
+/// A place, its reader, and the kind of time it holds.
+type Key = (Place, How, Class);
+
+/// Places tried per line, at most (a file that mixes layouts).
+const MAX_PLACES: usize = 4;
+
+/// One learned place.
 #[derive(Clone, Debug)]
-pub struct Finder {
+pub struct Learned {
     pub place: Place,
     pub how: How,
     pub class: Class,
-    /// Sample lines (non-empty) looked at, and how many of them the place explains.
-    pub sampled: usize,
+    /// Sample lines it explains (of those no earlier place explains).
     pub explained: usize,
+}
+
+/// What was learned for one source: places in the order they are tried.
+#[derive(Clone, Debug)]
+pub struct Finder {
+    pub places: Vec<Learned>,
+    /// Sample lines (non-empty) looked at.
+    pub sampled: usize,
+}
+
+/// Most lines first; then leftmost; then a key, then an anchored field (stricter); then the
+/// kind and the reader, in their order.
+fn rank(k: &Key, v: &(usize, usize)) -> impl Ord {
+    let (place, how, class) = k;
+    let (n, sum) = *v;
+    (
+        std::cmp::Reverse(n),
+        sum / n.max(1),
+        !matches!(place, Place::Key { .. }),
+        !matches!(place, Place::Field { anchor: Some(_), .. }),
+        *class,
+        *how,
+    )
 }
 
 /// Instants from 2000 to 2040: an epoch outside is a count, an id or a size.
@@ -285,12 +313,10 @@ fn sample_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
 impl Finder {
     /// Learn from the start of a source; `None` when no line holds a timestamp.
     pub fn learn(data: &[u8]) -> Option<Finder> {
-        // Per (place, how, class): lines explained, sum of start offsets.
-        let mut votes: HashMap<(Place, How, Class), (usize, usize)> = HashMap::new();
+        // Per line, its distinct candidates (place, how, class) with their start.
+        let mut lines: Vec<Vec<(Key, usize)>> = Vec::new();
         let mut cands = Vec::new();
-        let mut sampled = 0;
         for line in sample_lines(data) {
-            sampled += 1;
             candidates(line, &mut cands);
             // Anchored field places also vote without their anchor (lines may differ in it).
             let n = cands.len();
@@ -307,58 +333,98 @@ impl Finder {
                     cands.push(c);
                 }
             }
-            let mut seen: Vec<(Place, How, Class)> = Vec::new();
+            let mut seen: Vec<(Key, usize)> = Vec::new();
             for (place, how, class, p) in cands.drain(..) {
                 let key = (place, how, class);
-                if seen.contains(&key) {
+                if !seen.iter().any(|(k, _)| *k == key) {
+                    seen.push((key, p));
+                }
+            }
+            lines.push(seen);
+        }
+        let sampled = lines.len();
+        let mut places: Vec<Learned> = Vec::new();
+        let mut left: Vec<bool> = vec![true; sampled];
+        // Greedy: the place that explains the most lines, then, for the lines it leaves, the
+        // next (a file that mixes layouts), while one explains at least two lines.
+        while places.len() < MAX_PLACES {
+            let mut votes: HashMap<&Key, (usize, usize)> = HashMap::new();
+            for (l, c) in lines.iter().enumerate() {
+                if !left[l] {
                     continue;
                 }
-                seen.push(key.clone());
-                let v = votes.entry(key).or_default();
-                v.0 += 1;
-                v.1 += p;
+                for (k, p) in c {
+                    let v = votes.entry(k).or_default();
+                    v.0 += 1;
+                    v.1 += p;
+                }
             }
+            let first = places.is_empty();
+            let best = votes
+                .iter()
+                .filter(|((place, _, class), (n, _))| {
+                    if first {
+                        // An epoch or a bare time of day counts only when it holds on several
+                        // lines.
+                        return !matches!(class, Class::Epoch(_) | Class::TimeOnly)
+                            || *n >= 2
+                            || sampled == 1;
+                    }
+                    // Further places: full date-times near the start of the line only.
+                    *n >= 2
+                        && *class == Class::Full
+                        && match place {
+                            Place::Field { nth, .. } => *nth <= 2,
+                            Place::Key { .. } => true,
+                        }
+                })
+                .min_by_key(|(k, v)| rank(k, v));
+            let Some((&(place, how, class), &(n, _))) = best else { break };
+            let key = (place.clone(), *how, *class);
+            for (l, c) in lines.iter().enumerate() {
+                if c.iter().any(|(k, _)| *k == key) {
+                    left[l] = false;
+                }
+            }
+            places.push(Learned { place: key.0, how: key.1, class: key.2, explained: n });
         }
-        let rank = |((place, how, class), (n, sum)): (&(Place, How, Class), &(usize, usize))| {
-            let anchored = matches!(place, Place::Field { anchor: Some(_), .. });
-            (
-                std::cmp::Reverse(*n),
-                sum / (*n).max(1),
-                // Equal otherwise: a key, then an anchored field (stricter), then the rest.
-                !matches!(place, Place::Key { .. }),
-                !anchored,
-                *class,
-                *how,
-            )
-        };
-        let best = votes
-            .iter()
-            .filter(|((_, _, class), (n, _))| {
-                // An epoch or a bare time of day counts only when it holds on several lines.
-                !matches!(class, Class::Epoch(_) | Class::TimeOnly) || *n >= 2 || sampled == 1
-            })
-            .min_by_key(|e| rank(*e))?;
-        let ((place, how, class), (explained, _)) = best;
-        Some(Finder {
-            place: place.clone(),
-            how: *how,
-            class: *class,
-            sampled,
-            explained: *explained,
-        })
+        if places.is_empty() {
+            return None;
+        }
+        Some(Finder { places, sampled })
     }
 
     /// The record hit of `line` at the learned place, or a header date for a time-only place.
     pub fn hit(&self, idx: u16, line: &[u8]) -> Option<Hit> {
-        let line_full = line;
         let bom = if line.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
         let line = &line[bom..];
+        if let Some(h) = self.header(line) {
+            return Some(h);
+        }
+        for l in &self.places {
+            if let Some((stamp, s, e)) = l.read(line) {
+                return Some(Hit::Stamp {
+                    stamp,
+                    format: idx,
+                    ts: ((s + bom) as u32, (e + bom) as u32),
+                    host: None,
+                    level: None,
+                });
+            }
+        }
+        None
+    }
+}
+
+impl Learned {
+    /// The stamp at this place of `line`: (stamp, start, end).
+    fn read(&self, line: &[u8]) -> Option<(Stamp, usize, usize)> {
         let found = match &self.place {
             Place::Field { delim, nth, skip, anchor } => {
                 let p = field_start(line, *delim, *nth, *skip)?;
                 if let Some(a) = anchor {
                     if line.get(..a.len()) != Some(a.as_slice()) || a.len() + *skip as usize != p {
-                        return self.header(line);
+                        return None;
                     }
                 }
                 read_at(line, p, self.how).map(|(st, c, e)| (st, c, p, e))
@@ -385,24 +451,17 @@ impl Finder {
             }
         };
         match found {
-            Some((stamp, class, s, e)) if class == self.class => Some(Hit::Stamp {
-                stamp,
-                format: idx,
-                ts: ((s + bom) as u32, (e + bom) as u32),
-                host: None,
-                level: None,
-            }),
-            _ => {
-                let _ = line_full;
-                self.header(line)
-            }
+            Some((stamp, class, s, e)) if class == self.class => Some((stamp, s, e)),
+            _ => None,
         }
     }
+}
 
+impl Finder {
     /// For a time-of-day place: a comment line (`#Date: 2000-10-09 16:44:49`) that dates the
     /// lines after it.
     fn header(&self, line: &[u8]) -> Option<Hit> {
-        if self.class != Class::TimeOnly || line.first() != Some(&b'#') {
+        if self.places[0].class != Class::TimeOnly || line.first() != Some(&b'#') {
             return None;
         }
         let lim = line.len().min(LINE_BYTES);
@@ -416,27 +475,51 @@ impl Finder {
         })
     }
 
-    /// What was learned, in words (for `deskew detect`).
+    /// What was learned, in words (for `deskew detect`): one clause per place.
     pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .places
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} ({}/{} sample lines, {:.0}%)",
+                    l.describe(),
+                    l.explained,
+                    self.sampled,
+                    100.0 * l.explained as f64 / self.sampled.max(1) as f64
+                )
+            })
+            .collect();
+        parts.join("; then ")
+    }
+
+    /// Share of the sample lines that some place explains.
+    pub fn share(&self) -> f64 {
+        self.places.iter().map(|l| l.explained).sum::<usize>() as f64 / self.sampled.max(1) as f64
+    }
+}
+
+impl Learned {
+    fn describe(&self) -> String {
         let layout = match self.how {
             How::Scan => "common layout".to_string(),
-            How::Table(i) => format!("layout {}", LAYOUTS[i as usize].0),
+            How::Table(i) => format!("layout `{}`", LAYOUTS[i as usize].0),
         };
         let kind = match self.class {
-            Class::Full => "date-time".to_string(),
-            Class::Epoch(10) => "epoch seconds".into(),
-            Class::Epoch(13) => "epoch ms".into(),
-            Class::Epoch(16) => "epoch us".into(),
-            Class::Epoch(_) => "epoch ns".into(),
-            Class::NoYear => "date-time without year".into(),
-            Class::TimeOnly => "time of day (date from # header)".into(),
+            Class::Full => "date-time",
+            Class::Epoch(10) => "epoch seconds",
+            Class::Epoch(13) => "epoch ms",
+            Class::Epoch(16) => "epoch us",
+            Class::Epoch(_) => "epoch ns",
+            Class::NoYear => "date-time without year",
+            Class::TimeOnly => "time of day (date from a # header)",
         };
         let place = match &self.place {
             Place::Field { nth: 0, skip, .. } => {
                 format!("at line start{}", if *skip > 0 { " (bracketed)" } else { "" })
             }
             Place::Field { delim, nth, anchor: Some(a), .. } => format!(
-                "after {:?} (field {} by {:?})",
+                "after {:?} (field {} split by {:?})",
                 String::from_utf8_lossy(a),
                 nth,
                 char::from(*delim)
@@ -451,12 +534,7 @@ impl Finder {
                 format!("logfmt key {:?}", String::from_utf8_lossy(key))
             }
         };
-        format!(
-            "{kind}, {layout}, {place}; explains {}/{} sample lines ({:.0}%)",
-            self.explained,
-            self.sampled,
-            100.0 * self.explained as f64 / self.sampled.max(1) as f64
-        )
+        format!("{kind}, {layout}, {place}")
     }
 }
 
