@@ -658,6 +658,9 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
             .max_by_key(|(i, n)| (**n, std::cmp::Reverse(**i)))
             .map_or("-", |(i, _)| reg.name(*i));
         let share = if lines == 0 { 0.0 } else { timed_lines as f64 / lines as f64 };
+        // What the definition-free finder learned from the same sample the parser used.
+        let learned = crate::format::finder::Finder::learn(&src.data);
+        let finder = learned.as_ref().map_or("no timestamp found".into(), |f| f.describe());
         let ts = |t: Option<Nanos>| {
             t.map_or("-".to_string(), |t| {
                 let mut b = Vec::new();
@@ -675,13 +678,15 @@ pub fn detect(opts: &Options, out: &mut dyn Write) -> Result<()> {
                 share * 100.0,
                 ts(first),
                 ts(last)
-            )?,
+            )
+            .and_then(|()| writeln!(out, "{:<w$}   finder: {finder}", ""))?,
             OutputFormat::Jsonl => writeln!(
                 out,
                 "{}",
                 serde_json::json!({"source": src.spec.display, "format": fmt, "lines": lines,
                     "share": share, "first": first.map(|_| ts(first)), "last": last.map(|_| ts(last)),
-                    "records": n_records})
+                    "records": n_records, "finder": finder,
+                    "finder_share": learned.as_ref().map(|f| f.share())})
             )?,
         }
     }

@@ -105,6 +105,8 @@ pub struct Learned {
     pub class: Class,
     /// Sample lines it explains (of those no earlier place explains).
     pub explained: usize,
+    /// The stamp's text on the first sample line it explains.
+    pub example: String,
 }
 
 /// What was learned for one source: places in the order they are tried.
@@ -386,7 +388,19 @@ impl Finder {
                     left[l] = false;
                 }
             }
-            places.push(Learned { place: key.0, how: key.1, class: key.2, explained: n });
+            let mut l = Learned {
+                place: key.0,
+                how: key.1,
+                class: key.2,
+                explained: n,
+                example: String::new(),
+            };
+            if let Some((line, (_, a, b))) =
+                sample_lines(data).find_map(|line| Some((line, l.read(line)?)))
+            {
+                l.example = String::from_utf8_lossy(&line[a..b]).into_owned();
+            }
+            places.push(l);
         }
         if places.is_empty() {
             return None;
@@ -534,7 +548,7 @@ impl Learned {
                 format!("logfmt key {:?}", String::from_utf8_lossy(key))
             }
         };
-        format!("{kind}, {layout}, {place}")
+        format!("{kind} `{}`, {layout}, {place}", self.example)
     }
 }
 
