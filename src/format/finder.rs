@@ -38,6 +38,8 @@ pub const LAYOUTS: &[(&str, &str)] = &[
     ("%m/%d/%y %H:%M:%S", "05/15/18 17:14:56"),
     // BGL/IBM `yyyy-MM-dd-HH.mm.ss.SSSSSS`.
     ("%Y-%m-%d-%H.%M.%S.%f", "2005-06-03-15.42.50.675872"),
+    // lnav's generic test log: `20120702.102240,672:DEBUG:foo bar baz`.
+    ("%Y%m%d.%H%M%S,%f", "20120702.102240,672"),
     // Compact `yyyyMMddHHmmss`.
     ("%Y%m%d%H%M%S", "20180515171456"),
     // CSV date and time columns: `12/31/19,23:59:01`.
@@ -56,6 +58,11 @@ const LINE_BYTES: usize = 400;
 /// Bytes that may open a bracketed or quoted timestamp.
 fn opener(b: u8) -> bool {
     matches!(b, b'[' | b'(' | b'"' | b'<' | b'\'' | b'{')
+}
+
+/// glog's level letters, glued to its stamp (`I0517 15:04:22.619642`).
+fn level_letter(b: u8) -> bool {
+    matches!(b, b'I' | b'W' | b'E' | b'F')
 }
 
 /// Bytes that separate fields.
@@ -199,6 +206,10 @@ fn token_start(line: &[u8], p: usize) -> bool {
     let Some(&prev) = p.checked_sub(1).and_then(|i| line.get(i)) else {
         return true;
     };
+    // glog/klog glue a one-letter level to the stamp: `E0517 15:04:22.619632`.
+    if p == 1 && level_letter(prev) && line[p].is_ascii_digit() {
+        return true;
+    }
     if prev.is_ascii_alphanumeric() || prev == b'_' || prev >= 0x80 {
         return false;
     }
@@ -219,8 +230,8 @@ fn field_place(line: &[u8], p: usize) -> Option<Place> {
         k -= 1;
         skip += 1;
     }
-    if k == 0 {
-        return Some(Place::Field { delim: b' ', nth: 0, skip, anchor: None });
+    if k == 0 || (p == 1 && level_letter(line[0])) {
+        return Some(Place::Field { delim: b' ', nth: 0, skip: p as u8, anchor: None });
     }
     let d = line[k - 1];
     if !delim(d) {
@@ -260,7 +271,8 @@ fn field_start(line: &[u8], d: u8, nth: u16, skip: u8) -> Option<usize> {
         i = j;
     }
     for _ in 0..skip {
-        if !opener(*line.get(i)?) {
+        let b = *line.get(i)?;
+        if !opener(b) && !(i == 0 && nth == 0 && level_letter(b)) {
             return None;
         }
         i += 1;
