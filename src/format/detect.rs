@@ -105,8 +105,21 @@ impl<'r> Matcher<'r> {
                 i,
             )
         });
+        // The finder, for lines no definition reads: where definitions read the sample, it
+        // learns from the lines they read, so that it finds the time where they do.
+        let finder = if order.is_empty() {
+            Finder::learn(data)
+        } else {
+            let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
+            Finder::learn_where(data, |line| {
+                order.iter().any(|&i| {
+                    let f = &reg.formats[i as usize];
+                    matches!(f.parse(i, line, &mut scratch[i as usize]), Some(h) if !unreadable(&h))
+                })
+            })
+        };
         let mut m = Self::with_order(reg, order, true, false);
-        m.finder = Finder::learn(data);
+        m.finder = finder;
         m
     }
 

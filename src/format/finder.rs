@@ -327,10 +327,17 @@ fn sample_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
 impl Finder {
     /// Learn from the start of a source; `None` when no line holds a timestamp.
     pub fn learn(data: &[u8]) -> Option<Finder> {
+        Self::learn_where(data, |_| true)
+    }
+
+    /// Learn from the sample lines `keep` accepts only (those the source's definitions read,
+    /// so that the finder agrees with them on where the time is, and a line they leave to
+    /// their multi-line rules does not start a record by the finder's say).
+    pub fn learn_where(data: &[u8], mut keep: impl FnMut(&[u8]) -> bool) -> Option<Finder> {
         // Per line, its distinct candidates (place, how, class) with their start.
         let mut lines: Vec<Vec<(Key, usize)>> = Vec::new();
         let mut cands = Vec::new();
-        for line in sample_lines(data) {
+        for line in sample_lines(data).filter(|l| keep(l)) {
             candidates(line, &mut cands);
             // Anchored field places also vote without their anchor (lines may differ in it).
             let n = cands.len();
