@@ -243,7 +243,8 @@ fn field_place(line: &[u8], p: usize) -> Option<Place> {
     while a > 0 && line[a - 1] == d {
         a -= 1;
     }
-    let anchor = (k <= 32).then(|| line[..k].to_vec());
+    // A label such as `# Time: ` or `Start-Date: `, not data: no digits (an address, a pid).
+    let anchor = (k <= 32 && !line[..k].iter().any(u8::is_ascii_digit)).then(|| line[..k].to_vec());
     let _ = a;
     Some(Place::Field { delim: d, nth, skip, anchor })
 }

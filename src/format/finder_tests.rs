@@ -175,3 +175,17 @@ fn no_false_times_from_numbers_versions_durations_ips_or_message_dates() {
     assert_eq!(got[2], None);
     assert_eq!(got[3], None);
 }
+
+/// The place is a field, not the text before it: a line from another client address still
+/// starts a record (lnav test/logfile_access_log.0 and .1).
+#[test]
+fn a_field_place_does_not_depend_on_the_data_before_it() {
+    let l = [
+        r#"192.168.202.254 - - [20/Jul/2009:22:59:26 +0000] "GET /vmw/cgi/tramp HTTP/1.0" 200 134 "-" "gPXE/0.9.7""#,
+        r#"192.168.202.254 - - [20/Jul/2009:22:59:29 +0000] "GET /vmw/vSphere/default/vmkboot.gz HTTP/1.0" 404 46210 "-" "gPXE/0.9.7""#,
+        r#"10.112.81.15 - - [15/Feb/2013:06:00:31 +0000] "-" 400 0 "-" "-""#,
+    ];
+    let data = l[..2].join("\n");
+    let f = Finder::learn(data.as_bytes()).unwrap();
+    assert!(matches!(f.hit(0, l[2].as_bytes()), Some(Hit::Stamp { .. })));
+}
