@@ -111,7 +111,7 @@ impl<'r> Matcher<'r> {
             Finder::learn(data)
         } else {
             let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
-            Finder::learn_where(data, |line| {
+            Finder::learn_where(data, super::finder::AFTER_DEFS_LINES, |line| {
                 order.iter().any(|&i| {
                     let f = &reg.formats[i as usize];
                     matches!(f.parse(i, line, &mut scratch[i as usize]), Some(h) if !unreadable(&h))

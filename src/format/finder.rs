@@ -50,6 +50,9 @@ static TABLE: LazyLock<Vec<Layout>> = LazyLock::new(|| {
     LAYOUTS.iter().map(|(spec, _)| Layout::new(spec).expect("a built-in layout")).collect()
 });
 
+/// Sample lines read by definitions that the finder learns from when there are definitions:
+/// it only has to agree with them on the place, and learning costs per line.
+pub const AFTER_DEFS_LINES: usize = 64;
 /// Lines and bytes of a line looked at when learning.
 const SAMPLE_LINES: usize = 300;
 const SAMPLE_BYTES: usize = 256 << 10;
@@ -291,7 +294,8 @@ fn candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
     out.clear();
     let lim = line.len().min(LINE_BYTES);
     for p in 0..lim {
-        if !token_start(line, p) {
+        // No layout starts with a lowercase letter: most words are passed over on it.
+        if line[p].is_ascii_lowercase() || !token_start(line, p) {
             continue;
         }
         let Some(place) = field_place(line, p) else { continue };
@@ -328,17 +332,22 @@ fn sample_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
 impl Finder {
     /// Learn from the start of a source; `None` when no line holds a timestamp.
     pub fn learn(data: &[u8]) -> Option<Finder> {
-        Self::learn_where(data, |_| true)
+        Self::learn_where(data, SAMPLE_LINES, |_| true)
     }
 
     /// Learn from the sample lines `keep` accepts only (those the source's definitions read,
     /// so that the finder agrees with them on where the time is, and a line they leave to
     /// their multi-line rules does not start a record by the finder's say).
-    pub fn learn_where(data: &[u8], mut keep: impl FnMut(&[u8]) -> bool) -> Option<Finder> {
+    /// At most `max_lines` kept lines are looked at.
+    pub fn learn_where(
+        data: &[u8],
+        max_lines: usize,
+        mut keep: impl FnMut(&[u8]) -> bool,
+    ) -> Option<Finder> {
         // Per line, its distinct candidates (place, how, class) with their start.
         let mut lines: Vec<Vec<(Key, usize)>> = Vec::new();
         let mut cands = Vec::new();
-        for line in sample_lines(data).filter(|l| keep(l)) {
+        for line in sample_lines(data).filter(|l| keep(l)).take(max_lines) {
             candidates(line, &mut cands);
             // Anchored field places also vote without their anchor (lines may differ in it).
             let n = cands.len();
