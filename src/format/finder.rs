@@ -276,7 +276,7 @@ fn field_start(line: &[u8], d: u8, nth: u16, skip: u8) -> Option<usize> {
     }
     for _ in 0..skip {
         let b = *line.get(i)?;
-        if !opener(b) && !(i == 0 && nth == 0 && level_letter(b)) {
+        if !(opener(b) || (i == 0 && nth == 0 && level_letter(b))) {
             return None;
         }
         i += 1;
