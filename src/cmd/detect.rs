@@ -54,6 +54,10 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
             .max_by_key(|(i, n)| (**n, std::cmp::Reverse(**i)))
             .map_or("-", |(i, _)| reg.name(*i));
         let share = if lines == 0 { 0.0 } else { timed_lines as f64 / lines as f64 };
+        // What the definition-free finder learns from the file on its own (what
+        // `--input-format generic` would use).
+        let learned = crate::format::finder::Finder::learn(&src.data);
+        let finder = learned.as_ref().map_or("no timestamp found".into(), |f| f.describe());
         let ts = |t: Option<Nanos>| {
             t.map_or("-".to_string(), |t| {
                 let mut b = Vec::new();
@@ -73,14 +77,16 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     ts(first),
                     ts(last)
                 ),
-            )?,
+            )
+            .and_then(|()| write(out, format_args!("{:<w$}   finder: {finder}", "")))?,
             _ => write(
                 out,
                 format_args!(
                     "{}",
                     serde_json::json!({"source": src.spec.display, "format": fmt, "lines": lines,
                         "share": share, "first": first.map(|_| ts(first)), "last": last.map(|_| ts(last)),
-                        "records": n_records})
+                        "records": n_records, "finder": finder,
+                        "finder_share": learned.as_ref().map(|f| f.share())})
                 ),
             )?,
         }

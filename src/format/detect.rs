@@ -7,6 +7,7 @@
 
 use regex::bytes::CaptureLocations;
 
+use super::finder::Finder;
 use super::{generic, Hit, Kind, Members, Registry};
 use crate::time::Stamp;
 
@@ -27,6 +28,9 @@ pub struct Matcher<'r> {
     /// Indices of candidates that have a header rule.
     headers: Vec<u16>,
     generic: bool,
+    /// What the definition-free finder learned from the sample (see `finder`): tried on each
+    /// line no definition reads, in place of the generic scanner.
+    finder: Option<Finder>,
     /// Try the format that matched the previous line first (streaming, where there was no
     /// sample to rank candidates by).
     sticky: bool,
@@ -46,6 +50,12 @@ pub struct Scratch {
 impl<'r> Matcher<'r> {
     /// Detect from the start of a source's bytes. `forced` skips detection (`--input-format`).
     pub fn detect(reg: &'r Registry, data: &[u8], forced: Option<u16>) -> Matcher<'r> {
+        if forced == Some(reg.generic_idx()) {
+            // The finder alone, no definitions.
+            let mut m = Self::with_order(reg, vec![], true, false);
+            m.finder = Finder::learn(data);
+            return m;
+        }
         if let Some(f) = forced {
             return Self::with_order(reg, vec![f], false, false);
         }
@@ -95,11 +105,29 @@ impl<'r> Matcher<'r> {
                 i,
             )
         });
-        Self::with_order(reg, order, true, false)
+        // The finder, for lines no definition reads: where definitions read the sample, it
+        // learns from the lines they read, so that it finds the time where they do.
+        let finder = if order.is_empty() {
+            Finder::learn(data)
+        } else {
+            let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
+            Finder::learn_where(data, super::finder::AFTER_DEFS_LINES, |line| {
+                order.iter().any(|&i| {
+                    let f = &reg.formats[i as usize];
+                    matches!(f.parse(i, line, &mut scratch[i as usize]), Some(h) if !unreadable(&h))
+                })
+            })
+        };
+        let mut m = Self::with_order(reg, order, true, false);
+        m.finder = finder;
+        m
     }
 
     /// Every format, by priority; for streams, where no sample is at hand.
     pub fn all(reg: &'r Registry, forced: Option<u16>) -> Matcher<'r> {
+        if forced == Some(reg.generic_idx()) {
+            return Self::with_order(reg, vec![], true, false);
+        }
         if let Some(f) = forced {
             return Self::with_order(reg, vec![f], false, false);
         }
@@ -115,11 +143,16 @@ impl<'r> Matcher<'r> {
             .copied()
             .filter(|&i| reg.formats[i as usize].def.header.is_some())
             .collect();
-        Matcher { reg, order, headers, generic, sticky }
+        Matcher { reg, order, headers, generic, finder: None, sticky }
     }
 
     pub fn scratch(&self) -> Scratch {
         Scratch { locs: self.reg.formats.iter().map(|f| f.scratch()).collect(), last: None }
+    }
+
+    /// What the finder learned, if anything (for `deskew detect`).
+    pub fn finder(&self) -> Option<&Finder> {
+        self.finder.as_ref()
     }
 
     /// The candidates, in order (for `deskew detect`).
@@ -160,8 +193,12 @@ impl<'r> Matcher<'r> {
             }
         }
         if self.generic {
-            if let Some(h) = generic(self.reg.generic_idx(), line) {
-                return Some(h);
+            let h = match &self.finder {
+                Some(f) => f.hit(self.reg.generic_idx(), line),
+                None => generic(self.reg.generic_idx(), line),
+            };
+            if h.is_some() {
+                return h;
             }
         }
         untimed

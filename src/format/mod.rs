@@ -5,6 +5,7 @@ mod backtrack;
 pub mod def;
 pub mod detect;
 mod direct;
+pub mod finder;
 mod first_byte;
 mod split;
 pub mod structured;

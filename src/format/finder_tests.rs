@@ -1,0 +1,191 @@
+use super::*;
+use crate::time::resolve::{Resolver, YearRule};
+use crate::time::rfc3339;
+
+#[test]
+fn every_table_layout_reads_its_sample() {
+    for (i, (spec, sample)) in LAYOUTS.iter().enumerate() {
+        let got = read_at(sample.as_bytes(), 0, How::Table(i as u16));
+        assert!(got.is_some_and(|(_, _, e)| e == sample.len()), "{spec}: {sample}");
+    }
+}
+
+/// What the finder learned from `lines`, then the instant (RFC 3339, UTC, year 2024) it reads
+/// on each line (`None`: no record starts there).
+fn run(lines: &[&str]) -> (Finder, Vec<Option<String>>) {
+    let data = lines.join("\n");
+    let f = Finder::learn(data.as_bytes()).expect("a place is learned");
+    let mut r = Resolver::new("UTC".parse().unwrap(), YearRule::Fixed(2024));
+    let got = lines
+        .iter()
+        .map(|l| match f.hit(0, l.as_bytes()) {
+            Some(Hit::Stamp { stamp, .. }) => {
+                let t = r.resolve(&stamp).ok()?;
+                let mut b = Vec::new();
+                rfc3339::write(&mut b, t);
+                Some(String::from_utf8(b).unwrap())
+            }
+            Some(Hit::Header { year, month, day }) => {
+                r.header_date(year, month, day);
+                None
+            }
+            None => None,
+        })
+        .collect();
+    (f, got)
+}
+
+fn first(lines: &[&str]) -> String {
+    run(lines).1[0].clone().unwrap_or_default()
+}
+
+// Real lines, each from a public project's test data or docs (source in the comment).
+
+#[test]
+fn a_stamp_after_ip_columns_is_found_in_the_clf_field() {
+    // lnav test/logfile_regexp_access_log.0
+    let l = [
+        r#"localhost:443 178.20.184.42 1j0vhgd jsmith [26/Jul/2023:00:01:26 -0700] "GET /secure/RapidBoard.jspa HTTP/2.0" 200 1"#,
+        r#"localhost:443 154.57.4.229 cger1e khenry [26/Jul/2023:00:02:12 -0700] "GET /secure/RapidBoard.jspa HTTP/2.0" 200 1"#,
+    ];
+    assert_eq!(first(&l), "2023-07-26T07:01:26Z");
+}
+
+#[test]
+fn an_epoch_that_is_not_first_is_found_where_it_is_consistent() {
+    // loghub HPC_2k.log: a record id, a node, then the epoch.
+    let l = [
+        r"134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change",
+        r"350766 node-109 unix.hw state_change.unavailable 1084680778 1 Component State Change",
+    ];
+    let (f, got) = run(&l);
+    assert_eq!(f.places[0].class, Class::Epoch(10));
+    assert_eq!(got[0].as_deref(), Some("2004-02-26T14:12:22Z"));
+    // loghub BGL_2k.log: the epoch wins over the later local stamp (leftmost).
+    let l = [
+        "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected",
+        "- 1117838573 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.53.276129 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected",
+    ];
+    assert_eq!(first(&l), "2005-06-03T22:42:50Z");
+}
+
+#[test]
+fn compact_and_yearless_layouts_are_read() {
+    // loghub HealthApp_2k.log
+    let l = [
+        "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+        "20171223-22:15:29:615|Step_LSC|30002312|onExtend:1514038530000 14 0 4",
+    ];
+    assert_eq!(first(&l), "2017-12-23T22:15:29.606Z");
+    // loghub Proxifier_2k.log: month.day, no year.
+    let l = [
+        "[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS",
+        "[10.30 16:49:07] chrome.exe - proxy.cse.cuhk.edu.hk:5070 close, 0 bytes sent, 0 bytes received, lifetime 00:01",
+    ];
+    assert_eq!(first(&l), "2024-10-30T16:49:06Z");
+    // lnav test/logfile_glog.0: the level letter glued to MMDD.
+    let l = [
+        "E0517 15:04:22.619632 1952452992 logging_unittest.cc:253] Log every 3, iteration 19",
+        "I0517 15:04:22.619642  952452992 logging_unittest.cc:259] Log if every 1, iteration 19",
+    ];
+    assert_eq!(first(&l), "2024-05-17T15:04:22.619632Z");
+    // lnav test/logfile_generic.3
+    let l = ["20120702.102240,672:DEBUG:foo bar baz", "20141008.165638,344:WARN:foo bar baz"];
+    assert_eq!(first(&l), "2012-07-02T10:22:40.672Z");
+}
+
+#[test]
+fn json_behind_a_prefix_and_logfmt_keys_are_read() {
+    // lnav test/logfile_caddy_log.0 (docker compose prefix, float epoch under `ts`).
+    let l = [
+        r#"caddy  | {"level":"info","ts":1761019822.3152757,"msg":"maxprocs: Leaving GOMAXPROCS=12: CPU quota undefined"}"#,
+        r#"caddy  | {"level":"info","ts":1761019822.3154097,"msg":"using config from file","file":"/etc/caddy/Caddyfile"}"#,
+    ];
+    let (f, got) = run(&l);
+    assert!(matches!(&f.places[0].place, Place::Key { key, json: true } if key == b"ts"));
+    assert_eq!(got[0].as_deref(), Some("2025-10-21T04:10:22.3152757Z"));
+    // lnav test/logfile_grafana.0 (logfmt `t=`).
+    let l = [
+        r#"logger=settings t=2025-04-24T19:51:48.520963849Z level=info msg="Starting Grafana" version=11.5.2"#,
+        r#"logger=settings t=2025-04-24T19:51:48.521238594Z level=info msg="Config loaded from" file=/usr/share/grafana/conf/defaults.ini"#,
+    ];
+    assert_eq!(first(&l), "2025-04-24T19:51:48.520963849Z");
+    // lnav test/logfile_json3.json: epoch ms under a key no definition lists.
+    let l = [
+        r#"{ "started_at": 1490385986240, "response": { "status": 200, "size": 443 } }"#,
+        r#"{ "started_at": 1490386531694, "response": { "status": 400, "size": 44345 } }"#,
+    ];
+    assert_eq!(first(&l), "2017-03-24T20:06:26.24Z");
+}
+
+#[test]
+fn a_time_of_day_is_dated_by_the_header_before_it() {
+    // lnav test/logfile_w3c (IIS 4.0 FTP log).
+    let l = [
+        "#Software: Microsoft Internet Information Server 4.0",
+        "#Version: 1.0",
+        "#Date: 2000-10-09 16:44:49",
+        "#Fields: time c-ip cs-method cs-uri-stem sc-status",
+        "16:44:49 1.1.1.1 [2]USER anonymous 331",
+        "16:44:49 1.1.1.1 [2]PASS - 230",
+    ];
+    let (_, got) = run(&l);
+    assert_eq!(got[4].as_deref(), Some("2000-10-09T16:44:49Z"));
+}
+
+#[test]
+fn a_file_that_mixes_layouts_gets_a_place_per_layout() {
+    // plaso's AWS ELB test data: ALB, Classic ELB and NLB lines in one file.
+    let l = [
+        "https 2020-01-11T16:55:20.356586Z app/production-web/jf29fj2198ejf922 192.168.1.10:44325 192.168.1.123:32869 0.013 0.164 0.000 200 200",
+        "h2 2020-01-11T16:55:32.115600Z app/production-web/jf29fj2198ejf922 192.168.1.10:44325 192.168.1.123:32869 0.013 0.164 0.000 200 200",
+        "2021-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29",
+        "2021-05-13T23:39:44.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29",
+    ];
+    let (f, got) = run(&l);
+    assert_eq!(f.places.len(), 2);
+    assert_eq!(got[2].as_deref(), Some("2021-05-13T23:39:43.945958Z"));
+}
+
+/// Numbers, versions, durations, IPs and dates inside message text are no record times: a
+/// source of such lines teaches no place, and a continuation line with a time in its text
+/// does not start a record.
+#[test]
+fn no_false_times_from_numbers_versions_durations_ips_or_message_dates() {
+    let noise = [
+        "Connected to 10.1.2.3:8080 in 12.5 ms",
+        "rsyncd version 2.6.9 starting, listening on port 873",
+        "elapsed 0:00:05.123, 1234 rows",
+        "Processing order 1234567890 for customer 42",
+        "GET /api/v1/items?id=20190301 HTTP/1.1 200",
+        "Kernel 5.15.0-91-generic #101-Ubuntu SMP",
+        "uptime 3 days, 04:11, 2 users, load average: 0.00, 0.01, 0.05",
+        "copied 1073741824 bytes (1.1 GB, 1.0 GiB) in 2.01 s",
+    ];
+    let data = noise.join("\n");
+    assert!(Finder::learn(data.as_bytes()).is_none(), "{:?}", Finder::learn(data.as_bytes()));
+    // loghub Linux_2k.log records, then continuation text quoting a date.
+    let l = [
+        "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0",
+        "Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown",
+        "    scheduled at 2024-01-01 10:00:00 by cron",
+        "\tat 2024-01-01T10:00:00Z retry 1700000000",
+    ];
+    let (_, got) = run(&l);
+    assert_eq!(got[2], None);
+    assert_eq!(got[3], None);
+}
+
+/// The place is a field, not the text before it: a line from another client address still
+/// starts a record (lnav test/logfile_access_log.0 and .1).
+#[test]
+fn a_field_place_does_not_depend_on_the_data_before_it() {
+    let l = [
+        r#"192.168.202.254 - - [20/Jul/2009:22:59:26 +0000] "GET /vmw/cgi/tramp HTTP/1.0" 200 134 "-" "gPXE/0.9.7""#,
+        r#"192.168.202.254 - - [20/Jul/2009:22:59:29 +0000] "GET /vmw/vSphere/default/vmkboot.gz HTTP/1.0" 404 46210 "-" "gPXE/0.9.7""#,
+        r#"10.112.81.15 - - [15/Feb/2013:06:00:31 +0000] "-" 400 0 "-" "-""#,
+    ];
+    let data = l[..2].join("\n");
+    let f = Finder::learn(data.as_bytes()).unwrap();
+    assert!(matches!(f.hit(0, l[2].as_bytes()), Some(Hit::Stamp { .. })));
+}
