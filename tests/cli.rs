@@ -73,7 +73,7 @@ fn jsonl_record_has_every_spec_key() {
         testdata("logs/web01/access.log").to_str().unwrap(),
     ]);
     let r = &jsonl(&out)[0];
-    assert_eq!(r["ts"], "2026-11-20T14:02:03.000000Z");
+    assert_eq!(r["ts"], "2026-11-20T14:02:03.000000000Z");
     assert_eq!(r["host"], "access");
     assert!(r["source"].as_str().unwrap().ends_with("testdata/cli/logs/web01/access.log"));
     assert_eq!(r["line"], 1);
@@ -113,7 +113,7 @@ fn text_output_is_time_host_and_line_then_continuations() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(
-            "2026-11-20T14:00:01.000000Z box 2026-11-20T14:00:01Z a first\n  a continuation of first\n"
+            "2026-11-20T14:00:01.000000000Z box 2026-11-20T14:00:01Z a first\n  a continuation of first\n"
         ),
         "{text}"
     );
@@ -125,7 +125,7 @@ fn stdin_streams_through_normalize() {
     let out = run_stdin(&["normalize", "--output-format", "jsonl"], input);
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 2);
-    assert_eq!(recs[0]["ts"], "2026-11-20T13:00:01.500000Z");
+    assert_eq!(recs[0]["ts"], "2026-11-20T13:00:01.500000000Z");
     assert_eq!(recs[0]["source"], "-");
     assert_eq!(recs[0]["msg"], "2026-11-20T14:00:01.5+01:00 one\n  more");
 }
@@ -186,8 +186,8 @@ fn a_json_line_whose_time_no_layout_reads_is_a_record_without_a_time_and_reporte
     assert_eq!(recs[1]["line"], 2);
     assert!(recs[1]["ts"].is_null());
     assert_eq!(recs[1]["raw_ts"], "soon");
-    assert_eq!(recs[0]["ts"], "2026-11-20T10:00:00.000000Z");
-    assert_eq!(recs[2]["ts"], "2026-11-20T10:00:02.000000Z");
+    assert_eq!(recs[0]["ts"], "2026-11-20T10:00:00.000000000Z");
+    assert_eq!(recs[2]["ts"], "2026-11-20T10:00:02.000000000Z");
 }
 
 #[test]
@@ -236,9 +236,9 @@ fn since_and_until_keep_a_half_open_window_of_corrected_time() {
     assert_eq!(
         ts,
         [
-            "2026-11-20T14:02:05.000000Z",
-            "2026-11-20T14:02:06.250000Z",
-            "2026-11-20T14:02:06.250000Z"
+            "2026-11-20T14:02:05.000000000Z",
+            "2026-11-20T14:02:06.250000000Z",
+            "2026-11-20T14:02:06.250000000Z"
         ]
     );
 }
@@ -256,7 +256,7 @@ fn constant_skew_corrects_one_host_and_reports_the_offset() {
     assert!(out.status.success(), "{}", stderr(&out));
     let recs = jsonl(&out);
     let web = recs.iter().find(|r| r["host"] == "web01").unwrap();
-    assert_eq!(web["ts"], "2026-11-20T14:02:01.500000Z");
+    assert_eq!(web["ts"], "2026-11-20T14:02:01.500000000Z");
     assert_eq!(web["offset"], -1.5);
     let db = recs.iter().find(|r| r["host"] == "db01").unwrap();
     assert_eq!(db["offset"], 0);
@@ -275,9 +275,9 @@ fn a_50_mb_line_goes_through_whole() {
     assert!(out.status.success());
     let lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 2);
-    assert!(lines[0].starts_with(b"2026-11-20T14:00:00.000000Z big 2026-11-20T14:00:00Z xxx"));
+    assert!(lines[0].starts_with(b"2026-11-20T14:00:00.000000000Z big 2026-11-20T14:00:00Z xxx"));
     assert_eq!(lines[0].iter().filter(|&&b| b == b'x').count(), 50 << 20);
-    assert_eq!(lines[1], b"2026-11-20T14:00:01.000000Z big 2026-11-20T14:00:01Z after");
+    assert_eq!(lines[1], b"2026-11-20T14:00:01.000000000Z big 2026-11-20T14:00:01Z after");
 }
 
 #[test]
@@ -323,7 +323,7 @@ fn year_less_times_roll_over_from_december_to_january() {
         b"Dec 31 23:59:59 h a: old year\nJan  1 00:00:01 h a: new year\n",
     );
     let ts: Vec<_> = jsonl(&out).iter().map(|r| r["ts"].as_str().unwrap().to_string()).collect();
-    assert_eq!(ts, ["2025-12-31T23:59:59.000000Z", "2026-01-01T00:00:01.000000Z"]);
+    assert_eq!(ts, ["2025-12-31T23:59:59.000000000Z", "2026-01-01T00:00:01.000000000Z"]);
 }
 
 #[test]
@@ -338,7 +338,7 @@ fn host_tz_applies_a_zone_to_one_host_only() {
     ]);
     // db01's postgres stamps say UTC explicitly, so the zone changes nothing there.
     let recs = jsonl(&out);
-    assert!(recs.iter().any(|r| r["ts"] == "2026-11-20T14:02:04.100000Z"));
+    assert!(recs.iter().any(|r| r["ts"] == "2026-11-20T14:02:04.100000000Z"));
     let out = run_stdin(
         &[
             "normalize",
@@ -351,7 +351,7 @@ fn host_tz_applies_a_zone_to_one_host_only() {
         ],
         b"2026-07-01 12:00:00 summer local time\n",
     );
-    assert_eq!(jsonl(&out)[0]["ts"], "2026-07-01T16:00:00.000000Z");
+    assert_eq!(jsonl(&out)[0]["ts"], "2026-07-01T16:00:00.000000000Z");
 }
 
 #[test]
@@ -478,7 +478,7 @@ fn boot_relative_stamps_need_a_boot_time() {
         input,
     );
     let ts: Vec<_> = jsonl(&out).iter().map(|r| r["ts"].as_str().unwrap().to_string()).collect();
-    assert_eq!(ts, ["2026-11-20T14:00:00.000000Z", "2026-11-20T14:00:12.500000Z"]);
+    assert_eq!(ts, ["2026-11-20T14:00:00.000000000Z", "2026-11-20T14:00:12.500000000Z"]);
     // HOST=TIME gives one host its own boot time, before the one for every host.
     let out = run_stdin(
         &[
@@ -494,7 +494,7 @@ fn boot_relative_stamps_need_a_boot_time() {
         ],
         input,
     );
-    assert_eq!(jsonl(&out)[1]["ts"], "2026-11-20T15:00:12.500000Z");
+    assert_eq!(jsonl(&out)[1]["ts"], "2026-11-20T15:00:12.500000000Z");
 }
 
 /// Formats that write UTC by definition (here CloudFront, whose date and time carry no
@@ -506,10 +506,10 @@ fn utc_formats_ignore_tz() {
         run_stdin(&["normalize", "--output-format", "jsonl", "--tz", "America/New_York"], line);
     let r = &jsonl(&out)[0];
     assert_eq!(r["format"], "cloudfront");
-    assert_eq!(r["ts"], "2019-12-04T21:02:31.000000Z");
+    assert_eq!(r["ts"], "2019-12-04T21:02:31.000000000Z");
     let out = run_stdin(
         &["normalize", "--output-format", "jsonl", "--tz", "America/New_York"],
         b"2019-12-04 21:02:31 a zone-less iso line\n",
     );
-    assert_eq!(jsonl(&out)[0]["ts"], "2019-12-05T02:02:31.000000Z");
+    assert_eq!(jsonl(&out)[0]["ts"], "2019-12-05T02:02:31.000000000Z");
 }

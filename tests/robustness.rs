@@ -930,7 +930,7 @@ fn deeply_nested_json_lines_do_not_crash_and_later_lines_still_parse() {
     let recs = jsonl(&out);
     assert_eq!(lines_of(&recs, &p), expected_lines(data.as_bytes()));
     let last = recs.iter().find(|r| r["line"] == 4).expect("line 4 is a record");
-    assert_eq!(last["ts"], "2026-11-20T14:00:02.000000Z");
+    assert_eq!(last["ts"], "2026-11-20T14:00:02.000000000Z");
     let s = run_stdin(&["normalize", "--output-format", "jsonl"], data.as_bytes());
     assert_no_crash(&s);
     assert_eq!(lines_of(&jsonl(&s), "-"), expected_lines(data.as_bytes()));
@@ -969,7 +969,7 @@ fn check_new_year(recs: &[Value]) {
     let start = chrono::DateTime::parse_from_rfc3339("2025-12-31T10:00:00Z").unwrap();
     for (i, r) in recs.iter().enumerate() {
         let want = (start + chrono::Duration::seconds(i as i64))
-            .format("%Y-%m-%dT%H:%M:%S.000000Z")
+            .format("%Y-%m-%dT%H:%M:%S.000000000Z")
             .to_string();
         assert_eq!(r["ts"], want.as_str(), "line {}", i + 1);
         assert_eq!(r["line"], i as u64 + 1);
@@ -1060,7 +1060,7 @@ fn invalid_utf8_and_nul_come_out_byte_exact_in_text_output() {
         assert_input_error(&out);
         assert!(stderr(&out).contains(":2:"), "{what}: the bad line is named: {}", stderr(&out));
         // `<ts> <host> <first line>`, then the continuation line as it was.
-        let mut want = b"2026-11-20T14:00:01.000000Z web01 ".to_vec();
+        let mut want = b"2026-11-20T14:00:01.000000000Z web01 ".to_vec();
         want.extend_from_slice(line2);
         want.push(b'\n');
         want.extend_from_slice(cont);
@@ -1118,8 +1118,8 @@ fn absurd_dates_are_kept_as_lines_and_never_taken_for_times() {
             }
         }
         let good: Vec<&Value> = recs.iter().filter(|r| r["ts"].is_string()).collect();
-        assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:00.000000Z"));
-        assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:01.000000Z"));
+        assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:00.000000000Z"));
+        assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:01.000000000Z"));
     };
     check(&merge_jsonl(&["--tz", "UTC", &p]), &p);
     check(&run(&["normalize", "--output-format", "jsonl", "--tz", "UTC", &p]), &p);
@@ -1140,8 +1140,8 @@ fn a_yearless_leap_day_in_a_common_year_is_kept_and_named() {
     let recs = jsonl(&out);
     assert_eq!(lines_of(&recs, &p), expected_lines(data));
     let ts: Vec<&Value> = recs.iter().map(|r| &r["ts"]).collect();
-    assert!(ts.contains(&&Value::from("2025-02-28T10:00:00.000000Z")), "{ts:?}");
-    assert!(ts.contains(&&Value::from("2025-03-01T10:00:00.000000Z")), "{ts:?}");
+    assert!(ts.contains(&&Value::from("2025-02-28T10:00:00.000000000Z")), "{ts:?}");
+    assert!(ts.contains(&&Value::from("2025-03-01T10:00:00.000000000Z")), "{ts:?}");
     assert!(!ts.iter().any(|t| t.as_str().is_some_and(|t| t.starts_with("2025-02-29"))));
 }
 

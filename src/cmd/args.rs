@@ -44,8 +44,9 @@ pub struct MergeArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Fraction digits of every written timestamp, fixed so that text order is time order
-    /// (ECS's @timestamp always has 9, RFC 5424 at most 6)
-    #[arg(long, value_enum, default_value = "us")]
+    /// (ECS's @timestamp always has 9, RFC 5424 at most 6). Default ns: every digit a source
+    /// wrote, and every nanosecond a correction added, is kept
+    #[arg(long, value_enum, default_value = "ns")]
     precision: Prec,
     /// Keep records at or above this severity: trace, debug, info, warn, error, fatal (or a
     /// level name such as WARNING, CRITICAL, notice); records of no known level are left out
