@@ -278,6 +278,9 @@ fn parse_jsonl(text: &str, h: &mut History) {
             h.warnings.push((n, "missing or bad \"offset\"".into()));
             continue;
         };
+        if f.selected == Some(false) {
+            continue; // selection rejected it: not a measurement of this clock to trust
+        }
         let delay = f.delay.and_then(secs_f64);
         if h.host.is_none() {
             h.host = f.host.map(str::to_string);
@@ -315,6 +318,8 @@ struct JsonlFields<'a> {
     offset: Option<f64>,
     delay: Option<f64>,
     mono: Option<i64>,
+    /// `"selected": false`: a measurement `deskew sync`'s selection rejected.
+    selected: Option<bool>,
 }
 
 impl<'a> JsonlFields<'a> {
@@ -327,6 +332,7 @@ impl<'a> JsonlFields<'a> {
             offset: v["offset"].as_f64(),
             delay: v["delay"].as_f64(),
             mono: mono_of(&v["mono_ns"]),
+            selected: v["selected"].as_bool(),
         }
     }
 }
@@ -359,8 +365,10 @@ impl<'de> serde::Deserialize<'de> for JsonlLine<'de> {
                 let mut f = JsonlFields::default();
                 let mut seen = 0u8;
                 while let Some(key) = m.next_key::<&'de str>()? {
-                    const KEYS: [&str; 7] =
-                        ["time", "host", "server", "boot_id", "offset", "delay", "mono_ns"];
+                    const KEYS: [&str; 8] = [
+                        "time", "host", "server", "boot_id", "offset", "delay", "mono_ns",
+                        "selected",
+                    ];
                     let Some(i) = KEYS.iter().position(|k| *k == key) else {
                         m.next_value::<Value>()?;
                         continue;
@@ -376,7 +384,8 @@ impl<'de> serde::Deserialize<'de> for JsonlLine<'de> {
                         3 => f.boot_id = m.next_value()?,
                         4 => f.offset = m.next_value::<Value>()?.as_f64(),
                         5 => f.delay = m.next_value::<Value>()?.as_f64(),
-                        _ => f.mono = mono_of(&m.next_value::<Value>()?),
+                        6 => f.mono = mono_of(&m.next_value::<Value>()?),
+                        _ => f.selected = m.next_value::<Value>()?.as_bool(),
                     }
                 }
                 Ok(JsonlLine(f))
