@@ -83,4 +83,49 @@ fn real_chronyd_true_ahead_2_5s_and_behind_0_3s_alone_within_1ms_split_vote_none
     let off = out["offset"].as_f64().unwrap();
     assert!(off.abs() < 0.001, "two honest and a falseticker gave {off}");
     eprintln!("split vote: no offset; outvoted falseticker: {off:+.6} s");
+
+    // alone, `deskew sync --check` and check_ntp_time agree on state and offset
+    crate::monitoring::need_check_ntp_time();
+    let perf_offset = |line: &str| -> f64 {
+        let v =
+            line.split("offset=").nth(1).unwrap_or_else(|| panic!("no offset perfdata: {line}"));
+        v.split('s').next().unwrap().parse().unwrap()
+    };
+    for (name, rc) in [("true", "0"), ("ahead", "2"), ("behind", "1")] {
+        let ours = read(&format!("{name}.check"));
+        let theirs = read(&format!("{name}.ntp_time"));
+        assert_eq!(ours.lines().count(), 1, "{ours}");
+        assert_eq!(read(&format!("{name}.check.rc")).trim(), rc, "{name}: {ours}");
+        assert_eq!(read(&format!("{name}.ntp_time.rc")).trim(), rc, "{name}: {theirs}");
+        let state = |l: &str| l.split(':').next().unwrap().to_string();
+        assert_eq!(state(&ours), state(&theirs), "{ours} vs {theirs}");
+        let (a, b) = (perf_offset(&ours), perf_offset(&theirs));
+        assert!((a - b).abs() < 0.001, "{name}: deskew {a} vs check_ntp_time {b}");
+        eprintln!("{name}: {} | check_ntp_time: {}", ours.trim(), theirs.trim());
+        crate::monitoring::assert_valid_metrics(&read(&format!("{name}.prom")));
+    }
+
+    // docs/time-sync.md, every command run as written (servers and paths moved to the test's)
+    let g = dir.path().join("guide/out");
+    let mut n = 0;
+    while g.join(format!("{}.cmd", n + 1)).exists() {
+        n += 1;
+        let f = |ext: &str| std::fs::read_to_string(g.join(format!("{n}.{ext}"))).unwrap();
+        assert_eq!(
+            f("rc").trim(),
+            "0",
+            "guide command {n}: {}\n{}{}",
+            f("cmd"),
+            f("out"),
+            f("err")
+        );
+    }
+    assert_eq!(n, 9, "the guide's commands");
+    for p in ["deskew-sync.prom", "deskew-offsets.prom"] {
+        let text = std::fs::read_to_string(dir.path().join("guide/textfile").join(p)).unwrap();
+        crate::monitoring::assert_valid_metrics(&text);
+    }
+    // the merged timeline holds the incident's line
+    let merged = std::fs::read_to_string(g.join("9.out")).unwrap();
+    assert!(merged.contains("the incident"), "{merged}");
 }

@@ -10,6 +10,7 @@ mod cli;
 mod fuzz_regressions;
 mod golden;
 mod grouping;
+mod monitoring;
 mod props;
 mod robustness;
 mod streaming;

@@ -92,3 +92,42 @@ together() { # name servers...
 }
 together split "127.0.0.1:$PT" "127.0.0.1:$PA" "127.0.0.1:$PB"
 together outvoted "127.0.0.1:$PT" "127.0.0.1:$PT2" "127.0.0.1:$PA"
+
+# `deskew sync --check` beside monitoring-plugins' check_ntp_time, and --prometheus, on each
+# server alone: DIR/out/<server>.check, .check.rc, .prom, .ntp_time, .ntp_time.rc
+CHECK_NTP_TIME=/usr/lib/nagios/plugins/check_ntp_time
+for s in "true $PT" "ahead $PA" "behind $PB"; do
+    set -- $s
+    rc=0
+    "$DESKEW" sync --check -w 0.1 -c 1 --burst 4 --burst-spacing 0.2 --timeout 1 \
+        --prometheus "$DIR/out/$1.prom" "127.0.0.1:$2" > "$DIR/out/$1.check" || rc=$?
+    echo "$rc" > "$DIR/out/$1.check.rc"
+    if [ -x "$CHECK_NTP_TIME" ]; then
+        rc=0
+        "$CHECK_NTP_TIME" -H 127.0.0.1 -p "$2" -w 0.1 -c 1 > "$DIR/out/$1.ntp_time" || rc=$?
+        echo "$rc" > "$DIR/out/$1.ntp_time.rc"
+    fi
+done
+
+# docs/time-sync.md, run as written: each `$ ` command line of its sh blocks, with the
+# server and paths moved here. Results: DIR/guide/out/<n>.cmd, .out, .err, .rc
+G=$DIR/guide
+mkdir -p "$G/out" "$G/textfile" "$G/incident/logs/$(cat /proc/sys/kernel/hostname)"
+printf '%s %s app[1]: the incident\n' "$(date -u '+%b %e %H:%M:%S')" "$(cat /proc/sys/kernel/hostname)" \
+    > "$G/incident/logs/$(cat /proc/sys/kernel/hostname)/syslog"
+n=0
+awk '/^```sh$/ {on=1; next} /^```$/ {on=0} on && /^\$ / {print substr($0, 3)}' \
+    "$(dirname "$0")/../../docs/time-sync.md" |
+while IFS= read -r line; do
+    n=$((n + 1))
+    cmd=${line//ntp1.lan/127.0.0.1:$PT}
+    cmd=${cmd//--interval 64/--interval 0.5 --count 2}
+    cmd=${cmd//\/var\/lib\/prometheus\/node-exporter/$G/textfile}
+    cmd=${cmd//\/var\/lib\/deskew/$G/var/lib/deskew}
+    cmd=${cmd//incident\//$G/incident/}
+    cmd=${cmd/#deskew /\"$DESKEW\" }
+    echo "$cmd" > "$G/out/$n.cmd"
+    rc=0
+    (cd "$G" && eval "$cmd") > "$G/out/$n.out" 2> "$G/out/$n.err" || rc=$?
+    echo "$rc" > "$G/out/$n.rc"
+done
