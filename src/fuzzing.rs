@@ -196,18 +196,21 @@ pub fn history(input: &[u8]) {
 /// the request's cookie is the reply's origin (so that the checks after it run) or taken
 /// from those bytes.
 pub fn ntp_packet(input: &[u8]) {
-    use crate::ntp::exchange::measure;
-    use crate::ntp::packet::{Packet, Timestamp};
+    use crate::sync::protocol::exchange::measure;
+    use crate::sync::protocol::packet::{Packet, Timestamp};
     let p = match Packet::decode(input) {
         Ok(p) => p,
         Err(e) => {
-            assert!(input.len() < crate::ntp::packet::HEADER_LEN, "{e} on a full header");
+            assert!(
+                input.len() < crate::sync::protocol::packet::HEADER_LEN,
+                "{e} on a full header"
+            );
             return;
         }
     };
     assert_eq!(Packet::decode(&p.encode()), Ok(p), "encode does not undo decode");
     let _ = (p.kiss_code(), p.ref_id_text());
-    let tail = &input[crate::ntp::packet::HEADER_LEN..];
+    let tail = &input[crate::sync::protocol::packet::HEADER_LEN..];
     let word = |i: usize| {
         let mut b = [0u8; 8];
         let part = tail.get(i..).unwrap_or(&[]);

@@ -21,7 +21,6 @@ pub mod fuzzing;
 pub mod host;
 pub mod input;
 pub mod merge;
-pub mod ntp;
 pub mod output;
 pub mod pipeline;
 pub mod record;

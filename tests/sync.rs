@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use deskew::ntp::packet::{Packet, Timestamp, MODE_SERVER};
+use deskew::sync::protocol::packet::{Packet, Timestamp, MODE_SERVER};
 
 const MS: i64 = 1_000_000;
 
@@ -267,7 +267,7 @@ fn a_bad_server_beside_a_good_one_is_reported_and_the_good_one_recorded() {
 }
 
 #[test]
-fn a_falseticker_among_three_is_outvoted_and_not_recorded() {
+fn a_falseticker_among_three_is_outvoted_and_recorded_as_not_selected() {
     let dir = tempfile::tempdir().unwrap();
     let s = [
         responder(Behaviour::Good { shift: 0, twice: false }, false),
@@ -280,8 +280,40 @@ fn a_falseticker_among_three_is_outvoted_and_not_recorded() {
     assert_eq!(st, ["ok", "ok", "falseticker"]);
     assert!(v["offset"].as_f64().unwrap().abs() < 0.002);
     let h = history(dir.path()).unwrap();
-    assert_eq!(h.lines().count(), 2);
-    assert!(!h.contains(&s[2].to_string()));
+    assert_eq!(h.lines().count(), 3);
+    for l in h.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let falseticker = v["server"] == s[2].to_string();
+        assert_eq!(v.get("selected").is_some_and(|x| x == false), falseticker, "{l}");
+    }
+    // and readers leave the rejected measurement out
+    assert_eq!(deskew::skew::parse(&h).samples.len(), 2);
+}
+
+#[test]
+fn servers_that_all_disagree_give_no_offset_and_nothing_selected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = [
+        responder(Behaviour::Good { shift: 0, twice: false }, false),
+        responder(Behaviour::Good { shift: 2_500 * MS, twice: false }, false),
+        responder(Behaviour::Good { shift: -300 * MS, twice: false }, false),
+    ];
+    let (out, v) = sync(&s, &["--record", dir.path().to_str().unwrap(), "--host", "h"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(v["offset"].is_null(), "{v}");
+    assert_eq!(v["selected"], 0);
+    for i in 0..3 {
+        assert_eq!(v["servers"][i]["status"], "no majority", "{v}");
+        assert_eq!(v["servers"][i]["selected"], false);
+    }
+    let h = history(dir.path()).unwrap();
+    assert_eq!(h.lines().count(), 3);
+    assert!(h.lines().all(|l| l.contains("\"selected\":false")), "{h}");
+    assert!(deskew::skew::parse(&h).samples.is_empty());
+    // two servers 300 ms apart: no majority either, never their mean
+    let (out, v) = sync(&s[..1].iter().chain(&s[2..]).copied().collect::<Vec<_>>(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(v["offset"].is_null(), "{v}");
 }
 
 #[test]
@@ -315,7 +347,7 @@ fn unresolvable_and_malformed_server_names() {
 }
 
 #[test]
-fn recording_to_a_full_disk_or_a_missing_directory_is_a_clear_error() {
+fn recording_to_a_full_disk_or_under_a_file_is_a_clear_error() {
     let a = responder(Behaviour::Good { shift: 0, twice: false }, false);
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink("/dev/full", dir.path().join("h.jsonl")).unwrap();
@@ -324,10 +356,28 @@ fn recording_to_a_full_disk_or_a_missing_directory_is_a_clear_error() {
     let err = stderr(&out);
     assert!(err.contains("h.jsonl") && err.contains("No space left"), "{err}");
 
-    let out =
-        deskew().args(["sync", "--record", "/nonexistent/dir", &a.to_string()]).output().unwrap();
+    let under_file = dir.path().join("h.jsonl").join("dir");
+    let out = deskew()
+        .args(["sync", "--record", under_file.to_str().unwrap(), &a.to_string()])
+        .output()
+        .unwrap();
     assert_ne!(out.status.code(), Some(0));
-    assert!(stderr(&out).contains("/nonexistent/dir"), "{}", stderr(&out));
+    assert!(stderr(&out).contains(under_file.to_str().unwrap()), "{}", stderr(&out));
+}
+
+#[test]
+fn record_creates_a_missing_directory_and_its_parents_readable_on_the_first_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let a = responder(Behaviour::Good { shift: 0, twice: false }, false);
+    let top = tempfile::tempdir().unwrap();
+    let new = top.path().join("var/lib/deskew");
+    let (out, _) = sync(&[a], &["--record", new.to_str().unwrap(), "--host", "h"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for d in [new.as_path(), new.parent().unwrap()] {
+        let mode = std::fs::metadata(d).unwrap().permissions().mode();
+        assert_eq!(mode & 0o555, 0o555, "{}: {mode:o}", d.display());
+    }
+    assert_eq!(history(&new).unwrap().lines().count(), 1);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod cli;
 mod fuzz_regressions;
 mod golden;
 mod grouping;
+mod monitoring;
 mod props;
 mod robustness;
 mod streaming;

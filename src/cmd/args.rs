@@ -1,4 +1,4 @@
-//! Flags into settings: every option of `merge`, `normalize`, `detect` and `sync` is checked
+//! Flags into settings: every option of `merge`, `normalize` and `detect` is checked
 //! here, once, and what the library gets is settings, not flags (ripgrep's `HiArgs` style).
 
 use std::path::PathBuf;
@@ -257,92 +257,5 @@ pub fn split_host_arg(s: &str) -> Result<(String, String)> {
     match s.split_once('=') {
         Some((h, v)) if !h.is_empty() && !v.is_empty() => Ok((h.to_string(), v.to_string())),
         _ => bail!("{s:?}: expected HOST=VALUE"),
-    }
-}
-
-#[derive(Args)]
-pub struct SyncArgs {
-    /// NTP servers: HOST, HOST:PORT or [IPv6]:PORT (port 123 by default)
-    #[arg(required = true, value_name = "SERVER")]
-    servers: Vec<String>,
-    /// Append each measurement to DIR/<host>.jsonl, the history `merge --offsets` reads
-    #[arg(long, value_name = "DIR")]
-    record: Option<PathBuf>,
-    /// Host name to record (default: this machine's)
-    #[arg(long)]
-    host: Option<String>,
-    /// Keep measuring every SECS seconds (with +-10% jitter) until SIGINT or SIGTERM
-    #[arg(long, value_name = "SECS")]
-    interval: Option<f64>,
-    /// With --interval: stop after N rounds
-    #[arg(long, value_name = "N", requires = "interval")]
-    count: Option<u64>,
-    /// Requests per server in a round; the one of least delay is kept
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    burst: u32,
-    /// Seconds between the requests of a burst
-    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
-    burst_spacing: f64,
-    /// Seconds to wait for each reply
-    #[arg(long, default_value_t = 1.0, value_name = "SECS")]
-    timeout: f64,
-    /// Extra requests for ones that got no usable reply
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    retries: u32,
-    /// IPv4 addresses only
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    ipv4: bool,
-    /// IPv6 addresses only
-    #[arg(short = '6')]
-    ipv6: bool,
-    /// One JSON object per round instead of the table
-    #[arg(long)]
-    json: bool,
-}
-
-fn duration(opt: &str, secs: f64, min: f64) -> Result<std::time::Duration> {
-    anyhow::ensure!(
-        secs.is_finite() && secs >= min && secs <= 86_400.0,
-        "{opt} {secs}: must be from {min} to 86400 seconds"
-    );
-    Ok(std::time::Duration::from_secs_f64(secs))
-}
-
-impl SyncArgs {
-    /// Check every option; an error here is a usage error.
-    pub fn check(self) -> Result<crate::sync::SyncOptions> {
-        use crate::ntp::client::{parse_server, Settings};
-        for s in &self.servers {
-            parse_server(s).map_err(anyhow::Error::msg)?;
-        }
-        anyhow::ensure!(
-            (1..=64).contains(&self.burst),
-            "--burst {}: must be from 1 to 64",
-            self.burst
-        );
-        if let Some(i) = self.interval {
-            duration("--interval", i, 0.01)?;
-        }
-        Ok(crate::sync::SyncOptions {
-            servers: self.servers,
-            settings: Settings {
-                burst: self.burst,
-                spacing: duration("--burst-spacing", self.burst_spacing, 0.0)?,
-                timeout: duration("--timeout", self.timeout, 0.001)?,
-                retries: self.retries.min(64),
-                family: if self.ipv4 {
-                    Some(true)
-                } else if self.ipv6 {
-                    Some(false)
-                } else {
-                    None
-                },
-            },
-            record: self.record,
-            host: self.host,
-            interval: self.interval,
-            count: self.count,
-            json: self.json,
-        })
     }
 }

@@ -16,7 +16,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use args::{MergeArgs, SyncArgs};
+pub use args::MergeArgs;
+pub use offsets::OffsetsArgs;
+pub use sync::SyncArgs;
 
 #[derive(Parser)]
 #[command(
@@ -47,14 +49,7 @@ enum Command {
     /// Measure this host's clock offset against NTP servers (never sets the clock)
     Sync(SyncArgs),
     /// The per-host offset models built from history files: samples, steps, drift, coverage
-    Offsets {
-        /// History files or directories; HOST=PATH binds a file to a host
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<String>,
-        /// Also draw the offsets over time as an SVG picture
-        #[arg(long, value_name = "FILE")]
-        svg: Option<PathBuf>,
-    },
+    Offsets(OffsetsArgs),
 }
 
 /// How a command ended.
@@ -63,6 +58,17 @@ pub enum Failure {
     Usage(anyhow::Error),
     /// Something went wrong while running: exit 1.
     Run(anyhow::Error),
+    /// A monitoring check (`--check`) ended in this Nagios state, already printed: its exit
+    /// status (1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+    Status(u8),
+}
+
+impl Failure {
+    /// A check that cannot run: the plugin line says UNKNOWN, the exit status is 3.
+    fn unknown(why: String) -> Failure {
+        println!("NTP UNKNOWN: {}", why.replace(['|', '\n'], " "));
+        Failure::Status(3)
+    }
 }
 
 impl From<anyhow::Error> for Failure {
@@ -73,14 +79,24 @@ impl From<anyhow::Error> for Failure {
 
 /// Run the command line of this process.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        // a Nagios plugin's usage error is UNKNOWN (3), not CRITICAL (2)
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--check") => {
+            let msg = e.to_string();
+            println!("NTP UNKNOWN: {}", msg.lines().next().unwrap_or("usage error"));
+            eprint!("{msg}");
+            return ExitCode::from(3);
+        }
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Merge(a) => merge::run(a),
         Command::Normalize(a) => normalize::run(a),
         Command::Detect(a) => detect::run(a),
         Command::Formats { formats } => formats::run(&formats),
         Command::Sync(a) => sync::run(a),
-        Command::Offsets { paths, svg } => offsets::run(&paths, svg.as_deref()),
+        Command::Offsets(a) => offsets::run(a),
     };
     match result {
         Err(Failure::Usage(e)) => {
@@ -91,6 +107,7 @@ pub fn main() -> ExitCode {
             eprintln!("deskew: {e:#}");
             ExitCode::from(1)
         }
+        Err(Failure::Status(s)) => ExitCode::from(s),
         Ok(()) if crate::diag::failed() => ExitCode::from(1),
         Ok(()) => ExitCode::SUCCESS,
     }

@@ -86,15 +86,27 @@ impl ModelSet {
     }
 }
 
+/// Why a `HOST=OFFSET` cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SkewError {
+    #[error("expected HOST=OFFSET, e.g. web01=+2.5s, not {0:?}")]
+    NotHostOffset(String),
+    #[error("empty host")]
+    EmptyHost,
+    #[error("bad offset {0:?} (use e.g. +2.5s, -300ms, 1.25)")]
+    BadOffset(String),
+    #[error("offset out of range")]
+    OutOfRange,
+}
+
 /// Parses `HOST=OFFSET` for `--skew`: OFFSET is a signed number with an optional unit `s`,
 /// `ms`, `us` (or `µs`), `ns`; seconds when none. `web01=+2.5s`, `db=-300ms`, `x=1.25`.
-pub fn parse_skew(spec: &str) -> Result<(String, Nanos), String> {
-    let (host, val) = spec
-        .rsplit_once('=')
-        .ok_or_else(|| format!("expected HOST=OFFSET, e.g. web01=+2.5s, not {spec:?}"))?;
+pub fn parse_skew(spec: &str) -> Result<(String, Nanos), SkewError> {
+    let (host, val) =
+        spec.rsplit_once('=').ok_or_else(|| SkewError::NotHostOffset(spec.to_string()))?;
     let host = host.trim();
     if host.is_empty() {
-        return Err("empty host".to_string());
+        return Err(SkewError::EmptyHost);
     }
     let v = val.trim();
     let (num, scale) = [("ns", 1.0), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
@@ -106,10 +118,10 @@ pub fn parse_skew(spec: &str) -> Result<(String, Nanos), String> {
         .parse()
         .ok()
         .filter(|x: &f64| x.is_finite())
-        .ok_or_else(|| format!("bad offset {v:?} (use e.g. +2.5s, -300ms, 1.25)"))?;
+        .ok_or_else(|| SkewError::BadOffset(v.to_string()))?;
     let ns = x * scale;
     if ns.abs() > 3.2e18 {
-        return Err("offset out of range".to_string());
+        return Err(SkewError::OutOfRange);
     }
     Ok((host.to_string(), ns.round() as Nanos))
 }

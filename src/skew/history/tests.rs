@@ -1,3 +1,5 @@
+use super::chrony::chrony_time;
+use super::ntpd::mjd_time;
 use super::*;
 
 const MS: Nanos = 1_000_000;

@@ -155,7 +155,7 @@ pub fn measure(reply: &Packet, cookie: Timestamp, t1: i64, t4: i64) -> Result<Me
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ntp::packet::MODE_CLIENT;
+    use crate::sync::protocol::packet::MODE_CLIENT;
     use proptest::prelude::*;
 
     const MS: i64 = 1_000_000;

@@ -1,13 +1,17 @@
-//! The I/O shell around the pure protocol: server names, UDP sockets, clocks, timeouts.
-//! Nothing here decides what a reply means; `exchange` and `select` do.
+//! The I/O shell around the pure protocol: server names, UDP sockets, clocks, timeouts,
+//! sleeps, threads. Nothing here decides what a reply means, when to send or when to give
+//! up: [`protocol::poll`](super::protocol::poll) does, and this carries out its actions.
 
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::exchange::{self, Kiss, Measurement, Reject};
-use super::packet::{Packet, Timestamp};
-use super::select;
+use super::protocol::exchange::Kiss;
+use super::protocol::filter;
+use super::protocol::packet::Timestamp;
+use super::protocol::poll::{Action, Burst, BurstPolicy, Reply, Request};
+pub use super::protocol::poll::{Failure, Sample};
+use super::protocol::selection::{self, Candidate, Status};
 
 /// How to talk to a server.
 #[derive(Clone, Debug)]
@@ -24,20 +28,40 @@ pub struct Settings {
     pub family: Option<bool>,
 }
 
+/// Why a server name cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ServerError {
+    #[error("{0}: bad port {1:?}: a number from 1 to 65535")]
+    BadPort(String, String),
+    #[error("{0}: missing ']' after the IPv6 address")]
+    UnclosedBracket(String),
+    #[error("{0}: expected ':PORT' after ']'")]
+    AfterBracket(String),
+    #[error("{0}: write an IPv6 address with a port as [ADDRESS]:PORT")]
+    BareIpv6WithPort(String),
+    #[error("{0}: no host name")]
+    NoHost(String),
+    #[error("cannot resolve {0}: {1}")]
+    Resolve(String, String),
+    #[error("{0} has no {1} address")]
+    NoAddress(String, &'static str),
+}
+
 /// A server as the user named it: `HOST`, `HOST:PORT`, `[IPv6]:PORT` or a bare IPv6 address.
-pub fn parse_server(s: &str) -> Result<(String, u16), String> {
-    let bad_port = |p: &str| format!("{s}: bad port {p:?}: a number from 1 to 65535");
-    let port_of = |p: &str| p.parse::<u16>().ok().filter(|&p| p > 0).ok_or_else(|| bad_port(p));
+pub fn parse_server(s: &str) -> Result<(String, u16), ServerError> {
+    let port_of = |p: &str| {
+        p.parse::<u16>()
+            .ok()
+            .filter(|&p| p > 0)
+            .ok_or_else(|| ServerError::BadPort(s.to_string(), p.to_string()))
+    };
     if let Some(rest) = s.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("{s}: missing ']' after the IPv6 address"))?;
+        let (host, after) =
+            rest.split_once(']').ok_or_else(|| ServerError::UnclosedBracket(s.to_string()))?;
         let port = match after {
             "" => 123,
             _ => port_of(
-                after
-                    .strip_prefix(':')
-                    .ok_or_else(|| format!("{s}: expected ':PORT' after ']'"))?,
+                after.strip_prefix(':').ok_or_else(|| ServerError::AfterBracket(s.to_string()))?,
             )?,
         };
         return Ok((host.to_string(), port));
@@ -47,29 +71,33 @@ pub fn parse_server(s: &str) -> Result<(String, u16), String> {
     }
     match s.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') => Ok((h.to_string(), port_of(p)?)),
-        Some(_) => Err(format!("{s}: write an IPv6 address with a port as [ADDRESS]:PORT")),
+        Some(_) => Err(ServerError::BareIpv6WithPort(s.to_string())),
         None => Ok((s.to_string(), 123)),
     }
-    .and_then(|(h, p)| if h.is_empty() { Err(format!("{s}: no host name")) } else { Ok((h, p)) })
+    .and_then(
+        |(h, p)| if h.is_empty() { Err(ServerError::NoHost(s.to_string())) } else { Ok((h, p)) },
+    )
 }
 
 /// Every address a server name resolves to, in the resolver's order.
-pub fn resolve(host: &str, port: u16, family: Option<bool>) -> Result<Vec<SocketAddr>, String> {
+pub fn resolve(
+    host: &str,
+    port: u16,
+    family: Option<bool>,
+) -> Result<Vec<SocketAddr>, ServerError> {
     let addrs: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .map_err(|e| ServerError::Resolve(host.to_string(), e.to_string()))?
         .filter(|a| family.is_none_or(|v4| a.is_ipv4() == v4))
         .collect();
     if addrs.is_empty() {
-        return Err(format!(
-            "{host} has no {} address",
-            if family == Some(false) { "IPv6" } else { "IPv4" }
-        ));
+        let fam = if family == Some(false) { "IPv6" } else { "IPv4" };
+        return Err(ServerError::NoAddress(host.to_string(), fam));
     }
     Ok(addrs)
 }
 
-/// This host's clock, Unix nanoseconds.
+/// This host's clock (CLOCK_REALTIME), Unix nanoseconds: what the measurements are of.
 pub use crate::time::clock::now;
 
 /// CLOCK_MONOTONIC in nanoseconds (what SPEC's `mono_ns` records; `Instant` hides it).
@@ -93,49 +121,6 @@ fn cookie() -> Timestamp {
     }
 }
 
-/// Why an exchange gave no measurement.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Failure {
-    /// The server answered, but not usably.
-    Rejected(Reject),
-    /// Nothing (usable) came back within the timeout; the last reply refused, if any.
-    Timeout(Duration, Option<Reject>),
-    Unreachable,
-    Io(String),
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match self {
-            Failure::Rejected(r) => write!(f, "{r}"),
-            Failure::Timeout(d, None) => write!(f, "no reply within {:.1} s", d.as_secs_f64()),
-            Failure::Timeout(d, Some(r)) => {
-                write!(f, "no usable reply within {:.1} s; ignored: {r}", d.as_secs_f64())
-            }
-            Failure::Unreachable => {
-                f.write_str("port unreachable (ICMP): no NTP server listens there")
-            }
-            Failure::Io(e) => f.write_str(e),
-        }
-    }
-}
-
-impl Failure {
-    pub fn kiss(&self) -> Option<Kiss> {
-        match self {
-            Failure::Rejected(Reject::Kiss(k)) => Some(*k),
-            _ => None,
-        }
-    }
-}
-
-/// A measurement with the monotonic clock at its midpoint.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Sample {
-    pub m: Measurement,
-    pub mono: i64,
-}
-
 /// One request and its reply, from a fresh socket (so a fresh random source port): replies
 /// from other addresses are dropped by the connected socket; replies that do not answer this
 /// request (wrong origin, malformed) are ignored while we wait for the right one; a reply
@@ -149,23 +134,20 @@ pub fn exchange(addr: SocketAddr, timeout: Duration) -> Result<Sample, Failure> 
     };
     let sock = UdpSocket::bind(local).map_err(io)?;
     sock.connect(addr).map_err(io)?;
-    let c = cookie();
-    let req = Packet::request(c).encode();
-    let (m1, t1) = (mono(), now());
-    let start = Instant::now();
-    match sock.send(&req) {
+    let (mut req, bytes) = Request::new(cookie(), now(), mono());
+    let deadline = mono().saturating_add(timeout.as_nanos().min(i64::MAX as u128) as i64);
+    match sock.send(&bytes) {
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::ConnectionRefused => return Err(Failure::Unreachable),
         Err(e) => return Err(io(e)),
     }
     let mut buf = [0u8; 1024];
-    let mut ignored = None;
     loop {
-        let left = timeout.saturating_sub(start.elapsed());
-        if left.is_zero() {
-            return Err(Failure::Timeout(timeout, ignored));
+        let left = deadline - mono();
+        if left <= 0 {
+            return Err(req.timed_out(timeout));
         }
-        sock.set_read_timeout(Some(left)).map_err(io)?;
+        sock.set_read_timeout(Some(Duration::from_nanos(left as u64))).map_err(io)?;
         let n = match sock.recv(&mut buf) {
             Ok(n) => n,
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
@@ -174,20 +156,10 @@ pub fn exchange(addr: SocketAddr, timeout: Duration) -> Result<Sample, Failure> 
             Err(e) => return Err(io(e)),
         };
         let (t4, m4) = (now(), mono());
-        let reply = match Packet::decode(&buf[..n]) {
-            Ok(p) => p,
-            Err(_) => {
-                ignored = Some(Reject::Malformed(n));
-                continue;
-            }
-        };
-        match exchange::measure(&reply, c, t1, t4) {
-            Ok(m) => return Ok(Sample { m, mono: m1 + (m4 - m1) / 2 }),
-            Err(Reject::Origin) => ignored = Some(Reject::Origin),
-            Err(r @ (Reject::Version(_) | Reject::Mode(_))) if reply.origin != c => {
-                ignored = Some(r)
-            }
-            Err(r) => return Err(Failure::Rejected(r)),
+        match req.on_datagram(&buf[..n], t4, m4) {
+            Reply::Accepted(s) => return Ok(s),
+            Reply::Rejected(r) => return Err(Failure::Rejected(r)),
+            Reply::Ignored(_) => {}
         }
     }
 }
@@ -219,34 +191,39 @@ impl Outcome {
     }
 }
 
-/// A burst of exchanges with one address; stops early on a kiss-o'-death.
+/// A burst of exchanges with one address, as [`Burst`] directs.
 fn burst_addr(
     addr: SocketAddr,
     s: &Settings,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> (Vec<Sample>, Option<Failure>, u32) {
-    let mut samples = Vec::new();
-    let mut failure = None;
-    let mut sent = 0;
-    let budget = s.burst.max(1) + s.retries;
-    while (samples.len() as u32) < s.burst.max(1) && sent < budget && !stop() {
-        if sent > 0 {
-            std::thread::sleep(s.spacing);
-        }
-        sent += 1;
-        match exchange(addr, s.timeout) {
-            Ok(x) => samples.push(x),
-            Err(f) => {
-                let kiss = f.kiss().is_some();
-                let unreachable = f == Failure::Unreachable;
-                failure = Some(f);
-                if kiss || unreachable {
-                    break;
-                }
+    let policy = BurstPolicy {
+        want: s.burst,
+        retries: s.retries,
+        spacing: s.spacing.as_nanos().min(i64::MAX as u128) as i64,
+    };
+    let mut b = Burst::new(policy, mono());
+    loop {
+        match b.poll(mono(), stop()) {
+            Action::Done => return b.finish(),
+            Action::WaitUntil(t) => sleep_until(t, stop),
+            Action::Send => {
+                b.sent(mono());
+                b.on_result(exchange(addr, s.timeout));
             }
         }
     }
-    (samples, failure, sent)
+}
+
+/// Sleeps until monotonic time `t`, waking every 100 ms to see whether to stop.
+pub fn sleep_until(t: i64, stop: &(dyn Fn() -> bool + Sync)) {
+    loop {
+        let left = t - mono();
+        if left <= 0 || stop() {
+            return;
+        }
+        std::thread::sleep(Duration::from_nanos(left.min(100_000_000) as u64));
+    }
 }
 
 /// Queries one server: its addresses in turn, until one gives a usable burst.
@@ -262,7 +239,7 @@ pub fn query(name: &str, s: &Settings, stop: &(dyn Fn() -> bool + Sync)) -> Outc
     let addrs = match parse_server(name).and_then(|(h, p)| resolve(&h, p, s.family)) {
         Ok(a) => a,
         Err(e) => {
-            out.failure = Some(Failure::Io(e));
+            out.failure = Some(Failure::Io(e.to_string()));
             return out;
         }
     };
@@ -273,7 +250,7 @@ pub fn query(name: &str, s: &Settings, stop: &(dyn Fn() -> bool + Sync)) -> Outc
         out.failure = failure;
         if !samples.is_empty() {
             let pairs: Vec<(i64, i64)> = samples.iter().map(|x| (x.m.offset, x.m.delay)).collect();
-            out.best = select::best_of_burst(&pairs).map(|(i, j)| (samples[i], j));
+            out.best = filter::best_of_burst(&pairs).map(|(i, j)| (samples[i], j));
             out.samples = samples;
             break;
         }
@@ -282,6 +259,57 @@ pub fn query(name: &str, s: &Settings, stop: &(dyn Fn() -> bool + Sync)) -> Outc
         }
     }
     out
+}
+
+/// The outcomes of one round, with the selection over them.
+pub struct Round {
+    pub time: i64,
+    pub outcomes: Vec<Outcome>,
+    /// Per outcome, for usable ones: what selection made of it, and its root distance.
+    pub verdict: Vec<Option<(Status, i64)>>,
+    /// The combined offset, when a majority agreed.
+    pub combined: Option<i64>,
+    /// How many servers agreed (the depth of the best intersection).
+    pub agree: usize,
+}
+
+impl Round {
+    /// Servers that gave a usable answer.
+    pub fn usable(&self) -> usize {
+        self.verdict.iter().flatten().count()
+    }
+
+    /// Servers whose offset went into the combined one.
+    pub fn selected(&self) -> usize {
+        self.verdict.iter().flatten().filter(|(s, _)| s.selected()).count()
+    }
+}
+
+/// Queries every server at once (a thread each) and selects over what they gave.
+pub fn round(servers: &[String], s: &Settings, stop: &(dyn Fn() -> bool + Sync)) -> Round {
+    let outcomes: Vec<Outcome> = std::thread::scope(|sc| {
+        let handles: Vec<_> =
+            servers.iter().map(|name| sc.spawn(move || query(name, s, stop))).collect();
+        handles.into_iter().map(|h| h.join().expect("a server thread panicked")).collect()
+    });
+    let mut idx = vec![];
+    let mut cands = vec![];
+    for (i, o) in outcomes.iter().enumerate() {
+        if let Some((b, jitter)) = o.best {
+            let r = &b.m.reply;
+            let eps = selection::dispersion(r.precision, b.m.delay);
+            let d =
+                selection::root_distance(b.m.delay, r.root_delay, r.root_dispersion, eps, jitter);
+            idx.push(i);
+            cands.push(Candidate { offset: b.m.offset, distance: d });
+        }
+    }
+    let sel = selection::select(&cands);
+    let mut verdict = vec![None; outcomes.len()];
+    for (k, &i) in idx.iter().enumerate() {
+        verdict[i] = Some((sel.status[k], cands[k].distance));
+    }
+    Round { time: now(), outcomes, verdict, combined: sel.offset, agree: sel.agree }
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub struct Entry {
     pub boot_id: Option<String>,
     /// CLOCK_MONOTONIC at the midpoint, nanoseconds.
     pub mono_ns: Option<i64>,
+    /// False when selection rejected it (a falseticker, or no majority): readers skip it.
+    pub selected: bool,
 }
 
 fn secs(ns: i64) -> serde_json::Value {
@@ -54,6 +56,9 @@ impl Entry {
         if let Some(n) = self.mono_ns {
             m.insert("mono_ns".into(), n.into());
         }
+        if !self.selected {
+            m.insert("selected".into(), false.into());
+        }
         let mut s = serde_json::Value::Object(m).to_string();
         s.push('\n');
         s
@@ -65,6 +70,17 @@ pub fn path_for(dir: &Path, host: &str) -> PathBuf {
     // a host name never holds a path separator, but a user's --host might
     let safe: String = host.chars().map(|c| if c == '/' || c == '\0' { '_' } else { c }).collect();
     dir.join(format!("{safe}.jsonl"))
+}
+
+/// Creates the history directory and its parents, if missing, readable by every user
+/// (0755 before the umask): operators read the histories they collect, and a history holds
+/// nothing secret.
+pub fn create_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new().recursive(true).mode(0o755).create(dir)
 }
 
 /// Appends `lines` (each ending in a newline) to `path` so that no reader ever sees a torn
@@ -135,6 +151,7 @@ mod tests {
             ref_id: "GPS".into(),
             boot_id: Some("b5f7".into()),
             mono_ns: Some(123_456_789_012),
+            selected: true,
         }
     }
 
@@ -168,6 +185,17 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_measurement_is_marked_and_readers_skip_it() {
+        let l = Entry { selected: false, ..entry() }.to_line();
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        assert_eq!(v["selected"], false);
+        assert!(!entry().to_line().contains("selected"));
+        let h = crate::skew::parse(&format!("{l}{}", entry().to_line()));
+        assert!(h.warnings.is_empty(), "{:?}", h.warnings);
+        assert_eq!(h.samples.len(), 1);
+    }
+
+    #[test]
     fn append_after_a_torn_line_starts_a_new_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = path_for(dir.path(), "web01");
@@ -188,6 +216,22 @@ mod tests {
         std::os::unix::fs::symlink("/dev/full", &p).unwrap();
         let e = append(&p, &entry().to_line()).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(28), "{e}"); // ENOSPC
+    }
+
+    #[test]
+    fn the_directory_and_its_parents_are_made_readable() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("a/b/deskew");
+        create_dir(&d).unwrap();
+        create_dir(&d).unwrap(); // again: nothing to do
+        for p in [d.as_path(), d.parent().unwrap()] {
+            let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode & 0o555, 0o555, "{}: {mode:o}", p.display());
+        }
+        let file = dir.path().join("f");
+        std::fs::write(&file, "").unwrap();
+        assert!(create_dir(&file.join("x")).is_err());
     }
 
     #[test]
