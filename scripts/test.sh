@@ -10,6 +10,8 @@ need=()
 command -v chronyd >/dev/null || need+=(chrony)
 command -v faketime >/dev/null || need+=(faketime)
 command -v capsh >/dev/null || need+=(libcap2-bin)
+# testdata/correlate/gen.py makes the --correlate corpus (tests/correlate.rs)
+command -v python3 >/dev/null || need+=(python3)
 command -v cargo >/dev/null || { echo "test.sh: cargo not found; install Rust from https://rustup.rs" >&2; exit 1; }
 if ((${#need[@]})); then
   sudo=

@@ -54,6 +54,24 @@ enum Command {
         /// Also draw the offsets over time as an SVG picture
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+        /// PATHs are logs: show the offsets inferred from this request id key (see merge)
+        #[arg(long, value_name = "KEY", conflicts_with = "svg")]
+        correlate: Option<String>,
+        /// Like --correlate, the id being the regex's one capture group
+        #[arg(long, value_name = "REGEX", conflicts_with_all = ["svg", "correlate"])]
+        correlate_regex: Option<String>,
+        /// With --correlate: the host whose clock is taken as true
+        #[arg(long, value_name = "HOST")]
+        reference: Option<String>,
+        /// With --correlate: offset histories of some of the hosts (they anchor the others)
+        #[arg(long, value_name = "PATH")]
+        offsets: Vec<String>,
+        /// With --correlate: a constant correction for a host, e.g. web01=+2.5s
+        #[arg(long, value_name = "HOST=OFFSET")]
+        skew: Vec<String>,
+        /// With --correlate: zone of timestamps that carry none
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
     },
 }
 
@@ -76,11 +94,22 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Merge(a) => merge::run(a),
+        Command::Normalize(a) | Command::Detect(a) if a.correlating() => Err(Failure::Usage(
+            anyhow::anyhow!(
+                "--correlate works with merge and offsets (the ids must all be seen before any record is corrected)"
+            ),
+        )),
         Command::Normalize(a) => normalize::run(a),
         Command::Detect(a) => detect::run(a),
         Command::Formats { formats } => formats::run(&formats),
         Command::Sync(a) => sync::run(a),
-        Command::Offsets { paths, svg } => offsets::run(&paths, svg.as_deref()),
+        Command::Offsets { correlate, correlate_regex, reference, offsets, skew, tz, paths, .. }
+            if correlate.is_some() || correlate_regex.is_some() =>
+        {
+            let o = offsets::Correlate { correlate, correlate_regex, reference, offsets, skew, tz };
+            offsets::correlate(o, paths)
+        }
+        Command::Offsets { paths, svg, .. } => offsets::run(&paths, svg.as_deref()),
     };
     match result {
         Err(Failure::Usage(e)) => {
