@@ -12,7 +12,7 @@ const MAX_ID: usize = 128;
 #[derive(Clone, Debug)]
 pub enum Key {
     Name(memmem::Finder<'static>),
-    Regex(Regex),
+    Regex(Box<Regex>),
 }
 
 /// A `--correlate-regex` without exactly one capture group.
@@ -37,7 +37,7 @@ impl Key {
     pub fn regex(re: &str) -> Result<Key, KeyError> {
         let r = Regex::new(re)?;
         match r.captures_len() - 1 {
-            1 => Ok(Key::Regex(r)),
+            1 => Ok(Key::Regex(Box::new(r))),
             n => Err(KeyError::Groups(n)),
         }
     }

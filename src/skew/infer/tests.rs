@@ -65,6 +65,7 @@ fn names(n: usize) -> Vec<String> {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)]
 fn a_chain_of_calls_recovers_every_host_offset_and_drift() {
     let clocks = [
         Clock { a: 0, b: 0.0 },
