@@ -14,6 +14,8 @@ command -v faketime >/dev/null || need+=(faketime)
 command -v capsh >/dev/null || need+=(libcap2-bin)
 [[ -x /usr/lib/nagios/plugins/check_ntp_time ]] || need+=(monitoring-plugins-basic)
 command -v promtool >/dev/null || need+=(prometheus)
+# testdata/correlate/gen.py makes the --correlate corpus (tests/correlate.rs)
+command -v python3 >/dev/null || need+=(python3)
 command -v cargo >/dev/null || { echo "test.sh: cargo not found; install Rust from https://rustup.rs" >&2; exit 1; }
 if ((${#need[@]})); then
   sudo=

@@ -7,6 +7,7 @@ mod aggregators;
 mod bounded_memory;
 mod chrony_history;
 mod cli;
+mod correlate;
 #[cfg(feature = "fuzzing")]
 mod fuzz_regressions;
 mod golden;

@@ -95,6 +95,16 @@ pub struct MergeArgs {
     /// No per-host correction summary on stderr
     #[arg(short, long)]
     quiet: bool,
+    /// Infer the offsets of hosts without history from request ids logged on both sides of
+    /// their calls: KEY names the id (a JSON or logfmt key, or KEY=VALUE / KEY: VALUE in text)
+    #[arg(long, value_name = "KEY")]
+    correlate: Option<String>,
+    /// Like --correlate, the id being the one capture group of REGEX, e.g. 'req=(\S+)'
+    #[arg(long, value_name = "REGEX", conflicts_with = "correlate")]
+    correlate_regex: Option<String>,
+    /// With --correlate: the host whose clock is taken as true (when none has a history)
+    #[arg(long, value_name = "HOST")]
+    reference: Option<String>,
     /// Bytes of a source parsed at a time (tests: tiny windows exercise what crosses them)
     #[arg(long, hide = true, value_name = "BYTES")]
     window_bytes: Option<usize>,
@@ -129,8 +139,21 @@ pub struct Run {
 }
 
 impl MergeArgs {
+    /// `--correlate` or `--correlate-regex` was given.
+    pub fn correlating(&self) -> bool {
+        self.correlate.is_some() || self.correlate_regex.is_some()
+    }
+
     /// Check every option; an error here is a usage error.
     pub fn check(self) -> Result<Run> {
+        use crate::skew::infer::Key;
+        let correlate = match (&self.correlate, &self.correlate_regex) {
+            (Some(k), _) => Some(Key::name(k).with_context(|| format!("--correlate {k:?}"))?),
+            (None, Some(r)) => {
+                Some(Key::regex(r).with_context(|| format!("--correlate-regex {r:?}"))?)
+            }
+            (None, None) => None,
+        };
         let tz: Tz = match self.tz {
             Some(t) => t.parse().map_err(|e| anyhow::anyhow!("--tz {t}: {e}"))?,
             // $TZ may hold a POSIX rule deskew cannot read (`CET-1CEST,M3.5.0`): that is no
@@ -210,6 +233,8 @@ impl MergeArgs {
             bad_utf8_fate: output::bad_utf8_fate(format),
             window_bytes: self.window_bytes.unwrap_or(WINDOW).max(1),
             progress: !self.no_progress,
+            correlate,
+            reference: self.reference,
         };
         Ok(Run {
             paths,

@@ -20,15 +20,26 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         (_, false) => Vec::new(),
     };
     let window = run.settings.window_bytes;
-    let merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs);
+    let mut merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs);
     if let Some(b) = &cx.progress {
         b.finish_and_clear();
+    }
+    // `--correlate`: what was inferred, before the records (which it corrects) go out.
+    let correlation = merge.correlation.take();
+    if let Some(c) = &correlation {
+        c.errors.iter().for_each(crate::diag::error);
+        if !run.quiet {
+            c.report.iter().for_each(crate::diag::note);
+        }
     }
     let style = style(&run, &format_names(&cx));
     let written = Default::default();
     write(&run, &cx, &sources, &display_json(&sources), &style, &written, merge, &mut out)?;
     if !run.quiet {
         cx.corrector.summarize();
+        if let Some(c) = &correlation {
+            c.summary().iter().for_each(|l| eprintln!("{l}"));
+        }
     }
     Ok(())
 }

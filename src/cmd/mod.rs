@@ -92,6 +92,11 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Merge(a) => merge::run(a),
+        Command::Normalize(a) | Command::Detect(a) if a.correlating() => Err(Failure::Usage(
+            anyhow::anyhow!(
+                "--correlate works with merge and offsets (the ids must all be seen before any record is corrected)"
+            ),
+        )),
         Command::Normalize(a) => normalize::run(a),
         Command::Detect(a) => detect::run(a),
         Command::Formats { formats } => formats::run(&formats),

@@ -4,10 +4,14 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use std::io::Write;
+
+use clap::{Args, Parser};
 
 use super::sync::thresholds;
-use super::{checked, Failure};
+use super::{args::MergeArgs, checked, context, load, Failure};
+use crate::merge::runs::RunMerge;
+use crate::pipeline::{open_all, year_plans};
 use crate::sync::monitor::{parse_age, watch_histories, OffsetsWatch};
 
 #[derive(Args)]
@@ -35,6 +39,24 @@ pub struct OffsetsArgs {
     /// Write a node_exporter textfile (a temporary file renamed over FILE)
     #[arg(long, value_name = "FILE")]
     prometheus: Option<PathBuf>,
+    /// PATHs are logs: show the offsets inferred from this request id key (see merge)
+    #[arg(long, value_name = "KEY", conflicts_with_all = ["svg", "check", "prometheus"])]
+    correlate: Option<String>,
+    /// Like --correlate, the id being the regex's one capture group
+    #[arg(long, value_name = "REGEX", conflicts_with_all = ["svg", "correlate", "check", "prometheus"])]
+    correlate_regex: Option<String>,
+    /// With --correlate: the host whose clock is taken as true
+    #[arg(long, value_name = "HOST")]
+    reference: Option<String>,
+    /// With --correlate: offset histories of some of the hosts (they anchor the others)
+    #[arg(long, value_name = "PATH")]
+    offsets: Vec<String>,
+    /// With --correlate: a constant correction for a host, e.g. web01=+2.5s
+    #[arg(long, value_name = "HOST=OFFSET")]
+    skew: Vec<String>,
+    /// With --correlate: zone of timestamps that carry none
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
 }
 
 impl OffsetsArgs {
@@ -48,6 +70,17 @@ impl OffsetsArgs {
 }
 
 pub fn run(a: OffsetsArgs) -> Result<(), Failure> {
+    if a.correlate.is_some() || a.correlate_regex.is_some() {
+        let o = Correlate {
+            correlate: a.correlate,
+            correlate_regex: a.correlate_regex,
+            reference: a.reference,
+            offsets: a.offsets,
+            skew: a.skew,
+            tz: a.tz,
+        };
+        return correlate(o, a.paths);
+    }
     let w = match a.watch() {
         Ok(w) => w,
         Err(e) if a.check => return Err(Failure::unknown(format!("{e:#}"))),
@@ -66,4 +99,67 @@ pub fn run(a: OffsetsArgs) -> Result<(), Failure> {
         watch_histories(&a.paths, &w, &mut out).map_err(|e| Failure::Run(e.into()))?;
     }
     Ok(())
+}
+
+/// The options of `offsets --correlate`.
+pub struct Correlate {
+    pub correlate: Option<String>,
+    pub correlate_regex: Option<String>,
+    pub reference: Option<String>,
+    pub offsets: Vec<String>,
+    pub skew: Vec<String>,
+    pub tz: Option<String>,
+}
+
+/// `merge`'s own arguments, to check these options the way merge does.
+#[derive(Parser)]
+struct AsMerge {
+    #[command(flatten)]
+    args: MergeArgs,
+}
+
+/// `deskew offsets --correlate KEY LOGS...`: parse the logs, infer, show the inferred models
+/// (nothing is merged).
+pub fn correlate(o: Correlate, paths: Vec<String>) -> Result<(), Failure> {
+    let mut argv: Vec<String> = vec!["deskew".into(), "--no-progress".into()];
+    let mut opt = |name: &str, v: Option<String>| {
+        if let Some(v) = v {
+            argv.push(format!("--{name}={v}"));
+        }
+    };
+    opt("correlate", o.correlate);
+    opt("correlate-regex", o.correlate_regex);
+    opt("reference", o.reference);
+    opt("tz", o.tz);
+    argv.extend(o.offsets.into_iter().map(|p| format!("--offsets={p}")));
+    argv.extend(o.skew.into_iter().map(|s| format!("--skew={s}")));
+    argv.push("--".into());
+    argv.extend(paths);
+    let args = AsMerge::try_parse_from(argv).map_err(|e| Failure::Usage(e.into()))?.args;
+    let run = checked(args.check())?;
+    let (reg, corrector) = load(&run)?;
+    let mut cx = context(&run, &reg, corrector)?;
+    let sources = open_all(&mut cx, &run.paths);
+    let plans = year_plans(&cx, &sources);
+    let regs: Vec<&crate::format::Registry> = match RunMerge::workers(&sources) {
+        (n, true) => vec![&reg; n],
+        (_, false) => Vec::new(),
+    };
+    let window = run.settings.window_bytes;
+    let mut merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs);
+    let Some(c) = merge.correlation.take() else { return Ok(()) };
+    for e in &c.errors {
+        crate::diag::error(e);
+    }
+    let mut out = std::io::stdout().lock();
+    let mut show = || -> std::io::Result<()> {
+        for l in &c.report {
+            writeln!(out, "{}", l.strip_prefix("correlate: ").unwrap_or(l))?;
+        }
+        if c.inferred.is_empty() {
+            writeln!(out, "no host's offset could be inferred")?;
+        }
+        Ok(())
+    };
+    show().map_err(|e| Failure::Run(e.into()))
 }

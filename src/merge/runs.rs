@@ -190,6 +190,10 @@ pub struct RunMerge<'a> {
     block: usize,
     cursors: Vec<Cursor>,
     heap: BinaryHeap<Reverse<Head>>,
+    /// Models inferred by `--correlate`, applied to each block as it loads.
+    late: Option<std::sync::Arc<crate::skew::infer::Late>>,
+    /// What `--correlate` found (taken by the command for its report).
+    pub correlation: Option<crate::skew::infer::apply::Correlation>,
 }
 
 impl<'a> RunMerge<'a> {
@@ -246,8 +250,12 @@ impl<'a> RunMerge<'a> {
             }
         });
         let mut cursors = Vec::new();
+        let mut links = crate::skew::infer::Collector::default();
         // Problems are reported per source in command-line order, as a sequential read would.
-        for p in parsed.into_iter().filter_map(|m| m.into_inner().unwrap()) {
+        for mut p in parsed.into_iter().filter_map(|m| m.into_inner().unwrap()) {
+            if let Some(l) = p.parser.take_links() {
+                links.absorb(l);
+            }
             p.parser.finish(true);
             for run in p.runs {
                 cursors.push(Cursor {
@@ -266,7 +274,15 @@ impl<'a> RunMerge<'a> {
             .count();
         let block = (READ_BUDGET / spill::SIZE / on_disk.max(1)).clamp(64, spill::BLOCK);
         let spill = budget.spill.into_inner().unwrap();
-        let mut m = RunMerge { sources, spill, block, cursors, heap: BinaryHeap::new() };
+        // `--correlate`: the ids are all known now; inferred models apply as blocks load.
+        let correlation = cx
+            .settings
+            .correlate
+            .as_ref()
+            .map(|_| crate::skew::infer::apply::correlate(cx, &links));
+        let late = correlation.as_ref().and_then(|c| c.late.clone());
+        let mut m =
+            RunMerge { sources, spill, block, cursors, heap: BinaryHeap::new(), late, correlation };
         for c in 0..m.cursors.len() {
             if m.refill(c) {
                 let cur = &m.cursors[c];
@@ -306,6 +322,9 @@ impl<'a> RunMerge<'a> {
                     cur.block = std::mem::take(v);
                     cur.run.segments.pop_front();
                     if !cur.block.is_empty() {
+                        if let Some(late) = &self.late {
+                            late.apply(&mut cur.block);
+                        }
                         return true;
                     }
                 }
@@ -330,6 +349,9 @@ impl<'a> RunMerge<'a> {
                         cur.read = 0;
                     }
                     if !cur.block.is_empty() {
+                        if let Some(late) = &self.late {
+                            late.apply(&mut cur.block);
+                        }
                         return true;
                     }
                 }

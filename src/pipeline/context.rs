@@ -35,6 +35,10 @@ pub struct Settings {
     pub window_bytes: usize,
     /// Whether a progress bar may be shown (only on a terminal, for large inputs).
     pub progress: bool,
+    /// `--correlate KEY` / `--correlate-regex`: infer offsets from shared request ids.
+    pub correlate: Option<crate::skew::infer::Key>,
+    /// `--reference HOST`: the clock taken as true when inferring.
+    pub reference: Option<String>,
 }
 
 impl Default for Settings {
@@ -50,6 +54,8 @@ impl Default for Settings {
             bad_utf8_fate: "",
             window_bytes: super::WINDOW,
             progress: false,
+            correlate: None,
+            reference: None,
         }
     }
 }

@@ -31,6 +31,11 @@ impl Corrector {
         Corrector { models, stats: Mutex::new(HashMap::new()) }
     }
 
+    /// Whether `host` has a model (history or `--skew`): its records come out corrected.
+    pub fn knows(&self, host: &str) -> bool {
+        self.models.find(host).is_some()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.models.hosts().is_empty()
     }

@@ -77,6 +77,8 @@ pub struct SourceParser<'a> {
     /// Whether the caller gave the year plan (else a window that covers the whole source
     /// plans from its own stamps).
     planned: bool,
+    /// `--correlate`: the ids seen so far, per host.
+    links: Option<crate::skew::infer::Collector>,
 }
 
 impl<'a> SourceParser<'a> {
@@ -147,6 +149,7 @@ impl<'a> SourceParser<'a> {
             shrunk_to: None,
             done: false,
             planned: year_plan.is_some(),
+            links: cx.settings.correlate.as_ref().map(|_| Default::default()),
         }
     }
 
@@ -259,7 +262,15 @@ impl<'a> SourceParser<'a> {
             recs = std::mem::take(&mut self.held);
         }
         self.last_key = fill_keys(&mut recs, self.last_key);
+        if let (Some(links), Some(key)) = (&mut self.links, &self.cx.settings.correlate) {
+            links.scan(key, data, &recs);
+        }
         Some(recs)
+    }
+
+    /// The ids this parser saw (`--correlate`).
+    pub fn take_links(&mut self) -> Option<crate::skew::infer::Collector> {
+        self.links.take()
     }
 
     /// Take the hits buffer (empty, its capacity kept), for the parser of the next source

@@ -15,9 +15,11 @@
 //! - which host a history belongs to: [`crate::host::history`].
 //! - [`load`]: the I/O edge: files and directories to a [`ModelSet`].
 //! - [`stats`]: per-host correction statistics and their one-line summary.
+//! - [`infer`]: offsets inferred from request ids logged on both sides of a call.
 //! - [`report`]: `deskew offsets`: the models as text, a terminal chart and an SVG.
 
 pub mod history;
+pub mod infer;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -107,6 +107,19 @@ impl Model {
         }
     }
 
+    /// A model from knots already fitted (inferred from the logs, `skew::infer`): no
+    /// samples, no steps; interpolated between the knots, held beyond them.
+    pub fn inferred(mut knots: Vec<Knot>) -> Model {
+        knots.sort_by_key(|k| k.t);
+        Model {
+            segs: vec![Segment { knots, lo: Nanos::MIN, hi: Nanos::MAX, back: 0 }],
+            steps: Vec::new(),
+            samples: Vec::new(),
+            rejected: 0,
+            constant: false,
+        }
+    }
+
     /// Builds the model from samples in file order (see the module docs).
     pub fn build(samples: &[Sample]) -> Model {
         let mut rejected = 0;
