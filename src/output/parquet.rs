@@ -211,7 +211,7 @@ impl Interned {
         }
         let v = if json {
             let quoted = format!("\"{}\"", String::from_utf8_lossy(s));
-            serde_json::from_str::<String>(&quoted).unwrap_or_else(|_| quoted).into_bytes()
+            serde_json::from_str::<String>(&quoted).unwrap_or(quoted).into_bytes()
         } else {
             s.to_vec()
         };
@@ -361,7 +361,7 @@ impl Part {
 enum Target {
     One {
         writer: Option<SerializedFileWriter<Box<dyn Write + Send>>>,
-        cols: Columns,
+        cols: Box<Columns>,
     },
     Dir {
         root: PathBuf,
@@ -392,7 +392,7 @@ impl Sink {
     /// One Parquet file written to `w` (a file or stdout).
     pub fn single(w: Box<dyn Write + Send>) -> io::Result<Sink> {
         let writer = Some(new_writer(w)?);
-        Ok(Sink::new(Target::One { writer, cols: Columns::default() }))
+        Ok(Sink::new(Target::One { writer, cols: Box::default() }))
     }
 
     /// Hive partitions under `root`, which must be empty or absent: files are never
