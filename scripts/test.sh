@@ -14,8 +14,16 @@ command -v faketime >/dev/null || need+=(faketime)
 command -v capsh >/dev/null || need+=(libcap2-bin)
 [[ -x /usr/lib/nagios/plugins/check_ntp_time ]] || need+=(monitoring-plugins-basic)
 command -v promtool >/dev/null || need+=(prometheus)
+# The aggregator tests (tests/aggregators.rs) send RFC 5424 to a real rsyslogd they start.
+[[ -x /usr/sbin/rsyslogd ]] || need+=(rsyslog)
 # testdata/correlate/gen.py makes the --correlate corpus (tests/correlate.rs)
 command -v python3 >/dev/null || need+=(python3)
+# The Spark test (tests/spark.rs): a JRE for Spark 4 (Java 17+), Python with venv for pyspark
+# and duckdb, and the zone database the corpus generator reads.
+java_ok() { command -v java >/dev/null && [[ $(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1) -ge 17 ]]; }
+python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
+[[ -e /usr/share/zoneinfo/Europe/Berlin ]] || need+=(tzdata)
+java_ok || need+=(JRE)
 command -v cargo >/dev/null || { echo "test.sh: cargo not found; install Rust from https://rustup.rs" >&2; exit 1; }
 if ((${#need[@]})); then
   sudo=
@@ -30,9 +38,23 @@ if ((${#need[@]})); then
     guard=1
   fi
   $sudo apt-get update -qq
+  if [[ " ${need[*]} " == *" JRE "* ]]; then
+    # Whichever of these the distribution has (Debian 12: default-jre-headless is 17).
+    jre=
+    for p in default-jre-headless openjdk-21-jre-headless openjdk-17-jre-headless; do
+      if apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]'; then jre=$p; break; fi
+    done
+    [[ -n $jre ]] || { echo "test.sh: no Java 17+ runtime package found for Spark" >&2; exit 1; }
+    need=("${need[@]/JRE/$jre}")
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
   [[ -n $guard ]] && $sudo rm -f /usr/sbin/policy-rc.d
 fi
+
+# PyPI packages into a venv kept across runs (pinned: pip does nothing when they are there).
+venv="${DESKEW_TEST_VENV:-$HOME/.cache/deskew-test/venv}"
+[[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -r scripts/test-requirements.txt
 
 cargo build --release --locked
 cargo test --release --locked --features fuzzing

@@ -21,6 +21,8 @@ enum OutFmt {
     Otlp,
     /// RFC 5424 syslog
     Rfc5424,
+    /// Parquet (zstd): one file with -o FILE or to stdout; Hive partitions dt=/hour= with -o DIR/
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -36,6 +38,12 @@ pub struct MergeArgs {
     /// Files, directories (searched recursively) or - for stdin; none: stdin
     #[arg(value_name = "PATH")]
     paths: Vec<String>,
+    /// Read more PATHs from FILE (- for stdin), one a line
+    #[arg(long, value_name = "FILE")]
+    files_from: Option<String>,
+    /// With --files-from: the paths are separated by NUL bytes (find -print0)
+    #[arg(short = '0', long = "null", requires = "files_from")]
+    null: bool,
     /// Output format [default: text; rfc5424 for -o tcp:// and udp://]
     #[arg(long, value_enum)]
     output_format: Option<OutFmt>,
@@ -183,6 +191,15 @@ impl MergeArgs {
             crate::input::set_spool_per_source(n);
         }
         let mut paths = self.paths;
+        if let Some(list) = &self.files_from {
+            let listed = files_from(list, self.null)?;
+            anyhow::ensure!(!listed.is_empty(), "--files-from {list}: no paths in it");
+            anyhow::ensure!(
+                list != "-" || !paths.iter().any(|p| p == "-"),
+                "--files-from -: stdin holds the list, so it cannot also be an input"
+            );
+            paths.extend(listed);
+        }
         if paths.is_empty() {
             use std::io::IsTerminal;
             if std::io::stdin().is_terminal() {
@@ -200,6 +217,7 @@ impl MergeArgs {
             Some(OutFmt::Ecs) => OutputFormat::Ecs,
             Some(OutFmt::Otlp) => OutputFormat::Otlp,
             Some(OutFmt::Rfc5424) => OutputFormat::Rfc5424,
+            Some(OutFmt::Parquet) => OutputFormat::Parquet,
         };
         if let output::sink::Target::Udp(_) = target {
             anyhow::ensure!(
@@ -250,6 +268,33 @@ impl MergeArgs {
             budget: self.budget_bytes.unwrap_or(BUDGET),
         })
     }
+}
+
+/// The paths listed in `--files-from` (a file, or - for stdin): one a line (a final CR
+/// dropped), or NUL-separated. Empty entries are skipped; a path that is not UTF-8 is an
+/// error naming its entry.
+fn files_from(list: &str, null: bool) -> Result<Vec<String>> {
+    use std::io::Read;
+    let mut data = Vec::new();
+    if list == "-" {
+        std::io::stdin().lock().read_to_end(&mut data)
+    } else {
+        std::fs::File::open(list).and_then(|mut f| f.read_to_end(&mut data))
+    }
+    .with_context(|| format!("--files-from {list}: cannot read"))?;
+    let sep = if null { b'\0' } else { b'\n' };
+    let mut paths = Vec::new();
+    for (i, p) in data.split(|&b| b == sep).enumerate() {
+        let p = if null { p } else { p.strip_suffix(b"\r").unwrap_or(p) };
+        if p.is_empty() {
+            continue;
+        }
+        let p = std::str::from_utf8(p).map_err(|_| {
+            anyhow::anyhow!("--files-from {list}: entry {}: the path is not UTF-8", i + 1)
+        })?;
+        paths.push(p.to_string());
+    }
+    Ok(paths)
 }
 
 fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<Nanos>> {

@@ -12,6 +12,11 @@ use crate::time::{rfc3339, Nanos};
 
 pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let run = checked(args.check())?;
+    if run.format == OutputFormat::Parquet {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "detect: --output-format parquet is for merge and normalize; use text or jsonl"
+        )));
+    }
     let (reg, corrector) = load(&run)?;
     let mut cx = context(&run, &reg, corrector)?;
     let sources = open_all(&mut cx, &run.paths);

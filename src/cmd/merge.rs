@@ -1,5 +1,6 @@
 //! `deskew merge`: one timeline of all sources, ordered by corrected time.
 
+use super::finish;
 use super::{args::MergeArgs, checked, context, format_names, load, output, style, write, Failure};
 use crate::format::Registry;
 use crate::merge::runs::RunMerge;
@@ -11,7 +12,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let (reg, corrector) = load(&run)?;
     let mut cx = context(&run, &reg, corrector)?;
     let sources = open_all(&mut cx, &run.paths);
-    let mut out = output(&run)?;
+    let mut out = output(&run, true)?;
     let plans = year_plans(&cx, &sources);
     // Workers share the registry: formats run as direct parsers (format/direct.rs), so the
     // regexes, whose caches a lock shares between threads, are seldom run.
@@ -35,6 +36,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let style = style(&run, &format_names(&cx));
     let written = Default::default();
     write(&run, &cx, &sources, &display_json(&sources), &style, &written, merge, &mut out)?;
+    finish(out)?;
     if !run.quiet {
         cx.corrector.summarize();
         if let Some(c) = &correlation {

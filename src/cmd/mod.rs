@@ -146,9 +146,39 @@ fn checked<T>(r: anyhow::Result<T>) -> Result<T, Failure> {
 }
 
 /// The output file, stdout or socket, buffered.
-fn output(run: &args::Run) -> Result<std::io::BufWriter<Box<dyn std::io::Write + Send>>, Failure> {
-    let out = crate::output::open(run.output.as_deref()).map_err(anyhow::Error::from)?;
-    Ok(std::io::BufWriter::with_capacity(crate::output::OUT_BUFFER, out))
+/// Parquet: one file, or Hive partitions under a directory (`ordered`: records come in time
+/// order, as from `merge`).
+fn output(
+    run: &args::Run,
+    ordered: bool,
+) -> Result<std::io::BufWriter<Box<dyn crate::output::Sink>>, Failure> {
+    use crate::output::{parquet, OutputFormat, Plain, Sink, OUT_BUFFER};
+    use anyhow::Context as _;
+    let sink: Box<dyn Sink> = match (run.format, run.output.as_deref()) {
+        (OutputFormat::Parquet, Some(p)) if parquet::is_dir_target(p) => {
+            Box::new(parquet::Sink::dir(p, ordered).with_context(|| p.display().to_string())?)
+        }
+        (OutputFormat::Parquet, p) => {
+            if p.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--output-format parquet: stdout is a terminal; name a file or directory with -o"
+                )));
+            }
+            let out = crate::output::open(p).map_err(anyhow::Error::from)?;
+            Box::new(parquet::Sink::single(out).context("cannot write the output")?)
+        }
+        (_, p) => Box::new(Plain(crate::output::open(p).map_err(anyhow::Error::from)?)),
+    };
+    Ok(std::io::BufWriter::with_capacity(OUT_BUFFER, sink))
+}
+
+/// Flush the output and finish it (Parquet's footers).
+fn finish(out: std::io::BufWriter<Box<dyn crate::output::Sink>>) -> Result<(), Failure> {
+    use anyhow::Context as _;
+    let mut sink =
+        out.into_inner().map_err(|e| e.into_error()).context("cannot write the output")?;
+    sink.finish().context("cannot write the output")?;
+    Ok(())
 }
 
 /// How this run writes records.

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use anyhow::Context as _;
 
+use super::finish;
 use super::{args::MergeArgs, checked, context, format_names, load, output, style, write, Failure};
 use crate::output::{self as out, display_json, Names, SourceView};
 use crate::pipeline::{open_all, reader, stdin};
@@ -15,7 +16,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let (reg, corrector) = load(&run)?;
     let mut cx = context(&run, &reg, corrector)?;
     if run.paths.iter().all(|p| p == "-") {
-        let mut w = output(&run)?;
+        let mut w = output(&run, false)?;
         let formats = format_names(&cx);
         let mut buf = Vec::with_capacity(1 << 16);
         let style = style(&run, &formats);
@@ -45,10 +46,11 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
             }
         };
         stdin::run(&cx, stdin::QUIET, &mut sink).context("cannot write the output")?;
+        finish(w)?;
     } else {
         let sources = open_all(&mut cx, &run.paths);
         let shown = display_json(&sources);
-        let mut w = output(&run)?;
+        let mut w = output(&run, false)?;
         let style = style(&run, &format_names(&cx));
         let written = Default::default();
         for (i, src) in sources.iter().enumerate() {
@@ -64,6 +66,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
             }
             p.finish(true);
         }
+        finish(w)?;
         if let Some(b) = &cx.progress {
             b.finish_and_clear();
         }

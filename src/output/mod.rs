@@ -4,6 +4,7 @@
 pub mod ecs;
 pub mod ordered;
 pub mod otlp;
+pub mod parquet;
 pub mod rfc5424;
 pub mod severity;
 pub mod sink;
@@ -22,6 +23,37 @@ pub use ordered::{display_json, write_ordered, Job};
 /// a megabyte, which a smaller buffer passes straight through to the file instead of copying.
 pub const OUT_BUFFER: usize = 64 << 10;
 
+/// Where output goes: a file, stdout or a socket (`Plain`), or a Parquet writer, which must
+/// be finished.
+pub trait Sink: Write + Send {
+    /// Write what is buffered; for Parquet, the footers.
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.flush()
+    }
+}
+
+/// An output that is done when flushed.
+pub struct Plain(pub Box<dyn Write + Send>);
+
+impl Write for Plain {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.write(b)
+    }
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(b)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Sink for Plain {}
+impl Sink for parquet::Sink {
+    fn finish(&mut self) -> std::io::Result<()> {
+        parquet::Sink::finish(self)
+    }
+}
+
 /// The output: a file created (or truncated) at `path`, `tcp://HOST:PORT` or
 /// `udp://HOST:PORT` (see `sink`), else stdout.
 pub fn open(path: Option<&Path>) -> Result<Box<dyn Write + Send>, sink::SinkError> {
@@ -38,6 +70,8 @@ pub enum OutputFormat {
     Otlp,
     /// RFC 5424 syslog messages (`rfc5424.rs`).
     Rfc5424,
+    /// Parquet: records go to the writer as frames (`parquet::encode`), not text.
+    Parquet,
 }
 
 /// How records are written: the format and what every writer of a run shares.
@@ -108,6 +142,7 @@ pub fn bad_utf8_fate(fmt: OutputFormat) -> &'static str {
         OutputFormat::Jsonl | OutputFormat::Ecs | OutputFormat::Otlp => {
             "kept; shown as U+FFFD in the JSON output"
         }
+        OutputFormat::Parquet => "kept; shown as U+FFFD in the Parquet output",
     }
 }
 
@@ -140,6 +175,10 @@ pub fn write_record(
     }
     let prec = style.precision;
     match style.format {
+        OutputFormat::Parquet => {
+            let format = names.formats.get(rec.format as usize).map(|s| s.as_str());
+            parquet::encode(buf, rec, text, src.display_json, host, format);
+        }
         OutputFormat::Ecs => ecs::write(buf, rec, text, host, src, names, severity, seq),
         OutputFormat::Otlp => otlp::write(buf, style, rec, text, host, src, severity),
         OutputFormat::Rfc5424 => {
