@@ -6,6 +6,7 @@ mod util;
 mod bounded_memory;
 mod chrony_history;
 mod cli;
+mod follow;
 #[cfg(feature = "fuzzing")]
 mod fuzz_regressions;
 mod golden;

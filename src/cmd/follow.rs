@@ -84,6 +84,9 @@ pub fn run<'a>(run: &Run, follow: &Follow, cx: &'a Context<'a>) -> Result<(), Fa
     let now = Instant::now();
     let mut srcs: Vec<Src> =
         (0..follower.len()).map(|i| Src::new(cx, &matcher, i, follower.spec(i), now)).collect();
+    for i in 0..srcs.len() {
+        reorder.register(i, 0);
+    }
     let mut fresh: Option<Corrector> = None;
     let mut histories = Histories::new(&run.offsets);
     let mut recs: Vec<LiveRecord> = Vec::new();
@@ -102,6 +105,7 @@ pub fn run<'a>(run: &Run, follow: &Follow, cx: &'a Context<'a>) -> Result<(), Fa
         follower.poll(names_due || stop, &mut |i, ch| {
             if let Change::Added(spec) = ch {
                 srcs.push(Src::new(cx, &matcher, i, spec, now));
+                reorder.register(i, since(now));
                 changed.push(false);
                 return;
             }

@@ -99,20 +99,30 @@ impl<T> Reorder<T> {
         self.heap.len()
     }
 
+    /// `source` is followed from `now` on: until it gives a time or goes idle, it holds every
+    /// record back (it may be about to write one older than the others').
+    pub fn register(&mut self, source: usize, now: Nanos) {
+        self.slot(source).last_seen = Some(now);
+    }
+
+    fn slot(&mut self, source: usize) -> &mut SourceState {
+        if self.sources.len() <= source {
+            self.sources.resize(source + 1, SourceState { max_key: NO_TIME, last_seen: None });
+        }
+        &mut self.sources[source]
+    }
+
     /// A record of `source` with time `key` arrived at `now`. A record already too late
     /// (older than what was released) comes straight back out in `out`, marked late; a
     /// record without a time (`NO_TIME`: nothing before it in its source had one) goes out
     /// at once too, as there is nothing to order it by.
     pub fn push(&mut self, source: usize, key: Nanos, item: T, now: Nanos, out: &mut Vec<Out<T>>) {
-        if self.sources.len() <= source {
-            self.sources.resize(source + 1, SourceState { max_key: NO_TIME, last_seen: None });
-        }
-        let s = &mut self.sources[source];
-        s.last_seen = Some(now);
         if key == NO_TIME {
             out.push(Out { item, late: false });
             return;
         }
+        let s = self.slot(source);
+        s.last_seen = Some(now);
         s.max_key = s.max_key.max(key);
         if self.written != NO_TIME && key < self.written {
             self.late += 1;
@@ -124,11 +134,11 @@ impl<T> Reorder<T> {
         self.arrivals.push_back((now, key));
     }
 
-    /// The time every live source has passed (`None`: no live source has given a time).
+    /// The time every live source has passed (`None`: no source is live; `NO_TIME`: a
+    /// live source has given no time yet).
     fn watermark(&self, now: Nanos) -> Option<Nanos> {
         self.sources
             .iter()
-            .filter(|s| s.max_key != NO_TIME)
             .filter(|s| s.last_seen.is_some_and(|t| now - t < self.policy.idle))
             .map(|s| s.max_key)
             .min()
@@ -186,7 +196,6 @@ impl<T> Reorder<T> {
         let idle = self
             .sources
             .iter()
-            .filter(|s| s.max_key != NO_TIME)
             .filter_map(|s| s.last_seen.map(|t| t + self.policy.idle))
             .filter(|&t| t > now)
             .min();
@@ -280,6 +289,26 @@ mod tests {
         r.push(1, 10 * S, "b10", S, &mut out);
         assert_eq!(r.late_count(), 1);
         assert_eq!(r.held(), 1, "an equal time is not late");
+    }
+
+    #[test]
+    fn a_source_that_has_given_nothing_yet_holds_the_others_until_it_goes_idle() {
+        let p = Policy { lateness: 10 * S, idle: S, max_held: 1000 };
+        let mut r = Reorder::new(p);
+        let mut out = Vec::new();
+        r.register(0, 0);
+        r.register(1, 0);
+        r.push(0, 5 * S, "a5", 0, &mut out);
+        r.release(S / 2, &mut out);
+        assert!(out.is_empty());
+        assert_eq!(r.deadline(S / 2), Some(S));
+        r.push(1, 3 * S, "b3", S / 2, &mut out);
+        r.release(S / 2, &mut out);
+        assert_eq!(keys(&out), [("b3", false)]);
+        out.clear();
+        r.release(3 * S / 2, &mut out);
+        // Both sources have been silent for 1 s: nothing holds a5 back.
+        assert_eq!(keys(&out), [("a5", false)]);
     }
 
     #[test]
