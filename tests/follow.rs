@@ -109,13 +109,13 @@ fn follow_merges_growing_rotating_and_silent_files_in_time_order_promptly_and_ex
             appended.insert(id, Instant::now());
         };
         write(&mut appended, "fast", tick);
-        if tick % 4 == 0 {
+        if tick.is_multiple_of(4) {
             write(&mut appended, "rot", tick);
         }
-        if tick % 14 == 0 {
+        if tick.is_multiple_of(14) {
             write(&mut appended, "slow", tick);
         }
-        if el < Duration::from_secs(2) && tick % 5 == 0 {
+        if el < Duration::from_secs(2) && tick.is_multiple_of(5) {
             write(&mut appended, "silent", tick);
         }
         if !rotated && el >= Duration::from_secs(5) {
@@ -164,7 +164,7 @@ fn follow_merges_growing_rotating_and_silent_files_in_time_order_promptly_and_ex
     // Every appended line exactly once (and the history lines).
     let mut seen: HashMap<String, usize> = HashMap::new();
     for g in &got {
-        let id = g.msg.splitn(2, ' ').nth(1).unwrap().to_string();
+        let id = g.msg.split_once(' ').unwrap().1.to_string();
         *seen.entry(id).or_default() += 1;
     }
     for n in names {
@@ -186,7 +186,7 @@ fn follow_merges_growing_rotating_and_silent_files_in_time_order_promptly_and_ex
     }
     // Each record out within lateness + 1 s of being appended.
     for g in &got {
-        let id = g.msg.splitn(2, ' ').nth(1).unwrap();
+        let id = g.msg.split_once(' ').unwrap().1;
         if let Some(&at) = appended.get(id) {
             let took = g.at.saturating_duration_since(at);
             assert!(took <= LATENESS + Duration::from_secs(1), "{id} took {took:?} to come out");

@@ -128,7 +128,9 @@ pub fn run<'a>(run: &Run, follow: &Follow, cx: &'a Context<'a>) -> Result<(), Fa
         // A file quiet for QUIET: the record it left open is complete as far as anyone can
         // tell. At the end, everything read goes.
         for (i, s) in srcs.iter_mut().enumerate() {
-            if s.live.is_open() && (stop || (!changed.get(i).copied().unwrap_or(false) && now - s.fed >= QUIET)) {
+            if s.live.is_open()
+                && (stop || (!changed.get(i).copied().unwrap_or(false) && now - s.fed >= QUIET))
+            {
                 s.live.pause(cx, &matcher, corrector, !stop, &mut recs);
             }
         }

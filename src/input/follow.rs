@@ -133,23 +133,26 @@ impl Follower {
         let tx = wake.clone();
         let handler = move |ev: notify::Result<notify::Event>| {
             let names = match &ev {
-                Ok(e) => matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_))
-                    || matches!(e.kind, EventKind::Modify(notify::event::ModifyKind::Name(_))),
+                Ok(e) => {
+                    matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_))
+                        || matches!(e.kind, EventKind::Modify(notify::event::ModifyKind::Name(_)))
+                }
                 Err(_) => true,
             };
             let _ = tx.send(Wake::Changed { names });
         };
         let mut polling = force_poll;
         let mut watcher: Box<dyn Watcher + Send> = match force_poll {
-            false => match notify::RecommendedWatcher::new(handler.clone(), notify::Config::default())
-            {
-                Ok(w) => Box::new(w),
-                Err(e) => {
-                    errors.push(format!("cannot watch files ({e}); polling them every second"));
-                    polling = true;
-                    Box::new(poll_watcher(handler.clone()))
+            false => {
+                match notify::RecommendedWatcher::new(handler.clone(), notify::Config::default()) {
+                    Ok(w) => Box::new(w),
+                    Err(e) => {
+                        errors.push(format!("cannot watch files ({e}); polling them every second"));
+                        polling = true;
+                        Box::new(poll_watcher(handler.clone()))
+                    }
                 }
-            },
+            }
             true => Box::new(poll_watcher(handler.clone())),
         };
         let mut dirs = Vec::new();
@@ -178,8 +181,7 @@ impl Follower {
                     polling = true;
                     watcher = Box::new(poll_watcher(handler.clone()));
                     for t in watched.iter() {
-                        let m = if Path::new(t).is_dir() && dirs.iter().any(|d| Path::new(d) == t)
-                        {
+                        let m = if Path::new(t).is_dir() && dirs.iter().any(|d| Path::new(d) == t) {
                             RecursiveMode::Recursive
                         } else {
                             RecursiveMode::NonRecursive
@@ -244,7 +246,8 @@ impl Follower {
 
     /// Whether a file of this identity is followed or was read and let go.
     fn known(&self, id: (u64, u64)) -> bool {
-        self.retired.contains(&id) || self.files.iter().any(|f| f.open.as_ref().is_some_and(|o| o.1 == id))
+        self.retired.contains(&id)
+            || self.files.iter().any(|f| f.open.as_ref().is_some_and(|o| o.1 == id))
     }
 
     /// Look at every followed name (and, with `names`, list the watched directories for new
@@ -310,7 +313,13 @@ impl Follower {
                     // Truncated in place (copytruncate, or `> file`): read it from the start.
                     let o = f.open.as_mut().expect("same file");
                     o.2 = 0;
-                    on(i, Change::Restarted(format!("{}: truncated; read from its start", f.spec.display)));
+                    on(
+                        i,
+                        Change::Restarted(format!(
+                            "{}: truncated; read from its start",
+                            f.spec.display
+                        )),
+                    );
                 } else if !same && m.is_file() {
                     let old = f.open.take();
                     let was = old.is_some();
@@ -325,7 +334,13 @@ impl Follower {
                             let why = if was { "replaced (rotated)" } else { "appeared" };
                             f.open = Some((file, id, 0));
                             f.gone = false;
-                            on(i, Change::Restarted(format!("{}: {why}; following the new file", f.spec.display)));
+                            on(
+                                i,
+                                Change::Restarted(format!(
+                                    "{}: {why}; following the new file",
+                                    f.spec.display
+                                )),
+                            );
                         }
                         Err(e) => crate::diag::error(format!("{}: {e}", f.spec.display)),
                     }
