@@ -73,7 +73,9 @@ pub fn run<'a>(run: &Run, follow: &Follow, cx: &'a Context<'a>) -> Result<(), Fa
     }
     let mut w = output(run)?;
     let matcher = Matcher::all(cx.reg, cx.forced);
-    let formats: Vec<String> = cx.reg.formats.iter().map(|f| f.name().to_string()).collect();
+    let formats = super::format_names(cx);
+    let style = super::style(run, &formats);
+    let mut seq = 0u64;
     let start = Instant::now();
     let since = |t: Instant| t.duration_since(start).as_nanos() as Nanos;
     let mut reorder: Reorder<LiveRecord> = Reorder::new(Policy {
@@ -152,8 +154,13 @@ pub fn run<'a>(run: &Run, follow: &Follow, cx: &'a Context<'a>) -> Result<(), Fa
                 }
                 let shown = &srcs[o.item.source].display_json;
                 let view = SourceView { data: &o.item.text, display_json: shown };
-                out::write_record(&mut buf, run.format, &o.item.rec, &view, &names);
-                out::write_marks(&mut buf, run.format, o.late, o.item.provisional);
+                let before = buf.len();
+                out::write_record(&mut buf, &style, &o.item.rec, &view, &names, seq);
+                if buf.len() > before {
+                    // Not left out by --level.
+                    out::write_marks(&mut buf, run.format, o.late, o.item.provisional);
+                    seq += 1;
+                }
             }
         }
         if !buf.is_empty() {
