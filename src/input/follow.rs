@@ -287,15 +287,18 @@ impl Follower {
     }
 
     fn poll_file(&mut self, i: usize, on: &mut dyn FnMut(usize, Change)) {
-        let now = std::fs::metadata(&self.files[i].spec.path);
         let f = &mut self.files[i];
         // What the open file gained, first: a rotated file's last lines come before the new
-        // file's first.
+        // file's first. The name is looked at after that, and a truncation on the open file
+        // itself: a file that grows between a look and a read is not taken as truncated.
+        let mut truncated = false;
         if let Some((file, _, pos)) = &mut f.open {
             if let Err(e) = read_new(file, pos, &mut self.buf, &mut |d| on(i, Change::Data(d))) {
                 crate::diag::error(format!("{}: {e}", f.spec.display));
             }
+            truncated = file.metadata().is_ok_and(|m| m.len() < *pos);
         }
+        let now = std::fs::metadata(&f.spec.path);
         match now {
             Err(_) => {
                 if !f.gone {
@@ -309,7 +312,7 @@ impl Follower {
             Ok(m) => {
                 let id = identity(&m);
                 let same = f.open.as_ref().is_some_and(|o| o.1 == id);
-                if same && f.open.as_ref().is_some_and(|o| m.len() < o.2) {
+                if same && truncated {
                     // Truncated in place (copytruncate, or `> file`): read it from the start.
                     let o = f.open.as_mut().expect("same file");
                     o.2 = 0;
