@@ -8,6 +8,7 @@ mod bounded_memory;
 mod chrony_history;
 mod cli;
 mod correlate;
+mod follow;
 #[cfg(feature = "fuzzing")]
 mod fuzz_regressions;
 mod golden;

@@ -122,6 +122,30 @@ pub struct MergeArgs {
     /// Bytes of a compressed or piped source held in memory before it goes to a file
     #[arg(long, hide = true, value_name = "BYTES")]
     spool_bytes: Option<usize>,
+    /// Follow the files as they grow (merge): one live timeline, until SIGINT or SIGTERM
+    #[arg(short = 'f', long)]
+    follow: bool,
+    /// With --follow: first the last N lines of each file (like tail -n)
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "follow")]
+    tail: usize,
+    /// With --follow: the longest a record waits for the other files to pass its time
+    #[arg(long, value_name = "DURATION", default_value = "2s", requires = "follow")]
+    lateness: String,
+    /// With --follow: a file silent this long stops holding the others back
+    #[arg(long, value_name = "DURATION", default_value = "1s", requires = "follow")]
+    idle: String,
+    /// With --follow: poll the files every second instead of using inotify (network filesystems)
+    #[arg(long, requires = "follow")]
+    poll: bool,
+}
+
+/// `--follow` and how it orders records still arriving.
+#[derive(Clone, Debug)]
+pub struct Follow {
+    pub tail: usize,
+    pub lateness: std::time::Duration,
+    pub idle: std::time::Duration,
+    pub poll: bool,
 }
 
 /// Bytes of parsed records `merge` holds in memory; past that they spill to temporary files.
@@ -144,6 +168,7 @@ pub struct Run {
     pub formats: Vec<PathBuf>,
     pub quiet: bool,
     pub budget: usize,
+    pub follow: Option<Follow>,
 }
 
 impl MergeArgs {
@@ -190,6 +215,20 @@ impl MergeArgs {
         if let Some(n) = self.spool_bytes {
             crate::input::set_spool_per_source(n);
         }
+        let follow = if self.follow {
+            anyhow::ensure!(
+                !self.paths.is_empty() && self.paths.iter().all(|p| p != "-"),
+                "--follow follows files and directories: name them (for a pipe, use normalize)"
+            );
+            Some(Follow {
+                tail: self.tail,
+                lateness: parse_duration("--lateness", &self.lateness)?,
+                idle: parse_duration("--idle", &self.idle)?,
+                poll: self.poll,
+            })
+        } else {
+            None
+        };
         let mut paths = self.paths;
         if let Some(list) = &self.files_from {
             let listed = files_from(list, self.null)?;
@@ -266,6 +305,7 @@ impl MergeArgs {
             formats: self.formats,
             quiet: self.quiet,
             budget: self.budget_bytes.unwrap_or(BUDGET),
+            follow,
         })
     }
 }
@@ -295,6 +335,25 @@ fn files_from(list: &str, null: bool) -> Result<Vec<String>> {
         paths.push(p.to_string());
     }
     Ok(paths)
+}
+
+/// A duration: a number with a unit (`ms`, `s`, `m`, `h`; seconds without one), e.g.
+/// `2s`, `500ms`, `1.5`.
+fn parse_duration(opt: &str, s: &str) -> Result<std::time::Duration> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "ms" => 0.001,
+        "" | "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => bail!("{opt} {s:?}: expected a duration such as 2s, 500ms or 1m"),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{opt} {s:?}: expected a duration such as 2s, 500ms or 1m"))?;
+    duration(opt, v * scale, 0.0)
 }
 
 fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<Nanos>> {
@@ -327,5 +386,30 @@ pub fn split_host_arg(s: &str) -> Result<(String, String)> {
     match s.split_once('=') {
         Some((h, v)) if !h.is_empty() && !v.is_empty() => Ok((h.to_string(), v.to_string())),
         _ => bail!("{s:?}: expected HOST=VALUE"),
+    }
+}
+
+fn duration(opt: &str, secs: f64, min: f64) -> Result<std::time::Duration> {
+    anyhow::ensure!(
+        secs.is_finite() && secs >= min && secs <= 86_400.0,
+        "{opt} {secs}: must be from {min} to 86400 seconds"
+    );
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_with_or_without_a_unit() {
+        assert_eq!(parse_duration("x", "2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("x", "500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("x", "1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("x", "1m").unwrap(), Duration::from_secs(60));
+        assert!(parse_duration("x", "fast").is_err());
+        assert!(parse_duration("x", "-1s").is_err());
+        assert!(parse_duration("x", "2 weeks").is_err());
     }
 }

@@ -17,6 +17,9 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
             "detect: --output-format parquet is for merge and normalize; use text or jsonl"
         )));
     }
+    if run.follow.is_some() {
+        return Err(Failure::Usage(anyhow::anyhow!("--follow is an option of merge")));
+    }
     let (reg, corrector) = load(&run)?;
     let mut cx = context(&run, &reg, corrector)?;
     let sources = open_all(&mut cx, &run.paths);

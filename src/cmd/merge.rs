@@ -11,6 +11,9 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let run = checked(args.check())?;
     let (reg, corrector) = load(&run)?;
     let mut cx = context(&run, &reg, corrector)?;
+    if let Some(f) = &run.follow {
+        return super::follow::run(&run, f, &cx);
+    }
     let sources = open_all(&mut cx, &run.paths);
     let mut out = output(&run, true)?;
     let plans = year_plans(&cx, &sources);

@@ -5,6 +5,7 @@
 
 mod args;
 mod detect;
+mod follow;
 mod formats;
 mod merge;
 mod normalize;

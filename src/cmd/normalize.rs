@@ -13,6 +13,9 @@ use crate::record::InOrder;
 
 pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let run = checked(args.check())?;
+    if run.follow.is_some() {
+        return Err(Failure::Usage(anyhow::anyhow!("--follow is an option of merge")));
+    }
     let (reg, corrector) = load(&run)?;
     let mut cx = context(&run, &reg, corrector)?;
     if run.paths.iter().all(|p| p == "-") {

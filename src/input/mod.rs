@@ -12,6 +12,7 @@
 
 mod decompress;
 mod discover;
+pub mod follow;
 // The one place with `unsafe` (the crate root denies it): mapping a file is unsafe by
 // nature (memmap2's `map`), and surviving its truncation needs a SIGBUS handler (sigaction,
 // mmap over the faulting page). See the module's docs.

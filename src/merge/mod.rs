@@ -7,6 +7,7 @@
 //! which yields records in batches (`runs::RunMerge`, over sorted runs that may be spilled to
 //! temporary files: `spill`).
 
+pub mod follow;
 pub mod runs;
 pub mod spill;
 

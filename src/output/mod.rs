@@ -268,6 +268,23 @@ pub fn write_record(
     }
 }
 
+/// Follow mode's marks on the record `write_record` just appended: JSONL gains `"late":true`
+/// (written after records of later time) and `"provisional":true` (corrected with its host's
+/// newest offset sample held forward). Other formats have no place for them.
+pub fn write_marks(buf: &mut Vec<u8>, fmt: OutputFormat, late: bool, provisional: bool) {
+    if !(late || provisional) || fmt != OutputFormat::Jsonl || !buf.ends_with(b"}\n") {
+        return;
+    }
+    buf.truncate(buf.len() - 2);
+    if late {
+        buf.extend_from_slice(b",\"late\":true");
+    }
+    if provisional {
+        buf.extend_from_slice(b",\"provisional\":true");
+    }
+    buf.extend_from_slice(b"}\n");
+}
+
 pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
     let mut tmp = [0u8; 20];
     let mut i = tmp.len();

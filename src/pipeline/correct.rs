@@ -18,12 +18,20 @@ impl Corrector {
     /// The models of the histories at `offsets` (reported problems aside) and the constant
     /// corrections `skews` (host, nanoseconds) for hosts without a history.
     pub fn load(offsets: &[String], skews: &[(String, i64)]) -> Corrector {
+        Corrector::load_with(offsets, skews, true)
+    }
+
+    /// `load`, saying nothing of the histories' problems unless `report` (follow mode reads
+    /// them again as they grow, and has said so once already).
+    pub fn load_with(offsets: &[String], skews: &[(String, i64)], report: bool) -> Corrector {
         let (mut models, warnings) = skew::load(offsets);
-        for w in warnings {
-            diag::error(w);
-        }
-        for c in models.details().iter().filter_map(|h| h.caveat.as_ref()) {
-            diag::note(c);
+        if report {
+            for w in warnings {
+                diag::error(w);
+            }
+            for c in models.details().iter().filter_map(|h| h.caveat.as_ref()) {
+                diag::note(c);
+            }
         }
         for (host, off) in skews {
             models.add_constant(host, *off);
@@ -72,9 +80,15 @@ impl Session<'_> {
     /// Correct one record (records of a source must come in file order).
     /// `name_of` gives a host's name from its index; it is asked once per host (so a caller
     /// that must lock the host table to answer locks it once per host, not per record).
-    pub fn correct(&mut self, r: &mut Record, name_of: impl FnOnce(usize) -> Option<String>) {
+    /// Returns true when the record lies after its host's newest offset sample, so that
+    /// offset is held forward: provisional until the history grows (follow mode says so).
+    pub fn correct(
+        &mut self,
+        r: &mut Record,
+        name_of: impl FnOnce(usize) -> Option<String>,
+    ) -> bool {
         if !r.has_time() || self.corrector.is_empty() {
-            return;
+            return false;
         }
         let models = &self.corrector.models;
         let h = r.host as usize;
@@ -87,13 +101,15 @@ impl Session<'_> {
                 .find(&name)
                 .map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
         });
-        let Some((_, _, cursor, stats)) = slot else {
-            return;
+        let Some((_, model, cursor, stats)) = slot else {
+            return false;
         };
         let look = cursor.lookup(r.key);
         stats.add(look.offset, look.outside);
+        let held = look.outside && model.coverage().is_some_and(|(_, last)| r.key > last);
         r.offset = look.offset;
         r.key += look.offset;
+        held
     }
 
     /// Add this pass's stats to the run's.

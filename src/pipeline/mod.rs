@@ -7,6 +7,7 @@
 pub mod context;
 pub mod correct;
 pub mod group;
+pub mod live;
 pub mod scan;
 pub mod source;
 pub mod stdin;
