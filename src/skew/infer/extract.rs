@@ -11,7 +11,7 @@ const MAX_ID: usize = 128;
 /// What names the id.
 #[derive(Clone, Debug)]
 pub enum Key {
-    Name(memmem::Finder<'static>),
+    Name(Box<memmem::Finder<'static>>),
     Regex(Box<Regex>),
 }
 
@@ -31,7 +31,7 @@ impl Key {
         if name.is_empty() {
             return Err(KeyError::Empty);
         }
-        Ok(Key::Name(memmem::Finder::new(name.as_bytes()).into_owned()))
+        Ok(Key::Name(Box::new(memmem::Finder::new(name.as_bytes()).into_owned())))
     }
 
     pub fn regex(re: &str) -> Result<Key, KeyError> {
