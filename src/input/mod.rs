@@ -186,6 +186,16 @@ fn open_regular(
         _ => {
             let mut buf = Vec::new();
             (&file).read_to_end(&mut buf).map_err(read_err)?;
+            // Cut while it was read: say so, as a mapped file cut under its reader is.
+            if (buf.len() as u64) < len {
+                let warning = format!(
+                    "{}: the file was cut from {len} to {} bytes while it was read; what lay past byte {} is lost",
+                    crate::diag::escape(path),
+                    buf.len(),
+                    buf.len()
+                );
+                return Ok(Opened { data: Data::Owned(buf), mtime, warnings: vec![warning] });
+            }
             Data::Owned(buf)
         }
     };
