@@ -3,6 +3,7 @@
 
 mod util;
 
+mod bounded;
 mod bounded_memory;
 mod chrony_history;
 mod cli;
