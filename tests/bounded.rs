@@ -21,7 +21,8 @@ fn write_lines(path: &Path, host: &str, n: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     for i in 0..n {
         let (m, s) = (i / 60 % 60, i % 60);
-        writeln!(f, "2026-01-01T00:{m:02}:{s:02}Z {host} line {i} of a log that is long enough").unwrap();
+        writeln!(f, "2026-01-01T00:{m:02}:{s:02}Z {host} line {i} of a log that is long enough")
+            .unwrap();
     }
     f.flush().unwrap();
 }
@@ -279,8 +280,16 @@ fn dev_zero_as_a_path_ends_in_a_clear_error_in_bounded_memory() {
     write_lines(&d.join("a.log"), "a", 3);
     let (o, peak) = run_watched(&["merge", "-q", "a.log", "/dev/zero"], d);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("/dev/zero: read failed: a device that gives more than"), "{}", stderr(&o));
-    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 3, "the other input still comes out");
+    assert!(
+        stderr(&o).contains("/dev/zero: read failed: a device that gives more than"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).lines().count(),
+        3,
+        "the other input still comes out"
+    );
     assert!(peak <= 256 << 10, "peak RSS {peak} KiB");
 }
 

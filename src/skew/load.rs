@@ -138,7 +138,8 @@ fn read_text(path: &Path) -> std::io::Result<String> {
             HISTORY_MAX >> 20
         )));
     }
-    Ok(String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, warn: &mut Vec<String>) {
