@@ -4,6 +4,7 @@
 mod util;
 
 mod aggregators;
+mod bounded;
 mod bounded_memory;
 mod chrony_history;
 mod cli;

@@ -210,7 +210,11 @@ impl MergeArgs {
             skews.push(crate::skew::parse_skew(s).map_err(|e| anyhow::anyhow!("--skew {s}: {e}"))?);
         }
         if let Some(n) = self.threads {
-            rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
+            let n = threads(n)?;
+            rayon::ThreadPoolBuilder::new().num_threads(n).build_global().ok();
+        }
+        if let Some(out) = &self.output {
+            output_is_no_input(out, &self.paths, &self.offsets)?;
         }
         if let Some(n) = self.spool_bytes {
             crate::input::set_spool_per_source(n);
@@ -354,6 +358,82 @@ fn parse_duration(opt: &str, s: &str) -> Result<std::time::Duration> {
         .parse()
         .map_err(|_| anyhow::anyhow!("{opt} {s:?}: expected a duration such as 2s, 500ms or 1m"))?;
     duration(opt, v * scale, 0.0)
+}
+
+/// The most worker threads deskew starts, per core: past a few per core threads only add
+/// stacks and switching (the work is CPU- and memory-bound), and thousands of them exhaust
+/// memory maps ("failed to set up alternative stack guard page").
+const THREADS_PER_CORE: usize = 4;
+/// The most worker threads on any machine.
+const MAX_THREADS: usize = 256;
+
+/// `--threads N`: at least 1; more than the cap is lowered to it, with a note.
+fn threads(n: usize) -> Result<usize> {
+    anyhow::ensure!(n >= 1, "--threads 0: must be at least 1");
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let cap = (cores * THREADS_PER_CORE).clamp(THREADS_PER_CORE, MAX_THREADS);
+    if n > cap {
+        crate::diag::note(format!(
+            "--threads {n}: using {cap} ({THREADS_PER_CORE} per core, {cores} cores, at most {MAX_THREADS})"
+        ));
+    }
+    Ok(n.min(cap))
+}
+
+/// Refuse an output file that is one of the inputs (the same file, through any name or
+/// link) or lies inside an input directory (a second run would read its own output): the
+/// output is created, truncating it, before the inputs are read. Checked before anything is
+/// opened for writing. `-` and devices (`/dev/null`, a terminal) are not files to protect.
+fn output_is_no_input(out: &std::path::Path, paths: &[String], offsets: &[String]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if out.as_os_str() == "-" {
+        return Ok(());
+    }
+    let shown = crate::diag::path(out);
+    let meta = std::fs::metadata(out).ok();
+    if meta.as_ref().is_some_and(|m| !m.is_file() && !m.is_dir()) {
+        return Ok(());
+    }
+    // Where the output will be: its directory resolved (links, `..`), plus its name.
+    let resolved = match (out.parent(), out.file_name()) {
+        (Some(d), Some(name)) => {
+            let d = if d.as_os_str().is_empty() { std::path::Path::new(".") } else { d };
+            std::fs::canonicalize(d).ok().map(|d| d.join(name))
+        }
+        _ => std::fs::canonicalize(out).ok(),
+    };
+    // An offsets argument may be HOST=PATH.
+    let inputs = paths.iter().map(|p| (p.as_str(), "input")).chain(offsets.iter().flat_map(|o| {
+        let bound = o.split_once('=').map(|(_, p)| (p, "offset history"));
+        std::iter::once((o.as_str(), "offset history")).chain(bound)
+    }));
+    for (p, what) in inputs {
+        if p == "-" {
+            continue;
+        }
+        let Ok(m) = std::fs::metadata(p) else { continue };
+        if let Some(o) = &meta {
+            if o.dev() == m.dev() && o.ino() == m.ino() {
+                bail!(
+                    "-o {shown}: that is the {what} {}: writing it would destroy it before it is read; write elsewhere",
+                    crate::diag::path(p)
+                );
+            }
+        }
+        if m.is_dir() {
+            let inside = std::fs::canonicalize(p)
+                .ok()
+                .zip(resolved.as_ref())
+                .is_some_and(|(d, o)| o.starts_with(d));
+            if inside {
+                bail!(
+                    "-o {shown}: that is inside the {what} directory {}: the output would be read as an input (by this run or the next); write elsewhere",
+                    crate::diag::path(p)
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<Nanos>> {

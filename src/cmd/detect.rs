@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Context as _;
 
-use super::{args::MergeArgs, checked, context, load, Failure};
+use super::{args::MergeArgs, checked, context, load, output, Failure};
 use crate::output::OutputFormat;
 use crate::pipeline::{open_all, reader};
 use crate::time::{rfc3339, Nanos};
@@ -23,7 +23,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let (reg, corrector) = load(&run)?;
     let mut cx = context(&run, &reg, corrector)?;
     let sources = open_all(&mut cx, &run.paths);
-    let out = &mut std::io::stdout().lock();
+    let out = &mut output(&run, false)?;
     let w = sources.iter().map(|s| s.spec.display.len()).max().unwrap_or(6).clamp(6, 100);
     let write = |out: &mut dyn Write, s: std::fmt::Arguments| -> Result<(), Failure> {
         Ok(out
@@ -99,5 +99,5 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
             )?,
         }
     }
-    Ok(())
+    Ok(out.flush().context("cannot write the output")?)
 }

@@ -105,18 +105,35 @@ pub fn main() -> ExitCode {
         Command::Offsets(a) => offsets::run(a),
     };
     match result {
+        // The reader went away (`deskew formats | head -1`): nothing more to write, nothing
+        // wrong, as with any Unix filter.
+        Err(Failure::Run(e)) if closed_pipe(&e) => {
+            if crate::diag::failed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Err(Failure::Usage(e)) => {
-            eprintln!("deskew: {e:#}");
+            eprintln!("deskew: {}", crate::diag::one_line(&format!("{e:#}")));
             ExitCode::from(2)
         }
         Err(Failure::Run(e)) => {
-            eprintln!("deskew: {e:#}");
+            eprintln!("deskew: {}", crate::diag::one_line(&format!("{e:#}")));
             ExitCode::from(1)
         }
         Err(Failure::Status(s)) => ExitCode::from(s),
         Ok(()) if crate::diag::failed() => ExitCode::from(1),
         Ok(()) => ExitCode::SUCCESS,
     }
+}
+
+/// Whether `e` is a write to a pipe whose reader has gone.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The formats and the offset models, read side by side (each takes a few milliseconds

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use anyhow::Context as _;
 
 use super::finish;
-use super::{args::MergeArgs, checked, context, format_names, load, output, style, write, Failure};
-use crate::output::{self as out, display_json, Names, SourceView};
+use super::{args::MergeArgs, checked, context, format_names, load, output, style, Failure};
+use crate::output::{self as out, display_json, write_ordered, Job, Names, SourceView};
 use crate::pipeline::{open_all, reader, stdin};
 use crate::record::InOrder;
 
@@ -54,8 +54,11 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let sources = open_all(&mut cx, &run.paths);
         let shown = display_json(&sources);
         let mut w = output(&run, false)?;
-        let style = style(&run, &format_names(&cx));
+        let formats = format_names(&cx);
+        let style = style(&run, &formats);
         let written = Default::default();
+        // Each window is written with its own source alone in view, so that the work per
+        // window does not grow with the number of sources (200k one-line files).
         for (i, src) in sources.iter().enumerate() {
             let mut p = reader(&cx, src);
             let mut done = 0;
@@ -64,8 +67,20 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     b.inc((r.end as u64).saturating_sub(done));
                     done = r.end as u64;
                 }
-                let order = InOrder { source: i, records: recs.into_iter() };
-                write(&run, &cx, &sources, &shown, &style, &written, order, &mut w)?;
+                // The host table stays locked while the window is written: nothing parses
+                // meanwhile, and copying its names each window would be quadratic too.
+                let hosts = cx.hosts.lock().unwrap();
+                let job = Job {
+                    style: &style,
+                    written: &written,
+                    window: run.settings.window,
+                    hosts: hosts.names(),
+                    formats: &formats,
+                    display_json: &shown[i..=i],
+                };
+                let order = InOrder { source: 0, records: recs.into_iter() };
+                write_ordered(&job, &sources[i..=i], order, &mut w)
+                    .context("cannot write the output")?;
             }
             p.finish(true);
         }

@@ -162,10 +162,29 @@ pub fn open(spec: &SourceSpec) -> Result<Opened, InputError> {
         open_regular(path, file, meta.len(), mtime)
     } else if regular {
         Ok(Opened { data: Data::Owned(Vec::new()), mtime, warnings: Vec::new() })
+    } else if meta.file_type().is_char_device() || meta.file_type().is_block_device() {
+        // A device has no end of its own (`/dev/zero`, `/dev/urandom`): read at most
+        // DEVICE_MAX bytes of it, and refuse it past that rather than fill the disk.
+        let mut capped = (&file).take(DEVICE_MAX + 1);
+        let opened = open_stream(path, &mut capped, mtime)?;
+        if capped.limit() == 0 {
+            return Err(InputError::Read {
+                path: path.clone(),
+                source: io::Error::other(format!(
+                    "a device that gives more than {} MiB is not a log (a device is read to its end before the merge)",
+                    DEVICE_MAX >> 20
+                )),
+            });
+        }
+        Ok(opened)
     } else {
         open_stream(path, file, mtime)
     }
 }
+
+/// The most bytes read from a device named as a path (a FIFO or stdin has no such cap: a
+/// pipe from `zcat` may carry any size).
+pub const DEVICE_MAX: u64 = 256 << 20;
 
 /// A non-empty regular file read from its start: mapped when plain, else decompressed.
 fn open_regular(
@@ -187,6 +206,16 @@ fn open_regular(
         _ => {
             let mut buf = Vec::new();
             (&file).read_to_end(&mut buf).map_err(read_err)?;
+            // Cut while it was read: say so, as a mapped file cut under its reader is.
+            if (buf.len() as u64) < len {
+                let warning = format!(
+                    "{}: the file was cut from {len} to {} bytes while it was read; what lay past byte {} is lost",
+                    crate::diag::escape(path),
+                    buf.len(),
+                    buf.len()
+                );
+                return Ok(Opened { data: Data::Owned(buf), mtime, warnings: vec![warning] });
+            }
             Data::Owned(buf)
         }
     };
@@ -235,7 +264,7 @@ fn decompress_stream(
             message: decompress::unsupported_message(kind),
         });
     }
-    let mut spool = Spool::new(path);
+    let mut spool = Spool::new();
     let warning = decompress::decode(kind, input, &mut spool).map_err(read_err)?;
     let warnings = warning.map(|w| format!("{path}: {w}")).into_iter().collect();
     let data = spool.finish().map_err(read_err)?;

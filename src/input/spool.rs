@@ -7,12 +7,13 @@
 //! Held in memory: up to [`MEM_PER_SOURCE`] a source (`set_per_source` overrides it:
 //! 0 sends every such source to a file) and [`MEM_TOTAL`] over all sources of the process.
 //! When the temporary file cannot be created or written (`TMPDIR` missing, unwritable or
-//! full), the data is held in memory instead, with one note for the run: nothing is lost.
+//! full), the source fails with a message naming TMPDIR (exit status 1): holding it in memory
+//! instead would make memory grow with the input (`/dev/zero` as a path).
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Data, Mapped};
 
@@ -40,9 +41,6 @@ pub fn set_per_source(bytes: usize) {
     PER_SOURCE.store(bytes, Ordering::Relaxed);
 }
 
-/// Whether the fallback to memory was already reported (once per run).
-static NOTED: AtomicBool = AtomicBool::new(false);
-
 fn reserve(n: usize) -> bool {
     HELD.fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
         held.checked_add(n).filter(|&t| t <= MEM_TOTAL)
@@ -57,8 +55,6 @@ fn unreserve(n: usize) {
 /// A source's bytes as they arrive: [`Spool::space`] to read into, [`Spool::commit`] what
 /// was read, [`Spool::finish`] for the [`Data`].
 pub struct Spool {
-    /// Display path of the source (for the note).
-    path: String,
     /// In memory: the data so far in `buf[..len]`. With a file: the block not yet written.
     /// Always initialized up to `buf.len()` (reads go straight into it).
     buf: Vec<u8>,
@@ -77,20 +73,19 @@ pub struct Spool {
 }
 
 impl Spool {
-    /// A spool for the source shown as `path`, within the process's memory limits.
-    pub fn new(path: &str) -> Spool {
-        Spool::with_cap(path, PER_SOURCE.load(Ordering::Relaxed), true)
+    /// A spool for a source, within the process's memory limits.
+    pub fn new() -> Spool {
+        Spool::with_cap(PER_SOURCE.load(Ordering::Relaxed), true)
     }
 
     /// A spool that never writes a file (tests).
     #[cfg(test)]
     pub fn in_memory() -> Spool {
-        Spool::with_cap("", usize::MAX, false)
+        Spool::with_cap(usize::MAX, false)
     }
 
-    fn with_cap(path: &str, mem_cap: usize, budgeted: bool) -> Spool {
+    fn with_cap(mem_cap: usize, budgeted: bool) -> Spool {
         Spool {
-            path: path.to_string(),
             buf: Vec::new(),
             len: 0,
             file: None,
@@ -146,14 +141,7 @@ impl Spool {
                 return Ok(());
             }
         }
-        match self.move_to_file() {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.fall_back(&e);
-                self.buf.resize((cap * 2).max(FIRST), 0);
-                Ok(())
-            }
-        }
+        self.move_to_file().map_err(|e| self.no_room(&e))
     }
 
     /// Move what is held to a new temporary file; from now on write blocks there.
@@ -181,8 +169,8 @@ impl Spool {
                 Ok(())
             }
             Err(e) => {
-                self.fall_back(&e);
-                self.back_to_memory()
+                self.file = None;
+                Err(self.no_room(&e))
             }
         }
     }
@@ -200,18 +188,15 @@ impl Spool {
         Ok(())
     }
 
-    /// No file then: memory is all there is, whatever the size (said once per run).
-    fn fall_back(&mut self, e: &io::Error) {
-        self.mem_cap = usize::MAX;
-        self.budgeted = false;
-        if !NOTED.swap(true, Ordering::Relaxed) {
-            crate::diag::note(format!(
-                "{}: cannot write a temporary file in {} ({}); holding the data in memory instead (set TMPDIR to a writable directory with room)",
-                self.path,
-                std::env::temp_dir().display(),
-                super::cause(e)
-            ));
-        }
+    /// No file then: the source cannot be held within the memory budget, so it fails
+    /// (reported by the caller, exit status 1) rather than growing memory without bound.
+    fn no_room(&self, e: &io::Error) -> io::Error {
+        io::Error::other(format!(
+            "cannot write a temporary file in {} ({}): a compressed or piped source larger than {} KiB is spooled there, not held in memory; set TMPDIR to a writable directory with room",
+            crate::diag::path(std::env::temp_dir()),
+            super::cause(e),
+            self.mem_cap >> 10
+        ))
     }
 
     /// The data taken: in memory, or the temporary file mapped.
@@ -281,7 +266,7 @@ mod tests {
     #[test]
     fn small_stays_in_memory_large_goes_to_a_mapped_file() {
         let small = data(100_000);
-        let mut s = Spool::with_cap("s", 1 << 20, false);
+        let mut s = Spool::with_cap(1 << 20, false);
         fill(&mut s, &small, 4096);
         assert_eq!(s.bytes(), small.len() as u64);
         let d = s.finish().unwrap();
@@ -289,7 +274,7 @@ mod tests {
         assert_eq!(&d[..], &small[..]);
 
         let large = data(3 * BLOCK + 12345);
-        let mut s = Spool::with_cap("l", 200_000, false);
+        let mut s = Spool::with_cap(200_000, false);
         fill(&mut s, &large, 70_000);
         let newlines = large.iter().filter(|&&b| b == b'\n').count() as u64;
         assert_eq!(s.lines(), newlines + u64::from(!large.ends_with(b"\n")));
@@ -302,15 +287,15 @@ mod tests {
     #[test]
     fn nothing_taken_is_empty() {
         for cap in [0, 1 << 20] {
-            let d = Spool::with_cap("e", cap, false).finish().unwrap();
+            let d = Spool::with_cap(cap, false).finish().unwrap();
             assert!(d.is_empty());
         }
     }
 
     #[test]
-    fn failed_write_falls_back_to_memory_keeping_everything() {
+    fn failed_write_fails_instead_of_growing_memory() {
         let all = data(2 * BLOCK + 999);
-        let mut s = Spool::with_cap("f", 0, false);
+        let mut s = Spool::with_cap(0, false);
         fill(&mut s, &all[..BLOCK + 5], 1000);
         assert!(s.file.is_some());
         // A write that fails as a full disk would: the file is read-only from now on.
@@ -319,10 +304,21 @@ mod tests {
             s.file.as_ref().unwrap().as_raw_fd()
         });
         s.file = Some(File::open(path).unwrap());
-        fill(&mut s, &all[BLOCK + 5..], 1000);
-        assert!(s.file.is_none());
-        let d = s.finish().unwrap();
-        assert!(matches!(d, Data::Owned(_)));
-        assert_eq!(&d[..], &all[..]);
+        let mut failed = None;
+        for c in all[BLOCK + 5..].chunks(1000) {
+            match s.space() {
+                Ok(room) => {
+                    let n = c.len().min(room.len());
+                    room[..n].copy_from_slice(&c[..n]);
+                    s.commit(n);
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let e = failed.expect("the failed write is an error");
+        assert!(e.to_string().contains("cannot write a temporary file"), "{e}");
     }
 }

@@ -320,8 +320,15 @@ pub fn write_ordered(
             // A mapped file cut while it was being written out reads as zeros past its new
             // end: look after formatting (so a cut during it is seen too) and redo the batch
             // without the records past the cut.
-            let limits: Vec<usize> =
-                sources.iter().map(|s| s.data.shrunk().unwrap_or(s.data.len())).collect();
+            // Only the batch's sources are asked (an fstat each): asking every source per
+            // batch would cost the number of sources times the number of batches.
+            let mut limits = full.clone();
+            let mut asked = vec![false; sources.len()];
+            for &(s, _) in batch.iter() {
+                if !std::mem::replace(&mut asked[s], true) {
+                    limits[s] = sources[s].data.shrunk().unwrap_or(full[s]);
+                }
+            }
             if limits != full {
                 bufs = format_batch(&limits);
                 for (i, src) in sources.iter().enumerate() {

@@ -60,7 +60,7 @@ impl Corrector {
         hosts.sort_by(|a, b| a.0.cmp(b.0));
         for (h, s) in hosts {
             // summary_line carries its own `deskew: ` prefix.
-            eprintln!("{}", skew::summary_line(h, s));
+            eprintln!("{}", crate::diag::one_line(&skew::summary_line(h, s)));
         }
     }
 }

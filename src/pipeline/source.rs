@@ -38,13 +38,19 @@ impl Source {
         Source { spec, data, mtime, lines: 0, shrink_reported: Default::default() }
     }
 
-    /// Say, once per source, that the file was cut to `len` bytes while it was read and
-    /// that `lost` records past the cut were dropped.
+    /// Say, once per source, that the file was cut to `len` bytes while it was read: what
+    /// lay past that point is lost, and `lost` records already read from there were dropped.
+    /// The run's exit status becomes 1.
     pub fn report_shrink(&self, len: usize, lost: usize) {
         if !self.shrink_reported.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let dropped = match lost {
+                0 => String::new(),
+                n => format!(" ({n} records already read from there dropped)"),
+            };
             diag::error(format!(
-                "{}: the file shrank to {len} bytes while it was read; records past that point ({lost} or more) dropped",
-                self.spec.display
+                "{}: the file was cut from {} to {len} bytes while it was read; what lay past byte {len} is lost{dropped}",
+                self.spec.display,
+                self.data.len()
             ));
         }
     }
@@ -244,9 +250,9 @@ impl<'a> SourceParser<'a> {
             // Lines past the new end were read as zeros: drop them, and stop there.
             let before = recs.len();
             recs.retain(|r| r.end <= len);
-            if before > recs.len() || self.pos > len {
-                self.src.report_shrink(len, before - recs.len());
-            }
+            // Reported even when no record read so far lay past the cut: the bytes between
+            // the cut and the old end were never read (a cut ahead of the window).
+            self.src.report_shrink(len, before - recs.len());
             self.shrunk_to = Some(len);
             if self.pos >= len {
                 self.done = true;

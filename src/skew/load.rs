@@ -126,20 +126,32 @@ pub fn parse_skew(spec: &str) -> Result<(String, Nanos), SkewError> {
     Ok((host.to_string(), ns.round() as Nanos))
 }
 
+/// The most bytes of one history file (after decompression) read: about 490,000 samples
+/// of the JSON lines `sync` writes (~275 bytes each), nearly a year at one a minute.
+pub const HISTORY_MAX: u64 = 128 << 20;
+
 fn read_text(path: &Path) -> std::io::Result<String> {
     let f = std::fs::File::open(path)?;
     let name = path.to_string_lossy();
-    let mut r: Box<dyn Read> = if name.ends_with(".gz") {
+    let r: Box<dyn Read> = if name.ends_with(".gz") {
         Box::new(flate2::read::MultiGzDecoder::new(f))
     } else {
         Box::new(f)
     };
-    let mut buf = Vec::new();
-    r.read_to_end(&mut buf)?;
     if name.ends_with(".zst") {
         return Err(std::io::Error::other("zstd histories are not supported; decompress first"));
     }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    // Read whole, so bounded: past HISTORY_MAX it is no history (`/dev/zero`, a runaway file).
+    let mut buf = Vec::new();
+    r.take(HISTORY_MAX + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > HISTORY_MAX {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB (about 490,000 samples): not read; keep a shorter stretch of history (e.g. the last year)",
+            HISTORY_MAX >> 20
+        )));
+    }
+    Ok(String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, warn: &mut Vec<String>) {

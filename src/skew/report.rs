@@ -261,7 +261,7 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let (set, warn) = load(specs);
     for w in &warn {
-        eprintln!("deskew: {w}");
+        eprintln!("deskew: {}", crate::diag::one_line(&w.to_string()));
     }
     let mut text = String::new();
     for (i, h) in set.details().iter().enumerate() {
