@@ -205,6 +205,13 @@ impl MergeArgs {
             let z: Tz = z.parse().map_err(|e| anyhow::anyhow!("--host-tz {s}: {e}"))?;
             host_tz.push((h, z));
         }
+        if let Some(y) = self.year {
+            // Two-digit years (`--year 26`) are a typo for 2026 far more often than year 26,
+            // and years past 9999 have no RFC 3339 form.
+            if !(100..=9999).contains(&y) {
+                bail!("--year {y}: expected a four-digit year, e.g. --year 2026");
+            }
+        }
         let mut skews = Vec::new();
         for s in &self.skew {
             skews.push(crate::skew::parse_skew(s).map_err(|e| anyhow::anyhow!("--skew {s}: {e}"))?);
@@ -280,6 +287,19 @@ impl MergeArgs {
             Prec::Us => output::Precision::Us,
             Prec::Ns => output::Precision::Ns,
         };
+        let window = TimeWindow {
+            since: parse_time("--since", &self.since)?,
+            until: parse_time("--until", &self.until)?,
+        };
+        if let (Some(a), Some(b)) = (window.since, window.until) {
+            if a > b {
+                bail!(
+                    "--since {} is after --until {}: no record could be kept",
+                    self.since.as_deref().unwrap_or_default(),
+                    self.until.as_deref().unwrap_or_default()
+                );
+            }
+        }
         let settings = Settings {
             tz,
             host_tz,
@@ -287,10 +307,7 @@ impl MergeArgs {
             host: self.host,
             boot_time: boot_times(&self.boot_time)?,
             input_format: self.input_format,
-            window: TimeWindow {
-                since: parse_time("--since", &self.since)?,
-                until: parse_time("--until", &self.until)?,
-            },
+            window,
             bad_utf8_fate: output::bad_utf8_fate(format),
             window_bytes: self.window_bytes.unwrap_or(WINDOW).max(1),
             progress: !self.no_progress,

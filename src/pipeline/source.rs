@@ -306,7 +306,7 @@ impl<'a> SourceParser<'a> {
             group::report_problems(display, &self.problems);
             if let Some(abbr) = self.grouper.resolver().ambiguity() {
                 diag::note(format!(
-                    "{display}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --tz with the region to settle it)"
+                    "{display}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --host-tz HOST=REGION, e.g. America/Los_Angeles, to settle it)"
                 ));
             }
         }

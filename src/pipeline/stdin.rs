@@ -177,7 +177,7 @@ pub fn run(
     group::report_problems("-", &grouper.take_problems());
     if let Some(abbr) = grouper.resolver().ambiguity() {
         diag::note(format!(
-            "-: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --tz with the region to settle it)"
+            "-: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --host-tz HOST=REGION, e.g. America/Los_Angeles, to settle it)"
         ));
     }
     sink(Event::Idle)?;

@@ -93,14 +93,17 @@ pub enum SkewError {
     NotHostOffset(String),
     #[error("empty host")]
     EmptyHost,
-    #[error("bad offset {0:?} (use e.g. +2.5s, -300ms, 1.25)")]
+    #[error("bad offset {0:?} (use e.g. +2.5s, -300ms, 7us)")]
     BadOffset(String),
+    #[error("offset {0:?} has no unit (write e.g. {0}s, {0}ms, {0}us or {0}ns)")]
+    NoUnit(String),
     #[error("offset out of range")]
     OutOfRange,
 }
 
 /// Parses `HOST=OFFSET` for `--skew`: OFFSET is a signed number with an optional unit `s`,
-/// `ms`, `us` (or `µs`), `ns`; seconds when none. `web01=+2.5s`, `db=-300ms`, `x=1.25`.
+/// `ms`, `us` (or `µs`), `ns`: `web01=+2.5s`, `db=-300ms`. A bare number is refused: `2.5`
+/// could be seconds or milliseconds, and guessing wrong shifts a host silently.
 pub fn parse_skew(spec: &str) -> Result<(String, Nanos), SkewError> {
     let (host, val) =
         spec.rsplit_once('=').ok_or_else(|| SkewError::NotHostOffset(spec.to_string()))?;
@@ -112,7 +115,7 @@ pub fn parse_skew(spec: &str) -> Result<(String, Nanos), SkewError> {
     let (num, scale) = [("ns", 1.0), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
         .iter()
         .find_map(|(u, f)| v.strip_suffix(u).map(|n| (n, *f)))
-        .unwrap_or((v, 1e9));
+        .ok_or_else(|| SkewError::NoUnit(v.to_string()))?;
     let x: f64 = num
         .trim()
         .parse()
@@ -319,7 +322,7 @@ mod tests {
     fn skew_specs() {
         assert_eq!(parse_skew("web01=+2.5s"), Ok(("web01".into(), 2_500 * MS)));
         assert_eq!(parse_skew("db=-300ms"), Ok(("db".into(), -300 * MS)));
-        assert_eq!(parse_skew("x=1.25"), Ok(("x".into(), 1_250 * MS)));
+        assert_eq!(parse_skew("x=1.25"), Err(SkewError::NoUnit("1.25".into())));
         assert_eq!(parse_skew("x=7us"), Ok(("x".into(), 7_000)));
         assert_eq!(parse_skew("x=-12ns"), Ok(("x".into(), -12)));
         assert!(parse_skew("x").is_err());
