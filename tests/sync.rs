@@ -331,7 +331,10 @@ fn text_table_names_each_column() {
     let row: Vec<&str> = t.lines().nth(1).unwrap().split_whitespace().collect();
     assert_eq!(row[0], a.to_string());
     let off: f64 = row[2].parse().unwrap();
-    assert!((off + 0.3).abs() < 0.001, "{t}");
+    // The error of an offset is bounded by half the round trip (RFC 5905), which a loaded
+    // machine stretches.
+    let delay: f64 = row[3].parse().unwrap();
+    assert!((off + 0.3).abs() < 0.001 + delay / 2.0, "{t}");
     assert!(t.contains("ms fast (offset -0.")); // theta < 0: the host clock is ahead
 }
 
