@@ -197,26 +197,6 @@ fn file_names_with_control_characters_stay_on_one_line_in_messages() {
     assert_eq!(stderr(&o).lines().count(), 1, "{:?}", stderr(&o));
 }
 
-/// Peak resident memory of process `pid` in KiB, watched until it exits (VmHWM from /proc:
-/// the child's own, unlike wait4's ru_maxrss, which a child inherits from a large parent).
-fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<i64> {
-    std::thread::spawn(move || {
-        let mut peak = 0;
-        while let Some(kib) =
-            std::fs::read_to_string(format!("/proc/{pid}/status")).ok().and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
-            })
-        {
-            peak = peak.max(kib);
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        peak
-    })
-}
-
 /// Runs deskew on `dir`, counting its output lines; returns (lines, peak RSS KiB, stderr).
 fn lines_and_peak(args: &[&str], dir: &Path) -> (usize, i64, String) {
     let mut child = bin()
@@ -227,7 +207,7 @@ fn lines_and_peak(args: &[&str], dir: &Path) -> (usize, i64, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let peak = watch_peak_rss(child.id());
+    let peak = crate::util::watch_peak_rss(child.id());
     let n = BufReader::new(child.stdout.take().unwrap()).lines().count();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{args:?}: {}", stderr(&o));
@@ -268,7 +248,7 @@ fn run_watched(args: &[&str], dir: &Path) -> (Output, i64) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let peak = watch_peak_rss(child.id());
+    let peak = crate::util::watch_peak_rss(child.id());
     let o = child.wait_with_output().unwrap();
     (o, peak.join().unwrap())
 }

@@ -92,7 +92,7 @@ fn run(args: &[&str], env: &[(&str, &str)], feed: Option<Feed>) -> Ran {
         stderr_pipe.read_to_string(&mut s).unwrap();
         s
     });
-    let hwm = watch_peak_rss(child.id());
+    let hwm = crate::util::watch_peak_rss(child.id());
     let mut out = BufReader::with_capacity(1 << 20, child.stdout.take().unwrap());
     let (mut lines, mut matched, mut buf) = (0u64, 0u64, Vec::new());
     loop {
@@ -119,28 +119,6 @@ fn run(args: &[&str], env: &[(&str, &str)], feed: Option<Feed>) -> Ran {
     let _ = usage.ru_maxrss;
     let max_rss_kib = hwm.join().unwrap();
     Ran { code, lines, matched, stderr: stderr.join().unwrap(), max_rss_kib }
-}
-
-/// The child's peak RSS (`VmHWM`), polled from /proc until it exits. Not wait4's
-/// `ru_maxrss`: a child started from this test process (vfork) inherits this process's own
-/// peak there, which other tests in the same binary raise.
-fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<i64> {
-    std::thread::spawn(move || {
-        let mut peak = 0;
-        // Until the status is gone or has no memory line (a zombie: its memory is gone).
-        while let Some(kib) =
-            std::fs::read_to_string(format!("/proc/{pid}/status")).ok().and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
-            })
-        {
-            peak = peak.max(kib);
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        peak
-    })
 }
 
 fn zeroed_rusage() -> libc::rusage {

@@ -46,6 +46,26 @@ pub fn join_lines(lines: Vec<(Vec<u8>, bool)>, final_newline: bool) -> Vec<u8> {
     out
 }
 
+/// Peak resident memory of process `pid` in KiB, watched until it exits (VmHWM from /proc:
+/// the child's own, unlike wait4's ru_maxrss, which a child inherits from a large parent).
+pub fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<i64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Some(kib) =
+            std::fs::read_to_string(format!("/proc/{pid}/status")).ok().and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+            })
+        {
+            peak = peak.max(kib);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        peak
+    })
+}
+
 /// A path below `testdata/`.
 pub fn testdata(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(p)
