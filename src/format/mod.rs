@@ -1,23 +1,26 @@
 //! Formats: definitions as data (`formats/*.toml`, embedded at build time, plus `--formats DIR`),
 //! compiled once, then used to find the timestamp, host and level of each line.
 
-mod backtrack;
 pub mod def;
 pub mod detect;
 mod direct;
 pub mod finder;
 mod first_byte;
+mod generic;
+mod keyed;
+mod registry;
 mod split;
 pub mod structured;
 
-use std::path::Path;
-
-use rayon::prelude::*;
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
 use crate::time::scan::{self, Layout};
 use crate::time::Stamp;
 pub use def::{FormatDef, Kind};
+pub use generic::generic;
+pub use keyed::Members;
+use keyed::{first_bit, len_bit, KeyRole, Keyed};
+pub use registry::{Matching, Registry};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_formats.rs"));
@@ -76,49 +79,6 @@ pub struct Format {
     /// Bit `c % 64` set for the first byte `c` of each of the keys (bit 0 for an empty key
     /// too): with `key_lens`, passes over most other members without a look at the keys.
     key_firsts: u64,
-}
-
-/// What one key of a json/logfmt format stands for.
-struct KeyRole {
-    key: Vec<u8>,
-    /// Its index in `timestamp_keys` (the lowest, if listed twice): lower is preferred.
-    ts: Option<usize>,
-    host: bool,
-    level: bool,
-    /// Its index in `require_keys` (the lowest), capped at 63: the bit it sets.
-    require: Option<usize>,
-}
-
-impl KeyRole {
-    /// The distinct keys of a definition's lists, with their roles.
-    fn table(def: &FormatDef) -> Vec<KeyRole> {
-        let lists = [&def.timestamp_keys, &def.host_keys, &def.level_keys, &def.require_keys];
-        let mut out: Vec<KeyRole> = Vec::new();
-        for k in lists.iter().flat_map(|l| l.iter()) {
-            if out.iter().any(|r| r.key == k.as_bytes()) {
-                continue;
-            }
-            let pos = |l: &[String]| l.iter().position(|x| x == k);
-            out.push(KeyRole {
-                key: k.as_bytes().to_vec(),
-                ts: pos(&def.timestamp_keys),
-                host: pos(&def.host_keys).is_some(),
-                level: pos(&def.level_keys).is_some(),
-                require: pos(&def.require_keys).map(|i| i.min(63)),
-            });
-        }
-        out
-    }
-}
-
-/// The `key_lens` bit of a key of length `n`.
-fn len_bit(n: usize) -> u64 {
-    1 << n.min(63)
-}
-
-/// The `key_firsts` bit of a key.
-fn first_bit(k: &[u8]) -> u64 {
-    1 << (k.first().unwrap_or(&0) & 63)
 }
 
 fn build_regex(src: &str) -> Result<Regex, String> {
@@ -307,324 +267,10 @@ impl Format {
     }
 }
 
-/// A member of a json/logfmt line: the key's byte range and where its value lies.
-type Member = ((usize, usize), structured::Value);
-
-/// The members of one line as the json and logfmt scanners report them, each scan done on
-/// first use and kept until [`Members::reset`] (the buffers are reused from line to line).
-#[derive(Default)]
-pub struct Members {
-    /// Per scanner (json, logfmt): done for this line, its verdict, the members.
-    scans: [(bool, bool, Vec<Member>); 2],
-}
-
-impl Members {
-    /// Forget the previous line.
-    pub fn reset(&mut self) {
-        for s in &mut self.scans {
-            s.0 = false;
-        }
-    }
-
-    fn get(&mut self, line: &[u8], kind: Kind) -> (bool, &[Member]) {
-        let (done, ok, members) = &mut self.scans[usize::from(kind != Kind::Json)];
-        if !*done {
-            members.clear();
-            let mut add = |k: &[u8], v| {
-                members.push((span_in(line, k), v));
-                true
-            };
-            *ok = match kind {
-                Kind::Json => structured::json_members(line, &mut add),
-                _ => structured::logfmt_pairs(line, &mut add) > 0,
-            };
-            *done = true;
-        }
-        (*ok, members)
-    }
-}
-
-/// Where `k`, a subslice of `line` (the scanners hand out keys as such), lies in it.
-fn span_in(line: &[u8], k: &[u8]) -> (usize, usize) {
-    let start = k.as_ptr() as usize - line.as_ptr() as usize;
-    debug_assert!(start + k.len() <= line.len());
-    (start, start + k.len())
-}
-
-/// What a json/logfmt format has found among the members of a line so far.
-struct Keyed<'f> {
-    f: &'f Format,
-    /// Best (lowest index) timestamp key seen so far, and the other fields.
-    ts: Option<(usize, structured::Value)>,
-    host: Option<Span>,
-    level: Option<Span>,
-    required: u64,
-}
-
-impl<'f> Keyed<'f> {
-    fn new(f: &'f Format) -> Keyed<'f> {
-        Keyed { f, ts: None, host: None, level: None, required: 0 }
-    }
-
-    /// Take one member into account; always true (go on: a later key may be a better one).
-    fn visit(&mut self, k: &[u8], v: structured::Value) -> bool {
-        let f = self.f;
-        if f.key_lens & len_bit(k.len()) == 0 || f.key_firsts & first_bit(k) == 0 {
-            return true;
-        }
-        // Length first, then the first byte: most members are no key of the format. Byte by
-        // byte rather than `==`, which calls memcmp: keys are a few bytes long.
-        let Some(r) = f.keys.iter().find(|r| {
-            r.key.len() == k.len()
-                && r.key.first() == k.first()
-                && r.key.iter().zip(k).all(|(a, b)| a == b)
-        }) else {
-            return true;
-        };
-        if let Some(i) = r.ts {
-            if self.ts.is_none_or(|(j, _)| i < j) {
-                self.ts = Some((i, v));
-            }
-        }
-        if self.host.is_none() && r.host {
-            self.host = Some((v.start as u32, v.end as u32));
-        }
-        if self.level.is_none() && r.level {
-            self.level = Some((v.start as u32, v.end as u32));
-        }
-        if let Some(i) = r.require {
-            self.required |= 1 << i;
-        }
-        true
-    }
-
-    /// The hit, once every member was visited; `ok`: the scanner accepted the line.
-    fn finish(self, idx: u16, line: &[u8], ok: bool) -> Option<Hit> {
-        let f = self.f;
-        if !ok {
-            return None;
-        }
-        let n = f.required.min(64);
-        let all = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-        if self.required != all {
-            return None;
-        }
-        let (_, v) = self.ts?;
-        // The line is a record of this format even when its time field cannot be read: it
-        // stays a record of its own (and is reported), rather than a continuation of the one
-        // before. `Matcher::line` prefers any format that reads the time.
-        let stamp = f.read_ts(&line[v.start..v.end]).unwrap_or(Stamp::Unreadable);
-        Some(Hit::Stamp {
-            stamp,
-            format: idx,
-            ts: (v.start as u32, v.end as u32),
-            host: self.host.filter(|(a, b)| b > a),
-            level: self.level.filter(|(a, b)| b > a),
-        })
-    }
-}
-
 fn trim(s: &[u8]) -> &[u8] {
     let a = s.iter().position(|&b| b != b' ').unwrap_or(s.len());
     let b = s.iter().rposition(|&b| b != b' ').map_or(a, |i| i + 1);
     &s[a..b]
-}
-
-/// The code-level fallback: a timestamp at the start of the line, after an optional UTF-8 BOM,
-/// ANSI escape sequences, or an opening bracket (then closed right after the timestamp).
-pub fn generic(idx: u16, line: &[u8]) -> Option<Hit> {
-    let mut i = 0;
-    if line.starts_with(b"\xef\xbb\xbf") {
-        i = 3;
-    }
-    while line.get(i) == Some(&0x1b) && line.get(i + 1) == Some(&b'[') {
-        let mut j = i + 2;
-        while j < line.len() && !(0x40..=0x7e).contains(&line[j]) {
-            j += 1;
-        }
-        i = j + 1;
-    }
-    let first = *line.get(i)?;
-    if first == b'[' {
-        let (stamp, n) = scan::leading(&line[i + 1..])?;
-        if line.get(i + 1 + n) != Some(&b']') && !matches!(stamp, Stamp::Relative(_)) {
-            return None;
-        }
-        let s = i + 1;
-        return Some(Hit::Stamp {
-            stamp,
-            format: idx,
-            ts: (s as u32, (s + n) as u32),
-            host: None,
-            level: None,
-        });
-    }
-    if !(first.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let (stamp, n) = scan::leading(&line[i..])?;
-    // A timestamp must end at a word boundary: `2024-01-01T00:00:00Zfoo` is not one.
-    if line.get(i + n).is_some_and(|b| b.is_ascii_alphanumeric()) {
-        return None;
-    }
-    Some(Hit::Stamp { stamp, format: idx, ts: (i as u32, (i + n) as u32), host: None, level: None })
-}
-
-/// The regex formats whose regex matches a line (`Registry::matching`).
-pub struct Matching<'r> {
-    hits: regex::bytes::SetMatches,
-    in_set: &'r [Option<usize>],
-}
-
-impl Matching<'_> {
-    /// Whether format `i` can parse the line: false only for a regex format whose regex does
-    /// not match it.
-    pub fn may_parse(&self, i: usize) -> bool {
-        self.in_set.get(i).copied().flatten().is_none_or(|k| self.hits.matched(k))
-    }
-}
-
-/// All formats: built-in, then user ones; the last one is the `generic` fallback.
-pub struct Registry {
-    pub formats: Vec<Format>,
-    /// Every regex format's regex in one set, and per format its index in it (see `matching`).
-    set: Option<regex::bytes::RegexSet>,
-    in_set: Vec<Option<usize>>,
-}
-
-impl Registry {
-    /// The same registry without its regex set: every format is tried on every line.
-    #[cfg(test)]
-    pub fn without_set(mut self) -> Registry {
-        self.set = None;
-        self
-    }
-
-    /// Which regex formats' regexes match `line` (`None`: not known; try them all).
-    pub fn matching(&self, line: &[u8]) -> Option<Matching<'_>> {
-        let set = self.set.as_ref()?;
-        Some(Matching { hits: set.matches(line), in_set: &self.in_set })
-    }
-
-    /// The built-in formats plus those in `user_dirs` (a user format replaces a built-in one of
-    /// the same name).
-    pub fn load(user_dirs: &[impl AsRef<Path>]) -> Result<Registry, FormatError> {
-        let mut defs: Vec<(String, String)> = builtin::BUILTIN
-            .iter()
-            .map(|(n, t)| (format!("formats/{n} (built in)"), t.to_string()))
-            .collect();
-        for dir in user_dirs {
-            let dir = dir.as_ref();
-            let rd = std::fs::read_dir(dir)
-                .map_err(|e| FormatError::Dir(dir.display().to_string(), e))?;
-            let mut files: Vec<_> = rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            files.sort();
-            for p in files {
-                let text = std::fs::read_to_string(&p).map_err(|e| FormatError::Def {
-                    path: p.display().to_string(),
-                    msg: e.to_string(),
-                })?;
-                defs.push((p.display().to_string(), text));
-            }
-        }
-        // Compiled side by side (regexes, direct parsers: a few milliseconds in all, before
-        // any source can be read); the first error in definition order is the one reported.
-        let compiled: Vec<Result<(String, Format), FormatError>> = defs
-            .into_par_iter()
-            .map(|(path, text)| {
-                let def: FormatDef = toml::from_str(&text).map_err(|e| FormatError::Def {
-                    path: path.clone(),
-                    msg: e.to_string().replace('\n', " "),
-                })?;
-                let f = Format::compile(def)
-                    .map_err(|msg| FormatError::Def { path: path.clone(), msg })?;
-                Ok((path, f))
-            })
-            .collect();
-        let mut formats: Vec<Format> = Vec::new();
-        for c in compiled {
-            let (path, f) = c?;
-            if f.name() == GENERIC {
-                return Err(FormatError::Def {
-                    path,
-                    msg: "the name `generic` is reserved".into(),
-                });
-            }
-            match formats.iter_mut().find(|g| g.name() == f.name()) {
-                Some(slot) => *slot = f,
-                None => formats.push(f),
-            }
-        }
-        formats.push(Format {
-            def: FormatDef {
-                name: GENERIC.into(),
-                title: "any line that starts with a timestamp in a common layout".into(),
-                priority: -100,
-                kind: Kind::Regex,
-                regex: None,
-                layout: None,
-                timestamp_keys: vec![],
-                host_keys: vec![],
-                level_keys: vec![],
-                require_keys: vec![],
-                header: None,
-                utc: false,
-                multiline: true,
-                samples: vec![def::Sample {
-                    line: "2026-11-23 18:41:37.123 anything after a leading timestamp".into(),
-                    ts: Some("2026-11-23T18:41:37.123Z".into()),
-                    host: None,
-                }],
-            },
-            regex: None,
-            ts_group: 0,
-            host_group: None,
-            level_group: None,
-            split: None,
-            direct: None,
-            first_bytes: None,
-            layout: None,
-            header: None,
-            header_first: None,
-            keys: vec![],
-            required: 0,
-            key_lens: 0,
-            key_firsts: 0,
-        });
-        // Detection tries every format on a thousand lines of each source; one pass of a set
-        // over a line tells which regexes match at all, at a fraction of the cost of trying
-        // them one by one. Without it (too large a set), every format is tried.
-        let mut in_set = vec![None; formats.len()];
-        let mut pats = Vec::new();
-        for (i, f) in formats.iter().enumerate() {
-            if let (Kind::Regex, Some(src)) = (f.def.kind, f.def.regex.as_deref()) {
-                in_set[i] = Some(pats.len());
-                pats.push(src);
-            }
-        }
-        let set = regex::bytes::RegexSetBuilder::new(&pats)
-            .unicode(false)
-            .size_limit(1 << 26)
-            .dfa_size_limit(8 << 20)
-            .build()
-            .ok();
-        Ok(Registry { formats, set, in_set })
-    }
-
-    pub fn generic_idx(&self) -> u16 {
-        (self.formats.len() - 1) as u16
-    }
-
-    pub fn by_name(&self, name: &str) -> Option<u16> {
-        self.formats.iter().position(|f| f.name() == name).map(|i| i as u16)
-    }
-
-    pub fn name(&self, idx: u16) -> &str {
-        self.formats[idx as usize].name()
-    }
 }
 
 #[cfg(test)]

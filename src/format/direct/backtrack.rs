@@ -23,8 +23,9 @@
 //! the rest of the pattern from where the node ended; a node with options calls `k` once per
 //! option, in priority order, until one does not fail.
 
-use super::direct::{run_end, Ahead, Branch, Node};
-use super::split::{Found, Spans};
+use super::ahead::Ahead;
+use super::node::{run_end, Branch, Node};
+use crate::format::split::{Found, Spans};
 
 /// Steps allowed: `BASE` plus `PER_BYTE` for each byte of the line, at most `CAP` (which
 /// bounds the recursion's depth too: each level of it costs a step).
