@@ -2,9 +2,9 @@
 //! `mjd`. Compiled once by [`Layout::new`], then matched without allocation.
 
 use super::civil::month_day_from_ordinal;
-use super::scan::{
-    abbrev, century, epoch, finish, frac_digits, month3, num, num_var, relative, run,
-};
+use super::digits::{abbrev, frac_digits, num, num_var, run};
+use super::names::month3;
+use super::scan::{century, epoch, finish, relative};
 use super::zone::parse_offset;
 use super::{Civil, Stamp, ZoneText, NANOS_PER_SEC};
 

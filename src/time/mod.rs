@@ -13,7 +13,9 @@
 
 pub mod civil;
 pub mod clock;
+mod digits;
 mod layout;
+mod names;
 pub mod resolve;
 pub mod rfc3339;
 pub mod scan;
