@@ -2,7 +2,7 @@
 //! is a Nagios plugin (exit status = state; usage errors UNKNOWN); `--prometheus` writes a
 //! node_exporter textfile.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use std::io::Write;
 
@@ -12,6 +12,7 @@ use super::sync::thresholds;
 use super::{args::MergeArgs, checked, context, load, Failure};
 use crate::merge::runs::RunMerge;
 use crate::pipeline::{open_all, year_plans};
+use crate::skew::report;
 use crate::sync::monitor::{parse_age, watch_histories, OffsetsWatch};
 
 #[derive(Args)]
@@ -94,9 +95,28 @@ pub fn run(a: OffsetsArgs) -> Result<(), Failure> {
             Err(e) => Err(Failure::unknown(e.to_string())),
         };
     }
-    crate::skew::report::run(&a.paths, a.svg.as_deref(), &mut out)?;
+    report(&a.paths, a.svg.as_deref(), &mut out)?;
     if w.prometheus.is_some() {
         watch_histories(&a.paths, &w, &mut out).map_err(|e| Failure::Run(e.into()))?;
+    }
+    Ok(())
+}
+
+/// Loads the histories, prints each host, writes the SVG when asked. Warnings go to stderr;
+/// an error is returned when any input had a problem (after printing everything readable),
+/// so the exit status is non-zero.
+fn report(specs: &[String], svg_path: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (set, warn) = crate::skew::load::load(specs);
+    for w in &warn {
+        eprintln!("deskew: {}", crate::diag::one_line(&w.to_string()));
+    }
+    out.write_all(report::text(set.details()).as_bytes())?;
+    if let Some(p) = svg_path {
+        std::fs::write(p, report::svg(set.details()))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+    }
+    if !warn.is_empty() {
+        anyhow::bail!("{} problem(s) reading offset histories", warn.len());
     }
     Ok(())
 }

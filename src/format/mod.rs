@@ -81,28 +81,45 @@ pub struct Format {
     key_firsts: u64,
 }
 
-fn build_regex(src: &str) -> Result<Regex, String> {
-    RegexBuilder::new(src).unicode(false).size_limit(1 << 22).build().map_err(|e| e.to_string())
+fn build_regex(src: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(src).unicode(false).size_limit(1 << 22).build()
+}
+
+/// Why a definition does not compile (the path is added by the registry).
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("format name {0:?} must be [a-z0-9_-]+")]
+    Name(String),
+    #[error("kind \"regex\" needs a `regex`")]
+    NoRegex,
+    #[error("kind json/logfmt needs `timestamp_keys`")]
+    NoKeys,
+    #[error("{0}: {1}")]
+    Regex(&'static str, regex::Error),
+    #[error("the {0}regex has no named group `{1}`")]
+    NoGroup(&'static str, &'static str),
+    #[error("layout {0:?}: {1}")]
+    Layout(String, crate::time::layout::LayoutError),
 }
 
 impl Format {
-    pub fn compile(def: FormatDef) -> Result<Format, String> {
+    pub fn compile(def: FormatDef) -> Result<Format, CompileError> {
         if def.name.is_empty()
             || !def
                 .name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         {
-            return Err(format!("format name {:?} must be [a-z0-9_-]+", def.name));
+            return Err(CompileError::Name(def.name.clone()));
         }
         let (mut regex, mut ts_group, mut host_group, mut level_group) = (None, 0, None, None);
         let (mut split, mut first_bytes, mut direct) = (None, None, None);
         match def.kind {
             Kind::Regex => {
-                let src = def.regex.as_deref().ok_or("kind \"regex\" needs a `regex`")?;
-                let re = build_regex(src).map_err(|e| format!("regex: {e}"))?;
+                let src = def.regex.as_deref().ok_or(CompileError::NoRegex)?;
+                let re = build_regex(src).map_err(|e| CompileError::Regex("regex", e))?;
                 let idx = |name: &str| re.capture_names().position(|n| n == Some(name));
-                ts_group = idx("ts").ok_or("the regex has no named group `ts`")?;
+                ts_group = idx("ts").ok_or(CompileError::NoGroup("", "ts"))?;
                 host_group = idx("host");
                 level_group = idx("level");
                 let names = [Some("ts"), host_group.map(|_| "host"), level_group.map(|_| "level")];
@@ -113,21 +130,21 @@ impl Format {
             }
             Kind::Json | Kind::Logfmt => {
                 if def.timestamp_keys.is_empty() {
-                    return Err("kind json/logfmt needs `timestamp_keys`".into());
+                    return Err(CompileError::NoKeys);
                 }
             }
         }
         let layout = match &def.layout {
-            Some(l) => Some(Layout::new(l).map_err(|e| format!("layout {l:?}: {e}"))?),
+            Some(l) => Some(Layout::new(l).map_err(|e| CompileError::Layout(l.clone(), e))?),
             None => None,
         };
         let header = match &def.header {
             Some(h) => {
-                let re = build_regex(h).map_err(|e| format!("header: {e}"))?;
-                let idx = |name: &str| {
+                let re = build_regex(h).map_err(|e| CompileError::Regex("header", e))?;
+                let idx = |name: &'static str| {
                     re.capture_names()
                         .position(|n| n == Some(name))
-                        .ok_or_else(|| format!("the header regex has no named group `{name}`"))
+                        .ok_or(CompileError::NoGroup("header ", name))
                 };
                 let groups = [idx("year")?, idx("month")?, idx("day")?];
                 Some((re, groups))

@@ -78,7 +78,7 @@ impl Registry {
                     msg: e.to_string().replace('\n', " "),
                 })?;
                 let f = Format::compile(def)
-                    .map_err(|msg| FormatError::Def { path: path.clone(), msg })?;
+                    .map_err(|e| FormatError::Def { path: path.clone(), msg: e.to_string() })?;
                 Ok((path, f))
             })
             .collect();

@@ -1,11 +1,10 @@
 //! `deskew offsets PATH... [--svg FILE]`: per host, what the model holds, and a chart.
 
-use super::load::{load, HostHistory};
+use super::load::HostHistory;
 use super::model::Knot;
 use super::stats::fmt_offset;
 use crate::time::Nanos;
 use std::fmt::Write as _;
-use std::io::Write;
 
 const COLS: usize = 72;
 const ROWS: usize = 12;
@@ -251,56 +250,39 @@ pub fn svg(hosts: &[HostHistory]) -> String {
     s
 }
 
-/// `deskew offsets`: loads the histories, prints each host, writes the SVG when asked.
-/// Warnings go to stderr; an error is returned when any input had a problem (after printing
-/// everything readable), so the exit status is non-zero.
-pub fn run(
-    specs: &[String],
-    svg_path: Option<&std::path::Path>,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let (set, warn) = load(specs);
-    for w in &warn {
-        eprintln!("deskew: {}", crate::diag::one_line(&w.to_string()));
-    }
+/// The text `deskew offsets` prints: every host's history described, or a line saying there
+/// is none.
+pub fn text(hosts: &[HostHistory]) -> String {
     let mut text = String::new();
-    for (i, h) in set.details().iter().enumerate() {
+    for (i, h) in hosts.iter().enumerate() {
         if i > 0 {
             text.push('\n');
         }
         describe(h, &mut text);
     }
-    if set.is_empty() {
+    if hosts.is_empty() {
         text.push_str("no offset history found\n");
     }
-    out.write_all(text.as_bytes())?;
-    if let Some(p) = svg_path {
-        std::fs::write(p, svg(set.details()))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-    }
-    if !warn.is_empty() {
-        anyhow::bail!("{} problem(s) reading offset histories", warn.len());
-    }
-    Ok(())
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::skew::load::load;
 
     #[test]
     fn report_of_samples() {
         let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("testdata/ntp/refclock-2.5s-ahead-drift-100ppm");
-        let svg_file = tempfile::NamedTempFile::new().unwrap();
-        let mut out = Vec::new();
-        run(&[format!("lab={}", d.display())], Some(svg_file.path()), &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let (set, warn) = load(&[format!("lab={}", d.display())]);
+        assert!(warn.is_empty(), "{warn:?}");
+        let text = text(set.details());
         assert!(text.starts_with("lab  (chrony tracking.log)"), "{text}");
         assert!(text.contains("step     at 2026-11-23T18:55:"), "{text}");
         assert!(text.contains("ppm"));
         assert!(text.lines().filter(|l| l.contains('┤')).count() == ROWS);
-        let svg = std::fs::read_to_string(svg_file.path()).unwrap();
+        let svg = svg(set.details());
         assert!(svg.starts_with("<svg") && svg.contains("<polyline"));
     }
 }

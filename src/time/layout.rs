@@ -67,15 +67,26 @@ const MONTH_NAMES: [&str; 12] = [
 const DAY_NAMES: [&str; 7] =
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
+/// Why a layout was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    #[error("empty layout")]
+    Empty,
+    #[error("a lone % at the end")]
+    LonePercent,
+    #[error("unknown directive %{0}")]
+    UnknownDirective(char),
+}
+
 impl Layout {
     /// Compile `%Y %y %m %d %e %H %I %M %S %f %p %b %B %a %A %z %Z %s %j %T %F %D %R %%`,
     /// literal text and spaces (a space matches one or more), or one of `epoch`, `boot`, `mjd`.
-    pub fn new(spec: &str) -> Result<Layout, String> {
+    pub fn new(spec: &str) -> Result<Layout, LayoutError> {
         let kind = match spec {
             "epoch" => Kind::Epoch,
             "boot" => Kind::Boot,
             "mjd" => Kind::Mjd,
-            "" => return Err("empty layout".into()),
+            "" => return Err(LayoutError::Empty),
             _ => Kind::Items(compile(spec)?),
         };
         Ok(Layout { kind })
@@ -99,7 +110,7 @@ impl Layout {
     }
 }
 
-fn compile(spec: &str) -> Result<Vec<Item>, String> {
+fn compile(spec: &str) -> Result<Vec<Item>, LayoutError> {
     use Item::*;
     let b = spec.as_bytes();
     let mut out = Vec::new();
@@ -107,7 +118,7 @@ fn compile(spec: &str) -> Result<Vec<Item>, String> {
     while i < b.len() {
         match b[i] {
             b'%' => {
-                let c = *b.get(i + 1).ok_or("a lone % at the end")?;
+                let c = *b.get(i + 1).ok_or(LayoutError::LonePercent)?;
                 let add: &[Item] = match c {
                     b'Y' => &[Year4],
                     b'y' => &[Year2],
@@ -131,7 +142,7 @@ fn compile(spec: &str) -> Result<Vec<Item>, String> {
                     b'F' => &[Year4, Lit(b'-'), Month, Lit(b'-'), Day],
                     b'D' => &[Month, Lit(b'/'), Day, Lit(b'/'), Year2],
                     b'%' => &[Lit(b'%')],
-                    _ => return Err(format!("unknown directive %{}", char::from(c))),
+                    _ => return Err(LayoutError::UnknownDirective(char::from(c))),
                 };
                 out.extend_from_slice(add);
                 i += 2;

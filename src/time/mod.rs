@@ -14,7 +14,7 @@
 pub mod civil;
 pub mod clock;
 mod digits;
-mod layout;
+pub mod layout;
 mod names;
 pub mod resolve;
 pub mod rfc3339;

@@ -13,10 +13,19 @@ pub enum Tz {
     Named(chrono_tz::Tz),
 }
 
+/// Why a zone name was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZoneError {
+    #[error("bad UTC offset {0:?}: expected +HH:MM, +HHMM or +HH")]
+    BadOffset(String),
+    #[error("unknown time zone {0:?}: expected UTC, +HH:MM or an IANA name like Europe/Berlin")]
+    Unknown(String),
+}
+
 impl FromStr for Tz {
-    type Err = String;
+    type Err = ZoneError;
     /// `UTC`, `Z`, `GMT`, `+HH:MM`, `-HHMM`, `+HH`, or an IANA name (`Europe/Berlin`).
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, ZoneError> {
         let s = s.trim();
         let s = s.strip_prefix(':').unwrap_or(s); // POSIX `TZ=:Europe/Berlin`
         if [
@@ -40,14 +49,16 @@ impl FromStr for Tz {
         if s.starts_with(['+', '-']) {
             return match parse_offset(s.as_bytes()) {
                 Some((off, n)) if n == s.len() => Ok(Tz::Fixed(off)),
-                _ => Err(format!("bad UTC offset {s:?}: expected +HH:MM, +HHMM or +HH")),
+                _ => Err(ZoneError::BadOffset(s.to_string())),
             };
         }
         s.parse::<chrono_tz::Tz>()
             .ok()
-            .or_else(|| chrono_tz::TZ_VARIANTS.iter().copied().find(|z| z.name().eq_ignore_ascii_case(s)))
+            .or_else(|| {
+                chrono_tz::TZ_VARIANTS.iter().copied().find(|z| z.name().eq_ignore_ascii_case(s))
+            })
             .map(Tz::Named)
-            .ok_or_else(|| format!("unknown time zone {s:?}: expected UTC, +HH:MM or an IANA name like Europe/Berlin"))
+            .ok_or_else(|| ZoneError::Unknown(s.to_string()))
     }
 }
 
