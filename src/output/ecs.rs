@@ -12,8 +12,8 @@
 //!   (it carries the time of the record before it).
 
 use super::severity::Severity;
-use super::{json_escape, level_text, push_seconds, push_u64, raw_ts_text};
-use super::{next_break, stamp, Names, Precision, SourceView};
+use super::{json_escape, json_field, json_lines, level_text, push_seconds, push_u64, raw_ts_text};
+use super::{stamp, Names, Precision, SourceView};
 use crate::record::{Record, NO_TIME};
 
 /// The ECS version the fields follow.
@@ -38,14 +38,7 @@ pub fn write(
     }
     buf.extend_from_slice(b"\"message\":\"");
     let start = buf.len();
-    let mut rest = text;
-    while let Some(i) = next_break(rec, rest) {
-        let l = &rest[..i];
-        json_escape(buf, l.strip_suffix(b"\r").unwrap_or(l));
-        buf.extend_from_slice(b"\\n");
-        rest = &rest[i + 1..];
-    }
-    json_escape(buf, rest.strip_suffix(b"\r").unwrap_or(rest));
+    json_lines(buf, rec, text);
     let end = buf.len();
     buf.extend_from_slice(b"\",\"event\":{\"original\":\"");
     // The same escaped text again: copied, not escaped twice.
@@ -65,14 +58,10 @@ pub fn write(
     buf.extend_from_slice(b"\"}},\"deskew\":{\"line\":");
     push_u64(buf, rec.line);
     if let Some(f) = names.formats.get(rec.format as usize) {
-        buf.extend_from_slice(b",\"format\":\"");
-        json_escape(buf, f.as_bytes());
-        buf.push(b'"');
+        json_field(buf, b",\"format\":\"", f.as_bytes());
     }
     if let Some(r) = raw_ts_text(rec, text) {
-        buf.extend_from_slice(b",\"raw_ts\":\"");
-        json_escape(buf, r);
-        buf.push(b'"');
+        json_field(buf, b",\"raw_ts\":\"", r);
     }
     buf.extend_from_slice(b",\"offset\":");
     push_seconds(buf, rec.offset);

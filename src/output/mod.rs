@@ -155,6 +155,27 @@ pub fn next_break(rec: &Record, rest: &[u8]) -> Option<usize> {
     }
 }
 
+/// The record's lines as the inside of a JSON string: joined with `\n`, a CR before a line
+/// break taken as part of the line ending (every JSON output writes the text so).
+pub(crate) fn json_lines(buf: &mut Vec<u8>, rec: &Record, text: &[u8]) {
+    let mut rest = text;
+    while let Some(i) = next_break(rec, rest) {
+        let l = &rest[..i];
+        json_escape(buf, l.strip_suffix(b"\r").unwrap_or(l));
+        buf.extend_from_slice(b"\\n");
+        rest = &rest[i + 1..];
+    }
+    json_escape(buf, rest.strip_suffix(b"\r").unwrap_or(rest));
+}
+
+/// `key` (the JSON text up to the opening quote of the value), `value` escaped, the closing
+/// quote.
+pub(crate) fn json_field(buf: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+    buf.extend_from_slice(key);
+    json_escape(buf, value);
+    buf.push(b'"');
+}
+
 /// Append one record; `seq` is its position in the output order (merge: the merge's).
 /// A record below `--level` is left out.
 pub fn write_record(
@@ -243,9 +264,7 @@ pub fn write_record(
             buf.extend_from_slice(b",\"offset\":");
             push_seconds(buf, rec.offset);
             if let Some(l) = level_text(rec, text) {
-                buf.extend_from_slice(b",\"level\":\"");
-                json_escape(buf, l);
-                buf.push(b'"');
+                json_field(buf, b",\"level\":\"", l);
             }
             if let Some(s) = severity {
                 buf.extend_from_slice(b",\"severity\":\"");
@@ -254,15 +273,7 @@ pub fn write_record(
                 push_u64(buf, u64::from(s.number()));
             }
             buf.extend_from_slice(b",\"msg\":\"");
-            // The record's lines joined with \n; a CR before a line break is the line ending.
-            let mut rest = text;
-            while let Some(i) = next_break(rec, rest) {
-                let l = &rest[..i];
-                json_escape(buf, l.strip_suffix(b"\r").unwrap_or(l));
-                buf.extend_from_slice(b"\\n");
-                rest = &rest[i + 1..];
-            }
-            json_escape(buf, rest.strip_suffix(b"\r").unwrap_or(rest));
+            json_lines(buf, rec, text);
             buf.extend_from_slice(b"\"}\n");
         }
     }

@@ -13,8 +13,8 @@
 //! `deskew.offset` (seconds of correction applied).
 
 use super::severity::Severity;
-use super::{json_escape, level_text, push_seconds, push_u64, raw_ts_text};
-use super::{next_break, SourceView, Style};
+use super::{json_escape, json_field, json_lines, level_text, push_seconds, push_u64, raw_ts_text};
+use super::{SourceView, Style};
 use crate::record::Record;
 
 fn push_i64(buf: &mut Vec<u8>, v: i64) {
@@ -59,19 +59,10 @@ pub fn write(
         push_u64(buf, u64::from(s.number()));
     }
     if let Some(l) = level_text(rec, text) {
-        buf.extend_from_slice(b",\"severityText\":\"");
-        json_escape(buf, l);
-        buf.push(b'"');
+        json_field(buf, b",\"severityText\":\"", l);
     }
     buf.extend_from_slice(b",\"body\":{\"stringValue\":\"");
-    let mut rest = text;
-    while let Some(i) = next_break(rec, rest) {
-        let l = &rest[..i];
-        json_escape(buf, l.strip_suffix(b"\r").unwrap_or(l));
-        buf.extend_from_slice(b"\\n");
-        rest = &rest[i + 1..];
-    }
-    json_escape(buf, rest.strip_suffix(b"\r").unwrap_or(rest));
+    json_lines(buf, rec, text);
     buf.extend_from_slice(b"\"},\"attributes\":[");
     string_attr(buf, "log.file.path", |b| b.extend_from_slice(src.display_json.as_bytes()));
     buf.extend_from_slice(b",{\"key\":\"deskew.line\",\"value\":{\"intValue\":\"");
