@@ -44,7 +44,7 @@ impl<'a> Src<'a> {
         let mut display_json = Vec::new();
         json_escape(&mut display_json, spec.display.as_bytes());
         Src {
-            live: LiveSource::new(cx, matcher, i, &spec.host, &spec.display),
+            live: LiveSource::new(cx, matcher, i, &cx.source_host(spec, true), &spec.display),
             display_json: String::from_utf8_lossy(&display_json).into_owned(),
             fed: now,
         }

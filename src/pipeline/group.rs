@@ -14,6 +14,7 @@ use crate::record::{Record, NO_TIME};
 use crate::time::resolve::{Resolver, Unresolved};
 use crate::time::{Nanos, Stamp, ZoneText};
 
+use super::assumed::Tally;
 use super::scan::LineHit;
 
 /// What grouping and resolution need to know of each format.
@@ -66,6 +67,8 @@ pub struct Grouper<'t> {
     preamble: Option<(usize, u64)>,
     open: Option<Open>,
     problems: Vec<Problem>,
+    /// Per host id: how its stamps were read (zone, year), for the run's summary.
+    tallies: Vec<Tally>,
 }
 
 impl<'t> Grouper<'t> {
@@ -79,11 +82,17 @@ impl<'t> Grouper<'t> {
             preamble: Some((0, 0)),
             open: None,
             problems: Vec::new(),
+            tallies: Vec::new(),
         }
     }
 
     pub fn resolver(&self) -> &Resolver {
         &self.resolver
+    }
+
+    /// Per host id: how its stamps were read so far.
+    pub fn tallies(&self) -> &[Tally] {
+        &self.tallies
     }
 
     pub fn resolver_mut(&mut self) -> &mut Resolver {
@@ -139,6 +148,11 @@ impl<'t> Grouper<'t> {
                     None => self.default_host,
                 };
                 let tr = self.traits.get(format as usize).copied();
+                let hi = host as usize;
+                if self.tallies.len() <= hi {
+                    self.tallies.resize(hi + 1, Tally::default());
+                }
+                self.tallies[hi].add(&stamp, tr.is_some_and(|t| t.utc));
                 let stamp = tr.map_or(stamp, |t| t.stamp(stamp));
                 let t = match self.resolver.resolve(&stamp) {
                     Ok(t) => t,
@@ -256,10 +270,14 @@ pub fn report_problems(display: &str, problems: &[Problem]) {
             }
             Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
         };
-        crate::diag::error(format!("{display}:{line}: {what}"));
+        crate::diag::error_of(crate::diag::Kind::Time, format!("{display}:{line}: {what}"));
     }
     if problems.len() > SHOWN {
-        crate::diag::error(format!("{display}: {} more lines like these", problems.len() - SHOWN));
+        let more = problems.len() - SHOWN;
+        crate::diag::error_of(
+            crate::diag::Kind::Time,
+            format!("{display}: {more} more lines like these"),
+        );
     }
 }
 

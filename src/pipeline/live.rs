@@ -50,7 +50,8 @@ impl<'a> LiveSource<'a> {
         host: &str,
         display: &str,
     ) -> LiveSource<'a> {
-        let name = cx.settings.host.clone().unwrap_or_else(|| host.to_string());
+        // `host` is the source's (`Context::source_host`: `--host` already applied).
+        let name = host.to_string();
         let year = cx.settings.year.map_or(YearRule::NotAfter(now()), YearRule::Fixed);
         let mut resolver = Resolver::new(cx.tz_for(&name), year);
         resolver.set_boot_time(cx.boot_time_for(&name));
