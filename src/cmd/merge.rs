@@ -41,7 +41,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     finish(out)?;
     let inferred: Vec<String> =
         correlation.iter().flat_map(|c| c.inferred.iter().map(|i| i.1.clone())).collect();
-    super::summarize(&run, &cx, &inferred);
+    super::summarize(&run, &cx, &cx.corrector, &inferred);
     if let Some(c) = &correlation {
         if !crate::diag::quiet() {
             c.summary().iter().for_each(|l| eprintln!("{l}"));

@@ -240,6 +240,10 @@ fn some_sources(run: &args::Run, sources: &[crate::pipeline::Source]) -> Result<
     if !sources.is_empty() {
         return Ok(());
     }
+    if crate::diag::failed() {
+        // Why each input could not be read is said already.
+        return Err(Failure::Status(1));
+    }
     let named: Vec<String> = run.paths.iter().map(crate::diag::path).collect();
     Err(Failure::Run(anyhow::anyhow!("no log file to read in {}: nothing to do", named.join(" "))))
 }
@@ -247,11 +251,17 @@ fn some_sources(run: &args::Run, sources: &[crate::pipeline::Source]) -> Result<
 /// The end of a run of `merge` or `normalize`: a warning for each option or history that
 /// names no host of the input, then a line per host of what was assumed and corrected.
 /// `inferred`: the hosts `--correlate` corrected.
-fn summarize(run: &args::Run, cx: &crate::pipeline::Context, inferred: &[String]) {
+/// `corrector`: the one that corrected the records (follow mode reloads the histories).
+fn summarize(
+    run: &args::Run,
+    cx: &crate::pipeline::Context,
+    corrector: &crate::pipeline::Corrector,
+    inferred: &[String],
+) {
     use crate::pipeline::summary;
     summary::unmatched(cx, &run.offsets);
-    let asked = !cx.corrector.is_empty() || run.settings.correlate.is_some();
-    summary::say(&summary::host_lines(cx, inferred, asked), run.verbose);
+    let asked = !corrector.is_empty() || run.settings.correlate.is_some();
+    summary::say(&summary::host_lines(cx, corrector, inferred, asked), run.verbose);
 }
 
 /// The names of the run's formats, by index.

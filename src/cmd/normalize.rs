@@ -90,6 +90,6 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
             b.finish_and_clear();
         }
     }
-    super::summarize(&run, &cx, &[]);
+    super::summarize(&run, &cx, &cx.corrector, &[]);
     Ok(())
 }

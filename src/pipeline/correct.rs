@@ -53,18 +53,6 @@ impl Corrector {
     pub fn session(&self) -> Session<'_> {
         Session { corrector: self, per_host: Vec::new() }
     }
-    /// One line per corrected host on stderr (follow mode; `merge` and `normalize` say it
-    /// on each host's line of the run's summary).
-    pub fn summarize(&self) {
-        let all = self.stats.lock().unwrap();
-        let mut hosts: Vec<_> = all.iter().collect();
-        hosts.sort_by(|a, b| a.0.cmp(b.0));
-        for (h, s) in hosts {
-            // summary_line carries its own `deskew: ` prefix.
-            crate::diag::note(skew::summary_line(h, s).trim_start_matches("deskew: "));
-        }
-    }
-
     /// What correction did to the records of `host` (as they name it).
     pub fn stats_of(&self, host: &str) -> Option<HostStats> {
         self.stats.lock().unwrap().get(host).cloned()

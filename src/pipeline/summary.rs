@@ -14,6 +14,7 @@ use crate::time::Nanos;
 
 use super::assumed::HostAssumed;
 use super::context::Context;
+use super::correct::Corrector;
 
 /// One host's line: its columns, and whether it says something was assumed or left
 /// uncorrected (a warning: fatal with `--strict`).
@@ -82,20 +83,25 @@ fn corrected(h: &HostHistory, s: Option<&HostStats>) -> String {
 /// The host lines of the run, by host name. `inferred`: hosts `--correlate` corrected
 /// (they have lines of their own after these); `asked`: whether correction was asked for
 /// (`--offsets`, `--skew`, `--correlate`), so that a host left uncorrected is a warning.
-pub fn host_lines(cx: &Context, inferred: &[String], asked: bool) -> Vec<HostLine> {
+pub fn host_lines(
+    cx: &Context,
+    corrector: &Corrector,
+    inferred: &[String],
+    asked: bool,
+) -> Vec<HostLine> {
     let names = cx.hosts.lock().unwrap().names().to_vec();
     let assumed = cx.assumed.lock().unwrap();
     let none = HostAssumed::default();
     let mut lines = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let a = assumed.hosts.get(i).unwrap_or(&none);
-        let stats = cx.corrector.stats_of(name);
+        let stats = corrector.stats_of(name);
         if !a.seen() && stats.is_none() {
             continue;
         }
         let (clock, uncorrected) = if inferred.iter().any(|h| h == name) {
             ("inferred by --correlate (below)".to_string(), false)
-        } else if let Some(h) = cx.corrector.history_of(name) {
+        } else if let Some(h) = corrector.history_of(name) {
             (corrected(h, stats.as_ref()), false)
         } else {
             ("no history: not corrected".to_string(), true)
