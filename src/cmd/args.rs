@@ -104,6 +104,12 @@ pub struct MergeArgs {
     /// warnings or notes (with --strict, the warnings that fail the run are still said)
     #[arg(short, long)]
     quiet: bool,
+    // Why after, not before: whether a run was doubtful is known only once every source has
+    // been read (hosts, their zones and years come from the input; a merge could not write
+    // a line before reading all of it anyway), and nothing is lost (house rule): a complete
+    // output with a failing status is what a script can act on (`set -e` stops; the file is
+    // there to inspect), while refusing up front could check only the options. Exit 1, not
+    // 2: the command line was right, the input is what is in doubt (as for input errors).
     /// Exit 1, after writing the whole output, when anything was assumed or did nothing:
     /// zone-less times read in $TZ or UTC (no --tz/--host-tz), a year inferred (no --year),
     /// a host taken from a file's directory, a zone abbreviation read by a rule, a host left

@@ -201,12 +201,15 @@ pub struct Assumed {
 }
 
 impl Assumed {
-    /// Add a source's tallies (indexed by host id); `name_of` gives a host's name.
-    pub fn add(&mut self, tallies: &[Tally], r: &Reading, name_of: impl Fn(usize) -> String) {
-        for (h, t) in tallies.iter().enumerate() {
-            if *t == Tally::default() {
-                continue;
-            }
+    /// Add a source's tallies (by host id); `name_of` gives a host's name.
+    pub fn add(
+        &mut self,
+        tallies: &[(u32, Tally)],
+        r: &Reading,
+        name_of: impl Fn(usize) -> String,
+    ) {
+        for (h, t) in tallies {
+            let h = *h as usize;
             if self.hosts.len() <= h {
                 self.hosts.resize_with(h + 1, Default::default);
             }
@@ -248,7 +251,7 @@ mod tests {
             first_year: Some((2026, false)),
         };
         let mut a = Assumed::default();
-        a.add(&[Tally::default(), t], &r, |_| "lb01".into());
+        a.add(&[(1, t)], &r, |_| "lb01".into());
         let h = &a.hosts[1];
         assert_eq!(h.zone_text(), "zone America/New_York (--host-tz), offset in the stamps");
         assert_eq!(h.year_text(), "year 2026 (--year)");

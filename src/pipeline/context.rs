@@ -170,7 +170,7 @@ impl<'a> Context<'a> {
     }
 
     /// Add what a source's grouping counted (per host id) to the run's summary.
-    pub fn add_reading(&self, tallies: &[Tally], r: &Reading) {
+    pub fn add_reading(&self, tallies: &[(u32, Tally)], r: &Reading) {
         if tallies.is_empty() {
             return;
         }

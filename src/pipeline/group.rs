@@ -67,8 +67,10 @@ pub struct Grouper<'t> {
     preamble: Option<(usize, u64)>,
     open: Option<Open>,
     problems: Vec<Problem>,
-    /// Per host id: how its stamps were read (zone, year), for the run's summary.
-    tallies: Vec<Tally>,
+    /// Per host of this source: how its stamps were read (zone, year), for the run's
+    /// summary. Sparse (a source names few of the run's hosts, and a run may have 200k
+    /// sources of a host each), with the last one used first at hand.
+    tallies: Tallies,
 }
 
 impl<'t> Grouper<'t> {
@@ -82,7 +84,7 @@ impl<'t> Grouper<'t> {
             preamble: Some((0, 0)),
             open: None,
             problems: Vec::new(),
-            tallies: Vec::new(),
+            tallies: Tallies::default(),
         }
     }
 
@@ -91,8 +93,8 @@ impl<'t> Grouper<'t> {
     }
 
     /// Per host id: how its stamps were read so far.
-    pub fn tallies(&self) -> &[Tally] {
-        &self.tallies
+    pub fn tallies(&self) -> &[(u32, Tally)] {
+        &self.tallies.list
     }
 
     pub fn resolver_mut(&mut self) -> &mut Resolver {
@@ -148,11 +150,7 @@ impl<'t> Grouper<'t> {
                     None => self.default_host,
                 };
                 let tr = self.traits.get(format as usize).copied();
-                let hi = host as usize;
-                if self.tallies.len() <= hi {
-                    self.tallies.resize(hi + 1, Tally::default());
-                }
-                self.tallies[hi].add(&stamp, tr.is_some_and(|t| t.utc));
+                self.tallies.of(host).add(&stamp, tr.is_some_and(|t| t.utc));
                 let stamp = tr.map_or(stamp, |t| t.stamp(stamp));
                 let t = match self.resolver.resolve(&stamp) {
                     Ok(t) => t,
@@ -215,6 +213,28 @@ impl<'t> Grouper<'t> {
         if !header && o.single && end > o.line_end {
             each_line(data, out, o.line_end + 1, end, o.line + 1, self.default_host);
         }
+    }
+}
+
+/// A source's tallies by host id: a list in order of first appearance, an index into it, and
+/// the last one used (a source's records mostly name one host after another).
+#[derive(Default)]
+struct Tallies {
+    list: Vec<(u32, Tally)>,
+    index: std::collections::HashMap<u32, usize>,
+    last: usize,
+}
+
+impl Tallies {
+    #[inline]
+    fn of(&mut self, host: u32) -> &mut Tally {
+        if self.list.get(self.last).is_none_or(|t| t.0 != host) {
+            self.last = *self.index.entry(host).or_insert_with(|| {
+                self.list.push((host, Tally::default()));
+                self.list.len() - 1
+            });
+        }
+        &mut self.list[self.last].1
     }
 }
 
