@@ -238,3 +238,43 @@ pub fn unmatched(cx: &Context, offsets: &[String]) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(host: &str, zone: &str, year: &str, clock: &str) -> HostLine {
+        HostLine {
+            host: host.into(),
+            zone: zone.into(),
+            year: year.into(),
+            clock: clock.into(),
+            doubtful: false,
+        }
+    }
+
+    #[test]
+    fn host_lines_are_aligned_in_columns_and_the_year_column_only_when_needed() {
+        let lines = [
+            line("lb01", "zone America/New_York (--host-tz)", "year 2026 (--year)", "no history"),
+            line("worker01", "zone UTC (--tz)", "", "history w.jsonl"),
+        ];
+        assert_eq!(
+            format(&lines),
+            [
+                "lb01      zone America/New_York (--host-tz)  year 2026 (--year)  no history",
+                "worker01  zone UTC (--tz)                                        history w.jsonl",
+            ]
+        );
+        let no_year = [line("a", "zone UTC (--tz)", "", "x"), line("bb", "zone -", "", "y")];
+        assert_eq!(format(&no_year), ["a   zone UTC (--tz)  x", "bb  zone -           y"]);
+    }
+
+    #[test]
+    fn summary_times_leave_out_a_repeated_date() {
+        let t = 1_795_183_200_000_000_000; // 2026-11-20T14:00:00Z
+        assert_eq!(utc(t, None), "2026-11-20T14:00:00Z");
+        assert_eq!(utc(t, Some("2026-11-20")), "14:00:00Z");
+        assert_eq!(utc(t, Some("2026-11-21")), "2026-11-20T14:00:00Z");
+    }
+}
