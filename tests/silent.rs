@@ -124,6 +124,8 @@ fn options_and_histories_that_name_no_host_are_warned_of_with_the_closest_names(
         "web1=+1s",
         "--host-tz",
         "lb1=America/New_York",
+        "--boot-time",
+        "db1=2026-11-20T00:00:00Z",
         "--offsets",
         &format!("worker={}", demo("offsets/worker01.jsonl")),
         "--offsets",
@@ -139,6 +141,7 @@ fn options_and_histories_that_name_no_host_are_warned_of_with_the_closest_names(
     warned("--skew web1=", "closest: web01");
     warned("--host-tz lb1=", "closest: lb01");
     warned("--offsets worker=", "closest: worker01");
+    warned("--boot-time db1=", "closest: db01");
     // Every line is one deskew message.
     assert!(err.lines().all(|l| l.starts_with("deskew: ")), "{err}");
 

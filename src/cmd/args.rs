@@ -78,7 +78,8 @@ pub struct MergeArgs {
     /// Skip detection: parse every input with this format
     #[arg(long, value_name = "NAME")]
     input_format: Option<String>,
-    /// Host of records whose format captures none (stdin, lone files)
+    /// Host of records whose format captures none, on stdin and in files named directly
+    /// (never files found under a directory PATH: their host is their directory)
     #[arg(long, value_name = "HOST")]
     host: Option<String>,
     /// Extra format definitions (TOML files, same schema as the built-in formats/)

@@ -2,7 +2,8 @@
 //! corrected (its zone and why, the year given to stamps without one, the history that
 //! corrected it and how much of its records that history covers, or "no history: not
 //! corrected"), aligned in columns; before it, a warning for each history, `--skew`,
-//! `--host-tz` or `--offsets HOST=` that names no host of the input, with the closest names.
+//! `--host-tz`, `--boot-time HOST=` or `--offsets HOST=` that names no host of the input, with
+//! the closest names.
 
 use std::collections::HashSet;
 
@@ -164,8 +165,9 @@ pub fn say(lines: &[HostLine], verbose: bool) {
     }
 }
 
-/// Warn of each `--host-tz`, `--skew`, `--offsets HOST=PATH` and history that names no host
-/// of the input (they would silently do nothing), with the input's closest names.
+/// Warn of each `--host-tz`, `--skew`, `--boot-time HOST=`, `--offsets HOST=PATH` and history
+/// that names no host of the input (they would silently do nothing), with the input's
+/// closest names.
 /// `offsets`: the `--offsets` arguments.
 pub fn unmatched(cx: &Context, offsets: &[String]) {
     let names = cx.hosts.lock().unwrap().names().to_vec();
@@ -206,6 +208,15 @@ pub fn unmatched(cx: &Context, offsets: &[String]) {
             diag::warn(
                 Kind::Unmatched,
                 format!("--host-tz {h}=...: no host {h} in the input ({}); not used", hint(h)),
+            );
+        }
+    }
+    for (h, _) in &cx.settings.boot_time {
+        let Some(h) = h else { continue };
+        if missing(h) && said.insert(("--boot-time", h.to_ascii_lowercase())) {
+            diag::warn(
+                Kind::Unmatched,
+                format!("--boot-time {h}=...: no host {h} in the input ({}); not used", hint(h)),
             );
         }
     }
