@@ -35,10 +35,19 @@ pub enum Kind {
     Unmatched,
     /// A host taken from a file's directory, a zone abbreviation read by a rule.
     Assumed,
+    /// A source in which no line has a timestamp deskew reads.
+    Untimed,
 }
 
-const KINDS: [Kind; 6] =
-    [Kind::Input, Kind::History, Kind::Time, Kind::Utf8, Kind::Unmatched, Kind::Assumed];
+const KINDS: [Kind; 7] = [
+    Kind::Input,
+    Kind::History,
+    Kind::Time,
+    Kind::Utf8,
+    Kind::Unmatched,
+    Kind::Assumed,
+    Kind::Untimed,
+];
 
 impl Kind {
     /// The rest of them, as the end-of-run count names them.
@@ -50,6 +59,7 @@ impl Kind {
             Kind::Utf8 => "sources with invalid UTF-8",
             Kind::Unmatched => "names that match no host",
             Kind::Assumed => "assumptions",
+            Kind::Untimed => "sources with no timestamp",
         }
     }
 }

@@ -310,3 +310,21 @@ fn strict_fails_a_run_that_assumed_anything_after_writing_all_of_it() {
     let o = run(&["merge", "--strict", "--tz", "UTC", &demo("logs/app01")]);
     assert_eq!(o.status.code(), Some(0), "nothing assumed: {}", stderr(&o));
 }
+
+#[test]
+fn a_source_without_any_timestamp_is_warned_of_and_fails_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("notes.txt");
+    std::fs::write(&p, "hello\nworld\n").unwrap();
+    let p = p.display().to_string();
+    let app = demo("logs/app01");
+    let o = run(&["merge", "--tz", "UTC", &p, &app]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("notes.txt: no line has a timestamp deskew reads: its 2 lines"), "{err}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 24, "nothing is lost");
+    let o = run(&["merge", "--strict", "--tz", "UTC", &p, &app]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let s = run_stdin(&["normalize", "--tz", "UTC"], b"just text\n");
+    assert!(stderr(&s).contains("-: no line has a timestamp"), "{}", stderr(&s));
+}

@@ -113,9 +113,10 @@ pub struct MergeArgs {
     // 2: the command line was right, the input is what is in doubt (as for input errors).
     /// Exit 1, after writing the whole output, when anything was assumed or did nothing:
     /// zone-less times read in $TZ or UTC (no --tz/--host-tz), a year inferred (no --year),
-    /// a host taken from a file's directory, a zone abbreviation read by a rule, a host left
-    /// uncorrected when --offsets/--skew/--correlate was given, a --skew/--host-tz/--offsets
-    /// or history naming no host of the input (input errors exit 1 anyway)
+    /// a host taken from a file's directory, a zone abbreviation read by a rule, a source with
+    /// no timestamp at all, a host left uncorrected when --offsets/--skew/--correlate was
+    /// given, a --skew/--host-tz/--boot-time/--offsets or history naming no host of the input
+    /// (input errors exit 1 anyway)
     #[arg(long)]
     strict: bool,
     /// Every message, none capped (repeated ones are otherwise cut after the first few),

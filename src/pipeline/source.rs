@@ -321,6 +321,15 @@ impl<'a> SourceParser<'a> {
             }
         }
         if keep_stats {
+            if self.report && self.line > 0 && self.grouper.tallies().is_empty() {
+                diag::warn(
+                    diag::Kind::Untimed,
+                    format!(
+                        "{}: no line has a timestamp deskew reads: its {} lines are kept without a time (--input-format or --formats DIR if it is a log)",
+                        self.src.spec.display, self.line
+                    ),
+                );
+            }
             self.session.finish();
             let resolver = self.grouper.resolver();
             self.cx.add_reading(

@@ -183,6 +183,12 @@ pub fn run(
         first_year: grouper.resolver().first_year(),
     };
     cx.add_reading(grouper.tallies(), &reading);
+    if n > 0 && grouper.tallies().is_empty() {
+        diag::warn(
+            diag::Kind::Untimed,
+            format!("-: no line has a timestamp deskew reads: its {n} lines are kept without a time (--input-format or --formats DIR if it is a log)"),
+        );
+    }
     group::report_problems("-", &grouper.take_problems());
     if let Some(abbr) = grouper.resolver().ambiguity() {
         diag::warn(diag::Kind::Assumed, format!(
