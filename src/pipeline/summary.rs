@@ -185,7 +185,8 @@ pub fn unmatched(cx: &Context, offsets: &[String]) {
             .map(|(_, n)| n.clone())
             .collect()
     };
-    let known = if seen.is_empty() { &names } else { &seen };
+    // (A host without a timestamp has nothing a zone, a skew or a history could act on.)
+    let known = &seen;
     let missing = |h: &str| !known.iter().any(|k| host::matches(k, h));
     let hint = |h: &str| {
         let c = host::closest(h, known);
