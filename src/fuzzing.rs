@@ -56,6 +56,7 @@ pub fn parse_lines(input: &[u8]) {
         display: "fuzz.log".to_string(),
         host: "fuzz".to_string(),
         is_stdin: false,
+        named: true,
     };
     let src = Source::new(spec, Data::Owned(data.to_vec()), None);
     // Small windows (with a year given: windowed reading of year-less stamps plans years in

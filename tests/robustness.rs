@@ -1121,9 +1121,11 @@ fn absurd_dates_are_kept_as_lines_and_never_taken_for_times() {
         assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:00.000000000Z"));
         assert!(good.iter().any(|r| r["ts"] == "2026-11-20T14:00:01.000000000Z"));
     };
+    // -q: the messages about the input (errors) only, not the summary of hosts.
     check(&merge_jsonl(&["--tz", "UTC", &p]), &p);
-    check(&run(&["normalize", "--output-format", "jsonl", "--tz", "UTC", &p]), &p);
-    let s = run_stdin(&["normalize", "--output-format", "jsonl", "--tz", "UTC"], text.as_bytes());
+    check(&run(&["normalize", "-q", "--output-format", "jsonl", "--tz", "UTC", &p]), &p);
+    let s =
+        run_stdin(&["normalize", "-q", "--output-format", "jsonl", "--tz", "UTC"], text.as_bytes());
     check(&s, "-");
 }
 

@@ -18,6 +18,7 @@ mod monitoring;
 mod parquet_output;
 mod props;
 mod robustness;
+mod silent;
 mod spark;
 mod streaming;
 mod sync;

@@ -78,7 +78,8 @@ pub struct MergeArgs {
     /// Skip detection: parse every input with this format
     #[arg(long, value_name = "NAME")]
     input_format: Option<String>,
-    /// Host of records whose format captures none (stdin, lone files)
+    /// Host of records whose format captures none, on stdin and in files named directly
+    /// (never files found under a directory PATH: their host is their directory)
     #[arg(long, value_name = "HOST")]
     host: Option<String>,
     /// Extra format definitions (TOML files, same schema as the built-in formats/)
@@ -100,9 +101,28 @@ pub struct MergeArgs {
     /// No progress bar (it is shown only when stderr is a terminal anyway)
     #[arg(long)]
     no_progress: bool,
-    /// No per-host correction summary on stderr
+    /// On stderr, errors only: no per-host summary of what was assumed and corrected, no
+    /// warnings or notes (with --strict, the warnings that fail the run are still said)
     #[arg(short, long)]
     quiet: bool,
+    // Why after, not before: whether a run was doubtful is known only once every source has
+    // been read (hosts, their zones and years come from the input; a merge could not write
+    // a line before reading all of it anyway), and nothing is lost (house rule): a complete
+    // output with a failing status is what a script can act on (`set -e` stops; the file is
+    // there to inspect), while refusing up front could check only the options. Exit 1, not
+    // 2: the command line was right, the input is what is in doubt (as for input errors).
+    /// Exit 1, after writing the whole output, when anything was assumed or did nothing:
+    /// zone-less times read in $TZ or UTC (no --tz/--host-tz), a year inferred (no --year),
+    /// a host taken from a file's directory, a zone abbreviation read by a rule, a source with
+    /// no timestamp at all, a host left uncorrected when --offsets/--skew/--correlate was
+    /// given, a --skew/--host-tz/--boot-time/--offsets or history naming no host of the input
+    /// (input errors exit 1 anyway)
+    #[arg(long)]
+    strict: bool,
+    /// Every message, none capped (repeated ones are otherwise cut after the first few),
+    /// and every host in the summary
+    #[arg(short, long)]
+    verbose: bool,
     /// Infer the offsets of hosts without history from request ids logged on both sides of
     /// their calls: KEY names the id (a JSON or logfmt key, or KEY=VALUE / KEY: VALUE in text)
     #[arg(long, value_name = "KEY")]
@@ -167,6 +187,8 @@ pub struct Run {
     pub skews: Vec<(String, Nanos)>,
     pub formats: Vec<PathBuf>,
     pub quiet: bool,
+    /// `--verbose`: every message and every host line.
+    pub verbose: bool,
     pub budget: usize,
     pub follow: Option<Follow>,
 }
@@ -180,6 +202,7 @@ impl MergeArgs {
     /// Check every option; an error here is a usage error.
     pub fn check(self) -> Result<Run> {
         use crate::skew::infer::Key;
+        crate::diag::configure(self.quiet, self.strict, self.verbose);
         let correlate = match (&self.correlate, &self.correlate_regex) {
             (Some(k), _) => Some(Key::name(k).with_context(|| format!("--correlate {k:?}"))?),
             (None, Some(r)) => {
@@ -187,16 +210,23 @@ impl MergeArgs {
             }
             (None, None) => None,
         };
-        let tz: Tz = match self.tz {
-            Some(t) => t.parse().map_err(|e| anyhow::anyhow!("--tz {t}: {e}"))?,
+        use crate::pipeline::assumed::ZoneWhy;
+        let (tz, tz_why): (Tz, ZoneWhy) = match self.tz {
+            Some(t) => (t.parse().map_err(|e| anyhow::anyhow!("--tz {t}: {e}"))?, ZoneWhy::Flag),
             // $TZ may hold a POSIX rule deskew cannot read (`CET-1CEST,M3.5.0`): that is no
             // reason to refuse to run, so say so and use UTC.
             None => match std::env::var("TZ").ok().filter(|s| !s.is_empty()) {
-                Some(t) => t.trim_start_matches(':').parse().unwrap_or_else(|e| {
-                    eprintln!("deskew: TZ={t}: {e}; using UTC (pass --tz to choose)");
-                    Tz::Fixed(0)
-                }),
-                None => Tz::Fixed(0),
+                Some(t) => match t.trim_start_matches(':').parse() {
+                    Ok(z) => (z, ZoneWhy::Env),
+                    Err(e) => {
+                        crate::diag::warn(
+                            crate::diag::Kind::Assumed,
+                            format!("TZ={t}: {e}; using UTC (pass --tz to choose)"),
+                        );
+                        (Tz::Fixed(0), ZoneWhy::Default)
+                    }
+                },
+                None => (Tz::Fixed(0), ZoneWhy::Default),
             },
         };
         let mut host_tz = Vec::new();
@@ -302,6 +332,7 @@ impl MergeArgs {
         }
         let settings = Settings {
             tz,
+            tz_why,
             host_tz,
             year: self.year,
             host: self.host,
@@ -325,6 +356,7 @@ impl MergeArgs {
             skews,
             formats: self.formats,
             quiet: self.quiet,
+            verbose: self.verbose,
             budget: self.budget_bytes.unwrap_or(BUDGET),
             follow,
         })

@@ -23,6 +23,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let (reg, corrector) = load(&run)?;
     let mut cx = context(&run, &reg, corrector)?;
     let sources = open_all(&mut cx, &run.paths);
+    super::some_sources(&run, &sources)?;
     let out = &mut output(&run, false)?;
     let w = sources.iter().map(|s| s.spec.display.len()).max().unwrap_or(6).clamp(6, 100);
     let write = |out: &mut dyn Write, s: std::fmt::Arguments| -> Result<(), Failure> {

@@ -44,7 +44,7 @@ impl<'a> Src<'a> {
         let mut display_json = Vec::new();
         json_escape(&mut display_json, spec.display.as_bytes());
         Src {
-            live: LiveSource::new(cx, matcher, i, &spec.host, &spec.display),
+            live: LiveSource::new(cx, matcher, i, &cx.source_host(spec, true), &spec.display),
             display_json: String::from_utf8_lossy(&display_json).into_owned(),
             fed: now,
         }
@@ -203,7 +203,7 @@ pub fn run<'a>(run: &Run, follow: &Follow, cx: &'a Context<'a>) -> Result<(), Fa
         }
     }
     for s in &mut srcs {
-        s.live.finish();
+        s.live.finish(cx);
     }
     if reorder.late_count() > 0 {
         diag::note(format!(
@@ -211,9 +211,7 @@ pub fn run<'a>(run: &Run, follow: &Follow, cx: &'a Context<'a>) -> Result<(), Fa
             reorder.late_count()
         ));
     }
-    if !run.quiet {
-        fresh.as_ref().unwrap_or(&cx.corrector).summarize();
-    }
+    super::summarize(run, cx, fresh.as_ref().unwrap_or(&cx.corrector), &[]);
     super::finish(w)
 }
 

@@ -15,6 +15,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         return super::follow::run(&run, f, &cx);
     }
     let sources = open_all(&mut cx, &run.paths);
+    super::some_sources(&run, &sources)?;
     let mut out = output(&run, true)?;
     let plans = year_plans(&cx, &sources);
     // Workers share the registry: formats run as direct parsers (format/direct.rs), so the
@@ -32,17 +33,17 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let correlation = merge.correlation.take();
     if let Some(c) = &correlation {
         c.errors.iter().for_each(crate::diag::error);
-        if !run.quiet {
-            c.report.iter().for_each(crate::diag::note);
-        }
+        c.report.iter().for_each(crate::diag::note);
     }
     let style = style(&run, &format_names(&cx));
     let written = Default::default();
     write(&run, &cx, &sources, &display_json(&sources), &style, &written, merge, &mut out)?;
     finish(out)?;
-    if !run.quiet {
-        cx.corrector.summarize();
-        if let Some(c) = &correlation {
+    let inferred: Vec<String> =
+        correlation.iter().flat_map(|c| c.inferred.iter().map(|i| i.1.clone())).collect();
+    super::summarize(&run, &cx, &cx.corrector, &inferred);
+    if let Some(c) = &correlation {
+        if !crate::diag::quiet() {
             c.summary().iter().for_each(|l| eprintln!("{l}"));
         }
     }

@@ -104,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Sync(a) => sync::run(a),
         Command::Offsets(a) => offsets::run(a),
     };
+    crate::diag::finish();
     match result {
         // The reader went away (`deskew formats | head -1`): nothing more to write, nothing
         // wrong, as with any Unix filter.
@@ -230,6 +231,37 @@ fn write(
     };
     crate::output::write_ordered(&job, sources, order, out).context("cannot write the output")?;
     Ok(())
+}
+
+/// No source to read (empty directories, only unreadable files): a run failure (exit 1),
+/// said before any output is created, rather than an empty timeline that looks like a quiet
+/// success. (Not a usage error: the command line was right, the input is not there.)
+fn some_sources(run: &args::Run, sources: &[crate::pipeline::Source]) -> Result<(), Failure> {
+    if !sources.is_empty() {
+        return Ok(());
+    }
+    if crate::diag::failed() {
+        // Why each input could not be read is said already.
+        return Err(Failure::Status(1));
+    }
+    let named: Vec<String> = run.paths.iter().map(crate::diag::path).collect();
+    Err(Failure::Run(anyhow::anyhow!("no log file to read in {}: nothing to do", named.join(" "))))
+}
+
+/// The end of a run of `merge` or `normalize`: a warning for each option or history that
+/// names no host of the input, then a line per host of what was assumed and corrected.
+/// `inferred`: the hosts `--correlate` corrected.
+/// `corrector`: the one that corrected the records (follow mode reloads the histories).
+fn summarize(
+    run: &args::Run,
+    cx: &crate::pipeline::Context,
+    corrector: &crate::pipeline::Corrector,
+    inferred: &[String],
+) {
+    use crate::pipeline::summary;
+    summary::unmatched(cx, &run.offsets);
+    let asked = !corrector.is_empty() || run.settings.correlate.is_some();
+    summary::say(&summary::host_lines(cx, corrector, inferred, asked), run.verbose);
 }
 
 /// The names of the run's formats, by index.

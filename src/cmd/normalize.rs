@@ -52,6 +52,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         finish(w)?;
     } else {
         let sources = open_all(&mut cx, &run.paths);
+        super::some_sources(&run, &sources)?;
         let shown = display_json(&sources);
         let mut w = output(&run, false)?;
         let formats = format_names(&cx);
@@ -89,8 +90,6 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
             b.finish_and_clear();
         }
     }
-    if !run.quiet {
-        cx.corrector.summarize();
-    }
+    super::summarize(&run, &cx, &cx.corrector, &[]);
     Ok(())
 }

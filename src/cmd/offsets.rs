@@ -108,7 +108,7 @@ pub fn run(a: OffsetsArgs) -> Result<(), Failure> {
 fn report(specs: &[String], svg_path: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<()> {
     let (set, warn) = crate::skew::load::load(specs);
     for w in &warn {
-        eprintln!("deskew: {}", crate::diag::one_line(&w.to_string()));
+        crate::diag::error_of(crate::diag::Kind::History, w);
     }
     out.write_all(report::text(set.details()).as_bytes())?;
     if let Some(p) = svg_path {

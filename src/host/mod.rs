@@ -28,6 +28,45 @@ pub fn matches(record_host: &str, history_host: &str) -> bool {
     }
 }
 
+/// The names among `known` closest to `name` (which matches none of them), best first, at
+/// most three: those that share a prefix with it, or lie within a few edits of it (about
+/// one in three characters), compared case-insensitively and by short name. For a message
+/// that says what was probably meant (`--skew web1=...`: web01?).
+pub fn closest<'a>(name: &str, known: &'a [String]) -> Vec<&'a str> {
+    let short = |s: &str| s.split('.').next().unwrap_or(s).to_ascii_lowercase();
+    let n = short(name);
+    if n.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(usize, &str)> = known
+        .iter()
+        .filter_map(|k| {
+            let s = short(k);
+            let d = edit_distance(&n, &s);
+            let common = n.bytes().zip(s.bytes()).take_while(|(a, b)| a == b).count();
+            let prefix = common >= 3 || (common > 0 && (common == n.len() || common == s.len()));
+            (d <= (n.len().max(s.len()) / 3).max(1) || prefix).then_some((d, k.as_str()))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, k)| k).collect()
+}
+
+/// Levenshtein distance over bytes.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(x != y)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Host names, interned: records refer to them by index.
 #[derive(Default)]
 pub struct Hosts {
@@ -48,5 +87,21 @@ impl Hosts {
 
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_names_by_edits_and_prefix() {
+        let known: Vec<String> =
+            ["app01", "db01", "lb01", "web01", "web02", "worker01"].map(String::from).to_vec();
+        assert_eq!(closest("web1", &known), ["web01", "web02"]);
+        assert_eq!(closest("worker", &known), ["worker01"]);
+        assert_eq!(closest("LB01.example.com", &known)[0], "lb01");
+        assert!(closest("zzzzzz", &known).is_empty());
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

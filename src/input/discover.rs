@@ -52,6 +52,7 @@ pub fn discover(paths: &[String], errors: &mut Vec<String>) -> Vec<SourceSpec> {
                 display: arg.clone(),
                 host: host_from_file_name(&name),
                 is_stdin: false,
+                named: true,
             });
             order_glob_run(&mut out[direct_run..]);
         }
@@ -129,6 +130,7 @@ fn walk(
                 path,
                 host: first.unwrap_or(root_host).to_string(),
                 is_stdin: false,
+                named: false,
             });
         }
     }

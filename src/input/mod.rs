@@ -47,6 +47,9 @@ pub struct SourceSpec {
     /// `web01`); stdin, `-`.
     pub host: String,
     pub is_stdin: bool,
+    /// A file named on the command line itself, not found in a directory PATH: its host is
+    /// only a guess from its name (`--host` and a history of its directory's name beat it).
+    pub named: bool,
 }
 
 impl SourceSpec {
@@ -56,6 +59,7 @@ impl SourceSpec {
             display: "-".to_string(),
             host: "-".to_string(),
             is_stdin: true,
+            named: false,
         }
     }
 }

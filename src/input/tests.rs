@@ -9,6 +9,7 @@ fn spec(path: &Path) -> SourceSpec {
         display: path.to_string_lossy().into_owned(),
         host: "h".to_string(),
         is_stdin: false,
+        named: true,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::record::TimeWindow;
 use crate::time::zone::Tz;
 use crate::time::Nanos;
 
+use super::assumed::{Assumed, Reading, Tally, ZoneWhy};
 use super::correct::Corrector;
 use super::group::Traits;
 
@@ -17,6 +18,8 @@ use super::group::Traits;
 pub struct Settings {
     /// Zone of timestamps that carry none.
     pub tz: Tz,
+    /// Where `tz` came from (`--tz`, `$TZ`, neither), for the summary of what was assumed.
+    pub tz_why: ZoneWhy,
     /// Per host: its zone.
     pub host_tz: Vec<(String, Tz)>,
     /// Year of the first timestamp that carries none; `None`: inferred.
@@ -45,6 +48,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             tz: Tz::Fixed(0),
+            tz_why: ZoneWhy::Default,
             host_tz: Vec::new(),
             year: None,
             host: None,
@@ -76,6 +80,8 @@ pub struct Context<'a> {
     /// Per format: what grouping and resolution need to know of it.
     pub traits: Vec<Traits>,
     pub progress: Option<indicatif::ProgressBar>,
+    /// Per host id: the zones and years its stamps were given, for the summary.
+    pub assumed: Mutex<Assumed>,
 }
 
 impl<'a> Context<'a> {
@@ -94,7 +100,16 @@ impl<'a> Context<'a> {
             .map(|f| Traits { multiline: f.def.multiline, utc: f.def.utc })
             .collect();
         let hosts = Mutex::new(Hosts::default());
-        Ok(Context { settings, reg, forced, hosts, corrector, traits, progress: None })
+        Ok(Context {
+            settings,
+            reg,
+            forced,
+            hosts,
+            corrector,
+            traits,
+            progress: None,
+            assumed: Mutex::default(),
+        })
     }
 
     /// The boot time for a host's boot-relative stamps: its own, else the one for all.
@@ -105,11 +120,62 @@ impl<'a> Context<'a> {
     }
 
     pub fn tz_for(&self, name: &str) -> Tz {
+        self.zone_for(name).0
+    }
+
+    /// The zone of a host's zone-less stamps, and why.
+    pub fn zone_for(&self, name: &str) -> (Tz, ZoneWhy) {
         for (h, tz) in &self.settings.host_tz {
             if host::matches(name, h) {
-                return tz.clone();
+                return (tz.clone(), ZoneWhy::HostTz(h.clone()));
             }
         }
-        self.settings.tz.clone()
+        (self.settings.tz.clone(), self.settings.tz_why.clone())
+    }
+
+    /// The host of a source's records whose lines name none (SPEC "A record's host is"):
+    /// stdin is `--host` (else `-`); a file named directly is `--host`, else the name of its
+    /// directory when that name has an offset history (or a `--skew`) and its own stem has
+    /// none (`logs/worker01/worker.log` is worker01: said when `say`), else its stem; a file
+    /// found under a directory PATH keeps the host of its place there, whatever `--host`
+    /// says.
+    pub fn source_host(&self, spec: &crate::input::SourceSpec, say: bool) -> String {
+        if spec.is_stdin {
+            return self.settings.host.clone().unwrap_or_else(|| spec.host.clone());
+        }
+        if !spec.named {
+            return spec.host.clone();
+        }
+        if let Some(h) = &self.settings.host {
+            return h.clone();
+        }
+        let dir = std::path::absolute(&spec.path)
+            .ok()
+            .and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_string));
+        match dir {
+            Some(d) if !self.corrector.knows(&spec.host) && self.corrector.knows(&d) => {
+                if say {
+                    crate::diag::warn(
+                        crate::diag::Kind::Assumed,
+                        format!(
+                            "{}: host {d} (its directory's name, which has an offset history), not {} (its file name); --host names it otherwise",
+                            spec.display, spec.host
+                        ),
+                    );
+                }
+                d
+            }
+            _ => spec.host.clone(),
+        }
+    }
+
+    /// Add what a source's grouping counted (per host id) to the run's summary.
+    pub fn add_reading(&self, tallies: &[(u32, Tally)], r: &Reading) {
+        if tallies.is_empty() {
+            return;
+        }
+        let hosts = self.hosts.lock().unwrap();
+        let name_of = |h: usize| hosts.names().get(h).cloned().unwrap_or_default();
+        self.assumed.lock().unwrap().add(tallies, r, name_of);
     }
 }

@@ -10,7 +10,7 @@ use crate::skew::{self, HostStats, Model, ModelSet};
 
 pub struct Corrector {
     models: ModelSet,
-    /// Per history host: what correction did, for the summary at the end.
+    /// Per record host (as its records name it): what correction did, for the summary.
     stats: Mutex<HashMap<String, HostStats>>,
 }
 
@@ -27,7 +27,7 @@ impl Corrector {
         let (mut models, warnings) = skew::load(offsets);
         if report {
             for w in warnings {
-                diag::error(w);
+                diag::error_of(diag::Kind::History, w);
             }
             for c in models.details().iter().filter_map(|h| h.caveat.as_ref()) {
                 diag::note(c);
@@ -53,15 +53,20 @@ impl Corrector {
     pub fn session(&self) -> Session<'_> {
         Session { corrector: self, per_host: Vec::new() }
     }
-    /// One line per corrected host on stderr.
-    pub fn summarize(&self) {
-        let all = self.stats.lock().unwrap();
-        let mut hosts: Vec<_> = all.iter().collect();
-        hosts.sort_by(|a, b| a.0.cmp(b.0));
-        for (h, s) in hosts {
-            // summary_line carries its own `deskew: ` prefix.
-            eprintln!("{}", crate::diag::one_line(&skew::summary_line(h, s)));
-        }
+    /// What correction did to the records of `host` (as they name it).
+    pub fn stats_of(&self, host: &str) -> Option<HostStats> {
+        self.stats.lock().unwrap().get(host).cloned()
+    }
+
+    /// The history (or `--skew`) that corrects `host`.
+    pub fn history_of(&self, host: &str) -> Option<&skew::HostHistory> {
+        let (key, _) = self.models.find(host)?;
+        self.models.details().iter().find(|h| h.host == key)
+    }
+
+    /// Every history and `--skew`, by host.
+    pub fn histories(&self) -> &[skew::HostHistory] {
+        self.models.details()
     }
 }
 
@@ -97,9 +102,7 @@ impl Session<'_> {
         }
         let slot = self.per_host[h].get_or_insert_with(|| {
             let name = name_of(h)?;
-            models
-                .find(&name)
-                .map(|(key, m)| (key.to_string(), m, m.cursor(), HostStats::default()))
+            models.find(&name).map(|(_, m)| (name, m, m.cursor(), HostStats::default()))
         });
         let Some((_, model, cursor, stats)) = slot else {
             return false;

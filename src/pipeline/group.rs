@@ -14,6 +14,7 @@ use crate::record::{Record, NO_TIME};
 use crate::time::resolve::{Resolver, Unresolved};
 use crate::time::{Nanos, Stamp, ZoneText};
 
+use super::assumed::Tally;
 use super::scan::LineHit;
 
 /// What grouping and resolution need to know of each format.
@@ -66,6 +67,10 @@ pub struct Grouper<'t> {
     preamble: Option<(usize, u64)>,
     open: Option<Open>,
     problems: Vec<Problem>,
+    /// Per host of this source: how its stamps were read (zone, year), for the run's
+    /// summary. Sparse (a source names few of the run's hosts, and a run may have 200k
+    /// sources of a host each), with the last one used first at hand.
+    tallies: Tallies,
 }
 
 impl<'t> Grouper<'t> {
@@ -79,11 +84,17 @@ impl<'t> Grouper<'t> {
             preamble: Some((0, 0)),
             open: None,
             problems: Vec::new(),
+            tallies: Tallies::default(),
         }
     }
 
     pub fn resolver(&self) -> &Resolver {
         &self.resolver
+    }
+
+    /// Per host id: how its stamps were read so far.
+    pub fn tallies(&self) -> &[(u32, Tally)] {
+        &self.tallies.list
     }
 
     pub fn resolver_mut(&mut self) -> &mut Resolver {
@@ -139,6 +150,7 @@ impl<'t> Grouper<'t> {
                     None => self.default_host,
                 };
                 let tr = self.traits.get(format as usize).copied();
+                self.tallies.of(host).add(&stamp, tr.is_some_and(|t| t.utc));
                 let stamp = tr.map_or(stamp, |t| t.stamp(stamp));
                 let t = match self.resolver.resolve(&stamp) {
                     Ok(t) => t,
@@ -204,6 +216,28 @@ impl<'t> Grouper<'t> {
     }
 }
 
+/// A source's tallies by host id: a list in order of first appearance, an index into it, and
+/// the last one used (a source's records mostly name one host after another).
+#[derive(Default)]
+struct Tallies {
+    list: Vec<(u32, Tally)>,
+    index: std::collections::HashMap<u32, usize>,
+    last: usize,
+}
+
+impl Tallies {
+    #[inline]
+    fn of(&mut self, host: u32) -> &mut Tally {
+        if self.list.get(self.last).is_none_or(|t| t.0 != host) {
+            self.last = *self.index.entry(host).or_insert_with(|| {
+                self.list.push((host, Tally::default()));
+                self.list.len() - 1
+            });
+        }
+        &mut self.list[self.last].1
+    }
+}
+
 /// Each line of `data[pos..limit]` as a record of its own, without a time; `line` is the
 /// 0-based line at `pos`.
 fn each_line(
@@ -256,10 +290,14 @@ pub fn report_problems(display: &str, problems: &[Problem]) {
             }
             Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
         };
-        crate::diag::error(format!("{display}:{line}: {what}"));
+        crate::diag::error_of(crate::diag::Kind::Time, format!("{display}:{line}: {what}"));
     }
     if problems.len() > SHOWN {
-        crate::diag::error(format!("{display}: {} more lines like these", problems.len() - SHOWN));
+        let more = problems.len() - SHOWN;
+        crate::diag::error_of(
+            crate::diag::Kind::Time,
+            format!("{display}: {more} more lines like these"),
+        );
     }
 }
 

@@ -39,6 +39,9 @@ pub struct LiveSource<'a> {
     pending: Vec<Record>,
     source: usize,
     display: String,
+    /// The zone of zone-less stamps and why, and the year rule (for the run's summary).
+    zone: (crate::time::zone::Tz, super::assumed::ZoneWhy),
+    year: YearRule,
 }
 
 impl<'a> LiveSource<'a> {
@@ -50,9 +53,11 @@ impl<'a> LiveSource<'a> {
         host: &str,
         display: &str,
     ) -> LiveSource<'a> {
-        let name = cx.settings.host.clone().unwrap_or_else(|| host.to_string());
+        // `host` is the source's (`Context::source_host`: `--host` already applied).
+        let name = host.to_string();
         let year = cx.settings.year.map_or(YearRule::NotAfter(now()), YearRule::Fixed);
-        let mut resolver = Resolver::new(cx.tz_for(&name), year);
+        let zone = cx.zone_for(&name);
+        let mut resolver = Resolver::new(zone.0.clone(), year);
         resolver.set_boot_time(cx.boot_time_for(&name));
         let default_host = cx.hosts.lock().unwrap().intern(&name);
         LiveSource {
@@ -66,6 +71,8 @@ impl<'a> LiveSource<'a> {
             pending: Vec::new(),
             source,
             display: display.to_string(),
+            zone,
+            year,
         }
     }
 
@@ -173,9 +180,18 @@ impl<'a> LiveSource<'a> {
         self.grouper.restart(0, 0);
     }
 
-    /// Say which timestamps gave no instant (at the end of the run).
-    pub fn finish(&mut self) {
+    /// Say which timestamps gave no instant, and add what was assumed to the run's summary
+    /// (at the end of the run).
+    pub fn finish(&mut self, cx: &Context) {
         group::report_problems(&self.display, &self.grouper.take_problems());
+        let reading = super::assumed::Reading {
+            zone: &self.zone.0,
+            why: &self.zone.1,
+            rule: self.year,
+            stdin: false,
+            first_year: self.grouper.resolver().first_year(),
+        };
+        cx.add_reading(self.grouper.tallies(), &reading);
     }
 
     /// Correct the complete records, give each its own text, and hand them on.

@@ -4,6 +4,7 @@
 //! (`correct`). `source` drives this a window of bytes at a time for a file; `stdin` line by
 //! line for a stream. What the stages share is in `context`.
 
+pub mod assumed;
 pub mod context;
 pub mod correct;
 pub mod group;
@@ -11,6 +12,7 @@ pub mod live;
 pub mod scan;
 pub mod source;
 pub mod stdin;
+pub mod summary;
 
 use std::io::IsTerminal;
 
@@ -33,7 +35,11 @@ pub fn open_all(cx: &mut Context, paths: &[String]) -> Vec<Source> {
     let mut errors = Vec::new();
     let specs = input::discover(paths, &mut errors);
     for e in errors {
-        diag::error(e);
+        diag::error_of(diag::Kind::Input, e);
+    }
+    let mut specs = specs;
+    for spec in specs.iter_mut() {
+        spec.host = cx.source_host(spec, true);
     }
     let opened: Vec<Option<Source>> = specs
         .into_par_iter()
@@ -45,7 +51,7 @@ pub fn open_all(cx: &mut Context, paths: &[String]) -> Vec<Source> {
                 Some(Source::new(spec, o.data, o.mtime))
             }
             Err(e) => {
-                diag::error(e);
+                diag::error_of(diag::Kind::Input, e);
                 None
             }
         })

@@ -13,6 +13,7 @@ use crate::time::clock::{now, system_nanos};
 use crate::time::resolve::{Resolver, YearRule};
 use crate::time::Nanos;
 
+use super::assumed::{Reading, ZoneWhy};
 use super::context::Context;
 use super::correct::Session;
 use super::group::{self, fill_keys, Grouper, Problem};
@@ -85,6 +86,10 @@ pub struct SourceParser<'a> {
     planned: bool,
     /// `--correlate`: the ids seen so far, per host.
     links: Option<crate::skew::infer::Collector>,
+    /// The zone of the source's zone-less stamps and why, and its year rule (for the
+    /// summary of what was assumed).
+    zone: (crate::time::zone::Tz, ZoneWhy),
+    year_rule: YearRule,
 }
 
 impl<'a> SourceParser<'a> {
@@ -115,12 +120,12 @@ impl<'a> SourceParser<'a> {
     ) -> SourceParser<'a> {
         let bytes: &[u8] = &src.data;
         let matcher = Matcher::detect(reg, bytes, cx.forced);
-        let default_name = cx.settings.host.clone().unwrap_or_else(|| src.spec.host.clone());
+        let default_name = cx.source_host(&src.spec, false);
         // The zone: that of the source's host, else of the first host its lines name.
-        let mut tz = cx.tz_for(&default_name);
-        if tz == cx.settings.tz {
+        let (mut tz, mut zone_why) = cx.zone_for(&default_name);
+        if !matches!(zone_why, ZoneWhy::HostTz(_)) {
             if let Some(h) = first_captured_host(&matcher, bytes) {
-                tz = cx.tz_for(&h);
+                (tz, zone_why) = cx.zone_for(&h);
             }
         }
         let year = match (cx.settings.year, src.spec.is_stdin) {
@@ -128,7 +133,7 @@ impl<'a> SourceParser<'a> {
             (None, false) => YearRule::NotAfter(src.mtime.map_or_else(now, system_nanos)),
             (None, true) => YearRule::NotAfter(now()),
         };
-        let mut resolver = Resolver::new(tz, year);
+        let mut resolver = Resolver::new(tz.clone(), year);
         resolver.set_boot_time(cx.boot_time_for(&default_name));
         if let Some(plan) = year_plan {
             if !plan.is_empty() {
@@ -156,6 +161,8 @@ impl<'a> SourceParser<'a> {
             done: false,
             planned: year_plan.is_some(),
             links: cx.settings.correlate.as_ref().map(|_| Default::default()),
+            zone: (tz, zone_why),
+            year_rule: year,
         }
     }
 
@@ -301,17 +308,40 @@ impl<'a> SourceParser<'a> {
             let display = &self.src.spec.display;
             if let Some(line) = self.bad_utf8 {
                 let fate = self.cx.settings.bad_utf8_fate;
-                diag::error(format!("{display}:{line}: invalid UTF-8 ({fate})"));
+                diag::error_of(
+                    diag::Kind::Utf8,
+                    format!("{display}:{line}: invalid UTF-8 ({fate})"),
+                );
             }
             group::report_problems(display, &self.problems);
             if let Some(abbr) = self.grouper.resolver().ambiguity() {
-                diag::note(format!(
+                diag::warn(diag::Kind::Assumed, format!(
                     "{display}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --host-tz HOST=REGION, e.g. America/Los_Angeles, to settle it)"
                 ));
             }
         }
         if keep_stats {
+            if self.report && self.line > 0 && self.grouper.tallies().is_empty() {
+                diag::warn(
+                    diag::Kind::Untimed,
+                    format!(
+                        "{}: no line has a timestamp deskew reads: its {} lines are kept without a time (--input-format or --formats DIR if it is a log)",
+                        self.src.spec.display, self.line
+                    ),
+                );
+            }
             self.session.finish();
+            let resolver = self.grouper.resolver();
+            self.cx.add_reading(
+                self.grouper.tallies(),
+                &Reading {
+                    zone: &self.zone.0,
+                    why: &self.zone.1,
+                    rule: self.year_rule,
+                    stdin: self.src.spec.is_stdin,
+                    first_year: resolver.first_year(),
+                },
+            );
         }
         self.line
     }

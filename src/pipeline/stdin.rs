@@ -55,7 +55,8 @@ pub fn run(
     let mut scratch = matcher.scratch();
     let host_name = cx.settings.host.clone().unwrap_or_else(|| "-".into());
     let year = cx.settings.year.map_or(YearRule::NotAfter(now()), YearRule::Fixed);
-    let mut resolver = Resolver::new(cx.tz_for(&host_name), year);
+    let (zone, zone_why) = cx.zone_for(&host_name);
+    let mut resolver = Resolver::new(zone.clone(), year);
     resolver.set_boot_time(cx.boot_time_for(&host_name));
     let default_host = cx.hosts.lock().unwrap().intern(&host_name);
     let mut grouper = Grouper::new(resolver, &cx.traits, default_host);
@@ -174,9 +175,23 @@ pub fn run(
         return Ok(());
     }
     session.finish();
+    let reading = super::assumed::Reading {
+        zone: &zone,
+        why: &zone_why,
+        rule: year,
+        stdin: true,
+        first_year: grouper.resolver().first_year(),
+    };
+    cx.add_reading(grouper.tallies(), &reading);
+    if n > 0 && grouper.tallies().is_empty() {
+        diag::warn(
+            diag::Kind::Untimed,
+            format!("-: no line has a timestamp deskew reads: its {n} lines are kept without a time (--input-format or --formats DIR if it is a log)"),
+        );
+    }
     group::report_problems("-", &grouper.take_problems());
     if let Some(abbr) = grouper.resolver().ambiguity() {
-        diag::note(format!(
+        diag::warn(diag::Kind::Assumed, format!(
             "-: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --host-tz HOST=REGION, e.g. America/Los_Angeles, to settle it)"
         ));
     }

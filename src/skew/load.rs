@@ -240,6 +240,16 @@ pub fn load_hosts(specs: &[String]) -> (Vec<HostFiles>, Vec<String>) {
             }
             continue;
         }
+        if !named && h.samples.is_empty() && !h.warnings.is_empty() {
+            // Found in a directory, not one line of it a sample: a log that looks like a
+            // history (JSON lines), not a torn history; one line, not one per line.
+            warn.push(format!(
+                "{}: no offset sample in it ({} lines not read as one); skipped",
+                f.display(),
+                h.warnings.len()
+            ));
+            continue;
+        }
         for (line, msg) in &h.warnings {
             warn.push(format!("{}:{line}: {msg}", f.display()));
         }

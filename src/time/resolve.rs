@@ -47,6 +47,9 @@ pub struct Resolver {
     ambiguity: Option<&'static str>,
     /// Offsets of the zone abbreviations met so far.
     abbrevs: Vec<(u16, i32)>,
+    /// The first year given to a stamp without one, and whether a header stated it (else
+    /// the rule did): what the run says it assumed.
+    first_year: Option<(i32, bool)>,
 }
 
 impl Resolver {
@@ -64,6 +67,7 @@ impl Resolver {
             last: None,
             ambiguity: None,
             abbrevs: Vec::new(),
+            first_year: None,
         }
     }
 
@@ -107,6 +111,7 @@ impl Resolver {
     /// date to later time-only stamps and the year to later year-less stamps.
     pub fn header_date(&mut self, year: i32, month: u8, day: u8) {
         self.header = Some((year, month, day));
+        self.first_year.get_or_insert((year, true));
         self.header_days = 0;
         self.prev_time_of_day = None;
         self.cur_year = Some(year);
@@ -125,6 +130,11 @@ impl Resolver {
         };
         self.last = Some(t);
         Ok(t)
+    }
+
+    /// The first year given to a stamp that had none, and whether a header stated it.
+    pub fn first_year(&self) -> Option<(i32, bool)> {
+        self.first_year
     }
 
     /// The first ambiguous zone abbreviation met (e.g. "CST"), so the caller can warn once.
@@ -200,6 +210,7 @@ impl Resolver {
             },
         };
         self.cur_year = Some(y);
+        self.first_year.get_or_insert((y, false));
         self.prev_month = c.month;
         y
     }
