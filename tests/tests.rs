@@ -22,3 +22,4 @@ mod spark;
 mod streaming;
 mod sync;
 mod sync_chronyd;
+mod view;
