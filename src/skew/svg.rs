@@ -261,7 +261,7 @@ fn panel(s: &mut String, h: &HostHistory, top: f64) {
         let xx = x(st.host_time);
         let _ = writeln!(
             s,
-            "<line x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{top}\" y2=\"{}\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/><text class=\"step\" x=\"{xx:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#c33\">step {}</text>",
+            "<line x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{top}\" y2=\"{}\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/><text class=\"step\" x=\"{xx:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#c33\">clock moved {}</text>",
             top + PH,
             top - 6.0,
             esc(&fmt_offset(st.before - st.after))
