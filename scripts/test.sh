@@ -18,6 +18,11 @@ command -v promtool >/dev/null || need+=(prometheus)
 [[ -x /usr/sbin/rsyslogd ]] || need+=(rsyslog)
 # testdata/correlate/gen.py makes the --correlate corpus (tests/correlate.rs)
 command -v python3 >/dev/null || need+=(python3)
+# The terminal-view tests (tests/view.rs): a pseudo-terminal (script), the offsets chart
+# rendered to PNG, the man page rendered by man.
+command -v script >/dev/null || need+=(bsdutils)
+command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
+command -v man >/dev/null || need+=(man-db)
 # The Spark test (tests/spark.rs): a JRE for Spark 4 (Java 17+), Python with venv for pyspark
 # and duckdb, and the zone database the corpus generator reads.
 java_ok() { command -v java >/dev/null && [[ $(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1) -ge 17 ]]; }

@@ -23,3 +23,4 @@ mod spark;
 mod streaming;
 mod sync;
 mod sync_chronyd;
+mod view;

@@ -25,6 +25,14 @@ enum OutFmt {
     Parquet,
 }
 
+/// `--color` and `--paging`.
+#[derive(Clone, Copy, ValueEnum)]
+enum When {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Prec {
     S,
@@ -85,11 +93,13 @@ pub struct MergeArgs {
     /// Extra format definitions (TOML files, same schema as the built-in formats/)
     #[arg(long = "formats", value_name = "DIR")]
     formats: Vec<PathBuf>,
-    /// Keep records whose corrected time is at or after TIME (RFC 3339)
-    #[arg(long, value_name = "TIME")]
+    /// Keep records whose corrected time is at or after TIME: RFC 3339, a date (2026-11-20),
+    /// a local time in --tz (2026-11-20 14:00; 14:00 is today), or relative (-15m, 2h ago,
+    /// yesterday, now)
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     since: Option<String>,
-    /// Keep records whose corrected time is before TIME (RFC 3339)
-    #[arg(long, value_name = "TIME")]
+    /// Keep records whose corrected time is before TIME (the forms of --since)
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     until: Option<String>,
     /// Place boot-relative timestamps (dmesg) after this boot time (RFC 3339); HOST=TIME for
     /// one host's, repeatable
@@ -157,6 +167,17 @@ pub struct MergeArgs {
     /// With --follow: poll the files every second instead of using inotify (network filesystems)
     #[arg(long, requires = "follow")]
     poll: bool,
+    /// Colour text output: levels, hosts, times [auto: when stdout is a terminal and NO_COLOR
+    /// is unset; CLICOLOR_FORCE=1 forces it]
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: When,
+    /// Page the output through $DESKEW_PAGER, else $PAGER, else less -RFX [auto: when stdout
+    /// is a terminal, except with --follow or a stdin stream to normalize]
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    paging: When,
+    /// Do not page the output (--paging never)
+    #[arg(long)]
+    no_pager: bool,
 }
 
 /// `--follow` and how it orders records still arriving.
@@ -191,6 +212,10 @@ pub struct Run {
     pub verbose: bool,
     pub budget: usize,
     pub follow: Option<Follow>,
+    /// `--color`.
+    pub color: output::view::ColorChoice,
+    /// `--paging` (`--no-pager`).
+    pub paging: super::pager::Paging,
 }
 
 impl MergeArgs {
@@ -317,9 +342,10 @@ impl MergeArgs {
             Prec::Us => output::Precision::Us,
             Prec::Ns => output::Precision::Ns,
         };
+        let now = crate::time::clock::now();
         let window = TimeWindow {
-            since: parse_time("--since", &self.since)?,
-            until: parse_time("--until", &self.until)?,
+            since: parse_when("--since", &self.since, now, &tz)?,
+            until: parse_when("--until", &self.until, now, &tz)?,
         };
         if let (Some(a), Some(b)) = (window.since, window.until) {
             if a > b {
@@ -359,6 +385,16 @@ impl MergeArgs {
             verbose: self.verbose,
             budget: self.budget_bytes.unwrap_or(BUDGET),
             follow,
+            color: match self.color {
+                When::Auto => output::view::ColorChoice::Auto,
+                When::Always => output::view::ColorChoice::Always,
+                When::Never => output::view::ColorChoice::Never,
+            },
+            paging: match (self.no_pager, self.paging) {
+                (true, _) | (_, When::Never) => super::pager::Paging::Never,
+                (_, When::Auto) => super::pager::Paging::Auto,
+                (_, When::Always) => super::pager::Paging::Always,
+            },
         })
     }
 }
@@ -491,6 +527,15 @@ fn parse_time(opt: &str, s: &Option<String>) -> Result<Option<Nanos>> {
             rfc3339::parse(t).with_context(|| {
                 format!("{opt} {t:?}: expected RFC 3339, e.g. 2026-11-23T18:41:37Z")
             })
+        })
+        .transpose()
+}
+
+/// `--since` / `--until`: RFC 3339, a date, a local time in `tz`, or relative to `now`.
+fn parse_when(opt: &str, s: &Option<String>, now: Nanos, tz: &Tz) -> Result<Option<Nanos>> {
+    s.as_deref()
+        .map(|t| {
+            crate::time::when::parse(t, now, tz).map_err(|e| anyhow::anyhow!("{opt} {t:?}: {e}"))
         })
         .transpose()
 }

@@ -148,6 +148,9 @@ pub fn run<'a>(run: &Run, follow: &Follow, cx: &'a Context<'a>) -> Result<(), Fa
         if !outs.is_empty() {
             let hosts = cx.hosts.lock().unwrap();
             let names = Names { hosts: hosts.names(), formats: &formats };
+            if let Some(v) = &style.view {
+                v.widen(names.hosts);
+            }
             for o in outs.drain(..) {
                 if !run.settings.window.keeps(&o.item.rec) {
                     continue;

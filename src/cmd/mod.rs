@@ -10,12 +10,13 @@ mod formats;
 mod merge;
 mod normalize;
 mod offsets;
+mod pager;
 mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 pub use args::MergeArgs;
 pub use offsets::OffsetsArgs;
@@ -24,7 +25,7 @@ pub use sync::SyncArgs;
 #[derive(Parser)]
 #[command(
     name = "deskew",
-    version,
+    version = env!("DESKEW_VERSION"),
     about = "The logs of many hosts as one timeline you can trust: \
 every timestamp to RFC 3339 UTC, each host's clock error corrected from its NTP offset history."
 )]
@@ -51,6 +52,17 @@ enum Command {
     Sync(SyncArgs),
     /// The per-host offset models built from history files: samples, steps, drift, coverage
     Offsets(OffsetsArgs),
+    /// Shell completions on stdout, e.g. deskew completions bash > /etc/bash_completion.d/deskew
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on stdout, e.g. deskew man > /usr/local/share/man/man1/deskew.1
+    Man {
+        /// Write deskew.1 and a page per command (deskew-merge.1, ...) into DIR instead
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// How a command ended.
@@ -103,6 +115,8 @@ pub fn main() -> ExitCode {
         Command::Formats { formats } => formats::run(&formats),
         Command::Sync(a) => sync::run(a),
         Command::Offsets(a) => offsets::run(a),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir),
     };
     crate::diag::finish();
     match result {
@@ -127,6 +141,33 @@ pub fn main() -> ExitCode {
         Ok(()) if crate::diag::failed() => ExitCode::from(1),
         Ok(()) => ExitCode::SUCCESS,
     }
+}
+
+/// `deskew completions SHELL`: generated from the clap definitions.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "deskew", &mut buf);
+    std::io::stdout().write_all(&buf).map_err(|e| Failure::Run(e.into()))
+}
+
+/// `deskew man [--dir DIR]`: the manual page(s), generated from the clap definitions.
+fn man(dir: Option<PathBuf>) -> Result<(), Failure> {
+    use anyhow::Context as _;
+    use std::io::Write;
+    match dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d)
+                .and_then(|_| clap_mangen::generate_to(Cli::command(), &d))
+                .with_context(|| format!("--dir {}: cannot write the pages", d.display()))?;
+        }
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut buf).context("cannot render")?;
+            std::io::stdout().write_all(&buf).context("cannot write the output")?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether `e` is a write to a pipe whose reader has gone.
@@ -173,6 +214,12 @@ fn output(
 ) -> Result<std::io::BufWriter<Box<dyn crate::output::Sink>>, Failure> {
     use crate::output::{parquet, OutputFormat, Plain, Sink, OUT_BUFFER};
     use anyhow::Context as _;
+    if run.format != OutputFormat::Parquet {
+        if let Some(c) = pager(run, ordered) {
+            let sink: Box<dyn Sink> = Box::new(Paged(pager::Pager::new(c)));
+            return Ok(std::io::BufWriter::with_capacity(OUT_BUFFER, sink));
+        }
+    }
     let sink: Box<dyn Sink> = match (run.format, run.output.as_deref()) {
         (OutputFormat::Parquet, Some(p)) if parquet::is_dir_target(p) => {
             Box::new(parquet::Sink::dir(p, ordered).with_context(|| p.display().to_string())?)
@@ -191,6 +238,52 @@ fn output(
     Ok(std::io::BufWriter::with_capacity(OUT_BUFFER, sink))
 }
 
+/// Output through the pager: finished when the user quits it.
+struct Paged(pager::Pager);
+
+impl std::io::Write for Paged {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.write(b)
+    }
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(b)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl crate::output::Sink for Paged {
+    fn finish(&mut self) -> std::io::Result<()> {
+        let r = std::io::Write::flush(&mut self.0);
+        self.0.wait();
+        r
+    }
+}
+
+/// Whether stdout is the output (no `-o`).
+fn to_stdout(run: &args::Run) -> bool {
+    run.output.is_none()
+}
+
+/// The pager this run's output goes through, if any: `--paging always`, or a terminal on
+/// stdout; never for `--follow` nor for a stdin stream to `normalize` (`ordered` false), where
+/// each record must show as it comes.
+fn pager(run: &args::Run, ordered: bool) -> Option<std::process::Command> {
+    use pager::Paging;
+    let stream = run.follow.is_some() || (!ordered && run.paths.iter().all(|p| p == "-"));
+    let on = match run.paging {
+        Paging::Never => false,
+        Paging::Always => true,
+        Paging::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    };
+    if !on || stream || !to_stdout(run) {
+        return None;
+    }
+    let var = |k| std::env::var(k).ok();
+    pager::choose(var("DESKEW_PAGER").as_deref(), var("PAGER").as_deref())
+}
+
 /// Flush the output and finish it (Parquet's footers).
 fn finish(out: std::io::BufWriter<Box<dyn crate::output::Sink>>) -> Result<(), Failure> {
     use anyhow::Context as _;
@@ -202,8 +295,20 @@ fn finish(out: std::io::BufWriter<Box<dyn crate::output::Sink>>) -> Result<(), F
 
 /// How this run writes records.
 fn style(run: &args::Run, formats: &[String]) -> crate::output::Style {
+    use crate::output::{view, OutputFormat};
     let framed = crate::output::sink::Target::parse(run.output.as_deref()).is_network();
-    crate::output::Style::new(run.format, run.precision, run.min_level, framed, formats)
+    let mut style =
+        crate::output::Style::new(run.format, run.precision, run.min_level, framed, formats);
+    // The terminal view: text to a terminal (aligned, coloured unless NO_COLOR), or coloured
+    // text wherever --color always or CLICOLOR_FORCE sends it.
+    if run.format == OutputFormat::Text {
+        let terminal = to_stdout(run) && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let color = view::use_color(run.color, terminal, &view::ColorEnv::from_env());
+        if terminal || color {
+            style.view = Some(view::View::new(color, run.precision));
+        }
+    }
+    style
 }
 
 /// Write `order` with `style`: the names records refer to by index are taken now, once the

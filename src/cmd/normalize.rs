@@ -30,6 +30,9 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                 stdin::Event::Records(recs, text) => {
                     let hosts = cx.hosts.lock().unwrap();
                     let names = Names { hosts: hosts.names(), formats: &formats };
+                    if let Some(v) = &style.view {
+                        v.widen(names.hosts);
+                    }
                     let view = SourceView { data: text, display_json: "-" };
                     for r in recs.iter().filter(|r| run.settings.window.keeps(r)) {
                         out::write_record(&mut buf, &style, r, &view, &names, seq);

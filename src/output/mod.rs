@@ -9,6 +9,7 @@ pub mod rfc5424;
 pub mod severity;
 pub mod sink;
 pub mod stamp;
+pub mod view;
 
 use std::io::Write;
 use std::path::Path;
@@ -86,6 +87,8 @@ pub struct Style {
     pub levels: Levels<'static>,
     /// When the run started (OTLP's `observedTimeUnixNano`).
     pub observed: crate::time::Nanos,
+    /// Text for a terminal: aligned columns, colour (`view`); `None` for files and pipes.
+    pub view: Option<view::View>,
 }
 
 impl Style {
@@ -100,7 +103,7 @@ impl Style {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i64);
         let levels = severity::table().for_formats(formats);
-        Style { format, precision, min_level, framed, levels, observed }
+        Style { format, precision, min_level, framed, levels, observed, view: None }
     }
 
     /// A record's severity, from its level as written.
@@ -207,6 +210,10 @@ pub fn write_record(
             rfc5424::write(buf, style, rec, text, host, f, src, severity)
         }
         OutputFormat::Text => {
+            if let Some(v) = &style.view {
+                v.write(buf, rec, text, host, severity, prec);
+                return;
+            }
             if rec.has_time() {
                 stamp::write(buf, rec.key, prec);
             } else {
@@ -215,17 +222,7 @@ pub fn write_record(
             buf.push(b' ');
             buf.extend_from_slice(host.as_bytes());
             buf.push(b' ');
-            // Continuation lines as they were, but line ends normalized to \n. Most records
-            // are one line: memchr finds that out at SIMD speed, and the text goes in one copy.
-            let mut rest = text;
-            while let Some(i) = next_break(rec, rest) {
-                let l = &rest[..i];
-                buf.extend_from_slice(l.strip_suffix(b"\r").unwrap_or(l));
-                buf.push(b'\n');
-                rest = &rest[i + 1..];
-            }
-            buf.extend_from_slice(rest.strip_suffix(b"\r").unwrap_or(rest));
-            buf.push(b'\n');
+            push_text_lines(buf, rec, text);
         }
         OutputFormat::Jsonl => {
             buf.extend_from_slice(b"{\"ts\":");
@@ -277,6 +274,22 @@ pub fn write_record(
             buf.extend_from_slice(b"\"}\n");
         }
     }
+}
+
+/// A record's lines as text: continuation lines as they were, line ends normalized to \n.
+/// Most records are one line: memchr finds that out at SIMD speed, and the text goes in one
+/// copy.
+#[inline]
+pub fn push_text_lines(buf: &mut Vec<u8>, rec: &Record, text: &[u8]) {
+    let mut rest = text;
+    while let Some(i) = next_break(rec, rest) {
+        let l = &rest[..i];
+        buf.extend_from_slice(l.strip_suffix(b"\r").unwrap_or(l));
+        buf.push(b'\n');
+        rest = &rest[i + 1..];
+    }
+    buf.extend_from_slice(rest.strip_suffix(b"\r").unwrap_or(rest));
+    buf.push(b'\n');
 }
 
 /// Follow mode's marks on the record `write_record` just appended: JSONL gains `"late":true`

@@ -168,6 +168,9 @@ pub fn write_ordered(
         .map(|(p, d)| SourceView { data: &p.data, display_json: d })
         .collect();
     let style = job.style;
+    if let Some(v) = &style.view {
+        v.widen(job.hosts);
+    }
     let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
     // An estimate of the mapped bytes brought in since the last release: each record that
     // lies away from the one before it in its source counts a fault-around's worth. A source

@@ -24,6 +24,7 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod stats;
+pub mod svg;
 
 pub use crate::host::{host_from_path, matches as host_matches};
 pub use history::{parse, ChronyUpdate, History, Kind, Sample};

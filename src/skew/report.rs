@@ -189,66 +189,7 @@ pub fn describe(h: &HostHistory, out: &mut String) {
     chart(h, out);
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-/// One panel per host: the offset curve, each step-free segment its own polyline.
-pub fn svg(hosts: &[HostHistory]) -> String {
-    let (pw, ph, ml, mt) = (720.0, 200.0, 90.0, 30.0);
-    let panel = ph + mt + 40.0;
-    let height = panel * hosts.len().max(1) as f64;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" font-family=\"monospace\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-        pw + ml + 30.0
-    );
-    for (i, h) in hosts.iter().enumerate() {
-        let top = i as f64 * panel + mt;
-        let _ = writeln!(
-            s,
-            "<text x=\"{ml}\" y=\"{}\" font-weight=\"bold\">{} — offset = true - host clock</text>",
-            top - 10.0,
-            esc(&h.host)
-        );
-        let Some(f) = Frame::new(h) else {
-            let _ = writeln!(
-                s,
-                "<text x=\"{ml}\" y=\"{}\">constant {}</text>",
-                top + 20.0,
-                esc(&fmt_offset(h.model.lookup(0).offset))
-            );
-            continue;
-        };
-        let _ = writeln!(s, "<rect x=\"{ml}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#888\"/>");
-        let (div, suf, dec) = unit(f.y0, f.y1);
-        for j in 0..=4 {
-            let v = f.y0 + (f.y1 - f.y0) / 4 * j;
-            let y = top + ph - ph * j as f64 / 4.0;
-            let _ = writeln!(s, "<line x1=\"{ml}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{:+.*} {suf}</text>", ml + pw, ml - 4.0, y + 4.0, dec, v as f64 / div);
-        }
-        let _ = writeln!(s, "<text x=\"{ml}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", top + ph + 16.0, utc(f.t0), ml + pw, top + ph + 16.0, utc(f.t1));
-        for seg in h.model.segments() {
-            let pts: Vec<String> = seg
-                .iter()
-                .map(|&k| {
-                    let (x, y) = f.pos(k);
-                    format!("{:.1},{:.1}", ml + x * pw, top + ph - y * ph)
-                })
-                .collect();
-            let _ = writeln!(
-                s,
-                "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.5\" points=\"{}\"/>",
-                pts.join(" ")
-            );
-        }
-        for st in h.model.steps() {
-            let x = ml + f.pos(Knot { t: st.host_time, off: 0 }).0 * pw;
-            let _ = writeln!(s, "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top}\" y2=\"{}\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/>", top + ph);
-        }
-    }
-    s.push_str("</svg>\n");
-    s
-}
+pub use super::svg::svg;
 
 /// The text `deskew offsets` prints: every host's history described, or a line saying there
 /// is none.

@@ -19,6 +19,7 @@ mod names;
 pub mod resolve;
 pub mod rfc3339;
 pub mod scan;
+pub mod when;
 pub mod zone;
 
 #[cfg(test)]
