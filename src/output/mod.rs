@@ -200,7 +200,7 @@ pub fn write_record(
     match style.format {
         OutputFormat::Parquet => {
             let format = names.formats.get(rec.format as usize).map(|s| s.as_str());
-            parquet::encode(buf, rec, text, src.display_json, host, format);
+            parquet::encode(buf, rec, text, src.display_json, host, format, severity);
         }
         OutputFormat::Ecs => ecs::write(buf, rec, text, host, src, names, severity, seq),
         OutputFormat::Otlp => otlp::write(buf, style, rec, text, host, src, severity),
