@@ -72,7 +72,20 @@ fn parquet_file_holds_the_jsonl_records_in_the_same_order_with_typed_columns() {
         let off = j["offset"].as_f64().unwrap();
         let Field::Long(o) = get(r, "offset_ns") else { panic!("offset_ns") };
         assert!((*o as f64 / 1e9 - off).abs() < 1e-9, "record {i}: offset {o} ns vs {off} s");
+        match j["severity"].as_str() {
+            Some(s) => {
+                assert_eq!(get(r, "severity"), &Field::Str(s.into()));
+                let n = j["severity_number"].as_i64().unwrap() as i32;
+                assert_eq!(get(r, "severity_number"), &Field::Int(n));
+            }
+            None => {
+                assert_eq!(get(r, "severity"), &Field::Null);
+                assert_eq!(get(r, "severity_number"), &Field::Null);
+            }
+        }
     }
+    // The demo's levels map to severities (a test that cannot pass on nulls alone).
+    assert!(got.iter().any(|r| get(r, "severity") == &Field::Str("error".into())));
 }
 
 #[test]

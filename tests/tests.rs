@@ -8,6 +8,7 @@ mod bounded;
 mod bounded_memory;
 mod chrony_history;
 mod cli;
+mod consumers;
 mod correlate;
 mod follow;
 #[cfg(feature = "fuzzing")]

@@ -168,6 +168,8 @@ ROW = T.StructType([
     T.StructField("raw_ts", T.StringType()),
     T.StructField("offset_ns", T.LongType(), False),
     T.StructField("level", T.StringType()),
+    T.StructField("severity", T.StringType()),
+    T.StructField("severity_number", T.IntegerType()),
     T.StructField("msg", T.StringType(), False),
     T.StructField("host_group", T.IntegerType(), False),
 ])

@@ -2,6 +2,7 @@
 //! `ordered` is the engine that writes a run's records in order.
 
 pub mod ecs;
+mod escape;
 pub mod ordered;
 pub mod otlp;
 pub mod parquet;
@@ -18,6 +19,7 @@ use crate::record::Record;
 use severity::{Levels, Severity};
 pub use stamp::Precision;
 
+pub use escape::json_escape;
 pub use ordered::{display_json, write_ordered, Job};
 
 /// The buffer in front of the output: `write_ordered` hands it formatted chunks of about half
@@ -201,7 +203,7 @@ pub fn write_record(
     match style.format {
         OutputFormat::Parquet => {
             let format = names.formats.get(rec.format as usize).map(|s| s.as_str());
-            parquet::encode(buf, rec, text, src.display_json, host, format);
+            parquet::encode(buf, rec, text, src.display_json, host, format, severity);
         }
         OutputFormat::Ecs => ecs::write(buf, rec, text, host, src, names, severity, seq),
         OutputFormat::Otlp => otlp::write(buf, style, rec, text, host, src, severity),
@@ -309,18 +311,8 @@ pub fn write_marks(buf: &mut Vec<u8>, fmt: OutputFormat, late: bool, provisional
     buf.extend_from_slice(b"}\n");
 }
 
-pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&tmp[i..]);
+pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Nanoseconds as decimal seconds, exactly (no float rounding): 2500000000 -> `2.5`.
@@ -338,68 +330,19 @@ pub fn push_seconds(buf: &mut Vec<u8>, ns: i64) {
             frac /= 10;
             digits -= 1;
         }
-        let s = frac.to_string();
-        buf.extend(std::iter::repeat_n(b'0', digits - s.len()));
-        buf.extend_from_slice(s.as_bytes());
-    }
-}
-
-/// Append `s` as the body of a JSON string. Invalid UTF-8 becomes U+FFFD, so the output is
-/// always valid JSON.
-pub fn json_escape(buf: &mut Vec<u8>, s: &[u8]) {
-    match std::str::from_utf8(s) {
-        Ok(t) => escape_str(buf, t),
-        Err(_) => escape_str(buf, &String::from_utf8_lossy(s)),
-    }
-}
-
-fn escape_str(buf: &mut Vec<u8>, s: &str) {
-    let b = s.as_bytes();
-    let mut last = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let esc: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f | 0x7f => b"",
-            _ => continue,
-        };
-        buf.extend_from_slice(&b[last..i]);
-        if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            buf.extend_from_slice(b"\\u00");
-            buf.push(HEX[(c >> 4) as usize]);
-            buf.push(HEX[(c & 15) as usize]);
-        } else {
-            buf.extend_from_slice(esc);
+        // `digits` digits, leading zeros included, without a String per record.
+        let mut d = [b'0'; 9];
+        for slot in d[..digits].iter_mut().rev() {
+            *slot = b'0' + (frac % 10) as u8;
+            frac /= 10;
         }
-        last = i + 1;
+        buf.extend_from_slice(&d[..digits]);
     }
-    buf.extend_from_slice(&b[last..]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn esc(s: &[u8]) -> String {
-        let mut b = vec![];
-        json_escape(&mut b, s);
-        String::from_utf8(b).unwrap()
-    }
-
-    #[test]
-    fn json_escape_output_is_valid_json_for_any_bytes() {
-        for s in
-            [&b"plain"[..], b"q\"b\\s", b"\x00\x1b[2K\t", b"bad \xff\xfe utf8", "ünï".as_bytes()]
-        {
-            let j = format!("\"{}\"", esc(s));
-            let back: String = serde_json::from_str(&j).unwrap();
-            assert_eq!(back, String::from_utf8_lossy(s));
-        }
-    }
 
     #[test]
     fn seconds_are_exact_decimals() {

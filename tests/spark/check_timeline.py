@@ -26,7 +26,8 @@ HOSTS = ["web01", "api01", "db01", "worker01", "cache01", "auth01", "mq01", "bat
 EXPECTED_TYPES = {
     "time": "TIMESTAMP WITH TIME ZONE", "ts_ns": "BIGINT", "key_ns": "BIGINT", "seq": "BIGINT",
     "host": "VARCHAR", "source": "VARCHAR", "line": "BIGINT", "format": "VARCHAR",
-    "raw_ts": "VARCHAR", "offset_ns": "BIGINT", "level": "VARCHAR", "msg": "VARCHAR",
+    "raw_ts": "VARCHAR", "offset_ns": "BIGINT", "level": "VARCHAR",
+    "severity": "VARCHAR", "severity_number": "INTEGER", "msg": "VARCHAR",
 }
 FIELDS = "ts_ns, key_ns, epoch_us(time), host, source, line, format, raw_ts, offset_ns, level, msg"
 

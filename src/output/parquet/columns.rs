@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
@@ -19,6 +19,8 @@ use super::frame::{Row, F_FORMAT, F_KEY, F_LEVEL, F_RAW_TS, F_TIMED};
 /// time of its own. `key_ns` is what `deskew merge` ordered by (a record without a time
 /// takes the time of the record before it in its source; null before a source's first
 /// timed record). `seq` is the record's position in this run's output (0-based).
+/// `severity` and `severity_number` are the level in OpenTelemetry's vocabulary (as in JSONL),
+/// null when the level is unknown.
 pub const SCHEMA: &str = "message deskew {
   OPTIONAL INT64 time (TIMESTAMP(MICROS,true));
   OPTIONAL INT64 ts_ns;
@@ -31,6 +33,8 @@ pub const SCHEMA: &str = "message deskew {
   OPTIONAL BYTE_ARRAY raw_ts (STRING);
   REQUIRED INT64 offset_ns;
   OPTIONAL BYTE_ARRAY level (STRING);
+  OPTIONAL BYTE_ARRAY severity (STRING);
+  OPTIONAL INT32 severity_number;
   REQUIRED BYTE_ARRAY msg (STRING);
 }";
 
@@ -61,6 +65,9 @@ pub(super) struct Columns {
     ends: Vec<usize>,
     raw_ts_def: Vec<i16>,
     level_def: Vec<i16>,
+    severity: Vec<ByteArray>,
+    severity_number: Vec<i32>,
+    severity_def: Vec<i16>,
 }
 
 /// Host, source and format names, each turned into a `ByteArray` once.
@@ -113,6 +120,13 @@ impl Columns {
         self.offset.push(r.offset);
         self.raw_ts_def.push((r.flags & F_RAW_TS != 0) as i16);
         self.level_def.push((r.flags & F_LEVEL != 0) as i16);
+        if let Some(sev) = r.severity {
+            self.severity.push(names.get(sev.name().as_bytes(), false));
+            self.severity_number.push(i32::from(sev.number()));
+            self.severity_def.push(1);
+        } else {
+            self.severity_def.push(0);
+        }
         for s in [r.raw_ts, r.level, r.msg] {
             self.text.extend_from_slice(s);
             self.ends.push(self.text.len());
@@ -172,6 +186,16 @@ impl Columns {
                 }
                 9 => col.typed::<Int64Type>().write_batch(&self.offset, None, None),
                 10 => col.typed::<ByteArrayType>().write_batch(&level, Some(&self.level_def), None),
+                11 => col.typed::<ByteArrayType>().write_batch(
+                    &self.severity,
+                    Some(&self.severity_def),
+                    None,
+                ),
+                12 => col.typed::<Int32Type>().write_batch(
+                    &self.severity_number,
+                    Some(&self.severity_def),
+                    None,
+                ),
                 _ => col.typed::<ByteArrayType>().write_batch(&msg, None, None),
             };
             r.map_err(io::Error::other)?;

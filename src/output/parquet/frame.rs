@@ -3,6 +3,7 @@
 
 use std::io;
 
+use crate::output::severity::Severity;
 use crate::record::{Record, NO_TIME};
 
 pub(super) const F_TIMED: u8 = 1;
@@ -33,6 +34,7 @@ pub fn encode(
     source_json: &str,
     host: &str,
     format: Option<&str>,
+    severity: Option<Severity>,
 ) {
     let at = buf.len();
     buf.extend_from_slice(&[0; 4]);
@@ -54,6 +56,8 @@ pub fn encode(
         }
     }
     buf.push(flags);
+    // OpenTelemetry's severity number (1..=24), 0 for none.
+    buf.push(severity.map_or(0, Severity::number));
     buf.extend_from_slice(&rec.key.to_le_bytes());
     buf.extend_from_slice(&rec.offset.to_le_bytes());
     buf.extend_from_slice(&rec.line.to_le_bytes());
@@ -90,6 +94,7 @@ pub fn encode(
 /// One decoded frame, borrowing from the bytes it was decoded from.
 pub(super) struct Row<'a> {
     pub(super) flags: u8,
+    pub(super) severity: Option<Severity>,
     pub(super) key: i64,
     pub(super) offset: i64,
     pub(super) line: u64,
@@ -109,6 +114,7 @@ pub(super) fn decode(mut b: &[u8]) -> io::Result<Row<'_>> {
         Ok(a)
     };
     let flags = fixed(1)?[0];
+    let severity = Severity::new(fixed(1)?[0]);
     let i64_at = |s: &[u8]| i64::from_le_bytes(s.try_into().unwrap_or_default());
     let key = i64_at(fixed(8)?);
     let offset = i64_at(fixed(8)?);
@@ -119,5 +125,5 @@ pub(super) fn decode(mut b: &[u8]) -> io::Result<Row<'_>> {
         *s = fixed(n)?;
     }
     let [host, source_json, format, raw_ts, level, msg] = strs;
-    Ok(Row { flags, key, offset, line, host, source_json, format, raw_ts, level, msg })
+    Ok(Row { flags, severity, key, offset, line, host, source_json, format, raw_ts, level, msg })
 }

@@ -284,6 +284,7 @@ impl Write for Sink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::severity::Severity;
     use crate::record::{Record, NO_TIME};
     use parquet::schema::parser::parse_message_type;
 
@@ -307,10 +308,20 @@ mod tests {
     fn frames_decode_to_their_fields_whatever_the_write_sizes() {
         let mut buf = Vec::new();
         let text = b"abc WARN x\r\n\tat y\xff";
-        encode(&mut buf, &rec(5_000_001_234, true, 7, text), text, "a\\\"b", "web01", Some("f"));
-        encode(&mut buf, &rec(NO_TIME, false, 8, b"z"), b"z", "s", "h", None);
+        let warn = Severity::new(13);
+        encode(
+            &mut buf,
+            &rec(5_000_001_234, true, 7, text),
+            text,
+            "a\\\"b",
+            "web01",
+            Some("f"),
+            warn,
+        );
+        encode(&mut buf, &rec(NO_TIME, false, 8, b"z"), b"z", "s", "h", None, None);
         let r = decode(&buf[4..]).unwrap();
         assert_eq!((r.key, r.line, r.offset), (5_000_001_234, 7, -2_500_000_000));
+        assert_eq!(r.severity.map(|s| (s.name(), s.number())), Some(("warn", 13)));
         assert_eq!(r.msg, "abc WARN x\n\tat y\u{fffd}".as_bytes());
         assert_eq!(
             (r.raw_ts, r.level, r.host, r.format),
@@ -341,8 +352,9 @@ mod tests {
             "s",
             "h",
             None,
+            Severity::new(13),
         );
-        encode(&mut buf, &rec(NO_TIME, false, 2, b"x"), b"x", "s", "h", None);
+        encode(&mut buf, &rec(NO_TIME, false, 2, b"x"), b"x", "s", "h", None, None);
         s.write_all(&buf).unwrap();
         s.finish().unwrap();
         assert!(root.join("dt=2026-11-23/hour=18/part-00000.parquet").is_file());
