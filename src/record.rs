@@ -5,6 +5,11 @@
 use crate::format::Span;
 use crate::time::Nanos;
 
+/// Bytes of text past which a record is not held whole: its lines are matched on their first
+/// `LONG_TEXT` bytes, its text is written out in pieces (`output::long`), and stdin streams it
+/// through. Memory then stays bounded whatever the length of a record or a line.
+pub const LONG_TEXT: usize = 1 << 20;
+
 /// `key` of a record that has no wall-clock time.
 pub const NO_TIME: Nanos = i64::MIN;
 

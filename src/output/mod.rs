@@ -2,6 +2,7 @@
 //! `ordered` is the engine that writes a run's records in order.
 
 pub mod ecs;
+pub mod long;
 pub mod ordered;
 pub mod otlp;
 pub mod parquet;
