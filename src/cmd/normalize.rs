@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use super::finish;
 use super::{args::MergeArgs, checked, context, format_names, load, output, style, Failure};
+use crate::output::long::LongWriter;
 use crate::output::{self as out, display_json, write_ordered, Job, Names, SourceView};
 use crate::pipeline::{open_all, reader, stdin};
 use crate::record::InOrder;
@@ -24,19 +25,67 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let mut buf = Vec::with_capacity(1 << 16);
         let style = style(&run, &formats);
         let mut seq = 0u64;
+        let mut pending: Option<(crate::record::Record, Vec<u8>)> = None;
+        // A record too long to hold (stdin::Event::Head) being written in pieces; `Some(None)`:
+        // one that is not written (outside --since/--until, below --level).
+        let mut long: Option<Option<LongWriter>> = None;
+        let streams = out::long::streams(run.format);
         // Written out whenever the input has nothing more at hand, so a pipe stays live.
         let mut sink = |e: stdin::Event| -> io::Result<bool> {
             match e {
-                stdin::Event::Records(recs, text) => {
+                stdin::Event::Records(recs, text) | stdin::Event::Head(recs, text) => {
+                    let head = matches!(e, stdin::Event::Head(..));
                     let hosts = cx.hosts.lock().unwrap();
                     let names = Names { hosts: hosts.names(), formats: &formats };
                     let view = SourceView { data: text, display_json: "-" };
-                    for r in recs.iter().filter(|r| run.settings.window.keeps(r)) {
+                    let (whole, last) = match recs.split_last() {
+                        Some((last, whole)) if head => (whole, Some(last)),
+                        _ => (recs, None),
+                    };
+                    for r in whole.iter().filter(|r| run.settings.window.keeps(r)) {
                         out::write_record(&mut buf, &style, r, &view, &names, seq);
                         seq += 1;
                     }
+                    if let Some(r) = last {
+                        let keep = run.settings.window.keeps(r);
+                        long = Some(if !keep {
+                            None
+                        } else if streams {
+                            seq += 1;
+                            let t = &text[r.start..r.end];
+                            LongWriter::begin(&mut buf, &style, r, t, "-", &names, seq - 1)
+                        } else {
+                            // A format that cannot be written in pieces: the record is
+                            // gathered whole (see output::long).
+                            pending = Some((*r, text[..r.end].to_vec()));
+                            None
+                        });
+                    }
                     if buf.len() <= 1 << 16 {
                         return Ok(false);
+                    }
+                }
+                stdin::Event::More(piece) => {
+                    if let Some((_, t)) = &mut pending {
+                        t.extend_from_slice(piece);
+                    } else if let Some(Some(w)) = &mut long {
+                        w.feed(&mut buf, piece);
+                    }
+                    if buf.len() <= 1 << 16 {
+                        return Ok(false);
+                    }
+                }
+                stdin::Event::End => {
+                    if let Some(Some(w)) = long.take() {
+                        w.end(&mut buf);
+                    }
+                    if let Some((mut r, t)) = pending.take() {
+                        r.end = t.len();
+                        let hosts = cx.hosts.lock().unwrap();
+                        let names = Names { hosts: hosts.names(), formats: &formats };
+                        let view = SourceView { data: &t, display_json: "-" };
+                        out::write_record(&mut buf, &style, &r, &view, &names, seq);
+                        seq += 1;
                     }
                 }
                 stdin::Event::Idle => {}
