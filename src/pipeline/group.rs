@@ -289,7 +289,13 @@ pub fn fill_keys(records: &mut [Record], prev: Nanos) -> Nanos {
 
 /// Say, on stderr, which timestamps gave no instant: the first few, then a count.
 pub fn report_problems(display: &str, problems: &[Problem]) {
+    problem_messages(display, problems).into_iter().for_each(crate::diag::error);
+}
+
+/// The messages `report_problems` writes.
+pub fn problem_messages(display: &str, problems: &[Problem]) -> Vec<String> {
     const SHOWN: usize = 3;
+    let mut out = Vec::new();
     for p in problems.iter().take(SHOWN) {
         let Problem::Unresolved(line, why) = p;
         let what = match why {
@@ -302,11 +308,12 @@ pub fn report_problems(display: &str, problems: &[Problem]) {
             }
             Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
         };
-        crate::diag::error(format!("{display}:{line}: {what}"));
+        out.push(format!("{display}:{line}: {what}"));
     }
     if problems.len() > SHOWN {
-        crate::diag::error(format!("{display}: {} more lines like these", problems.len() - SHOWN));
+        out.push(format!("{display}: {} more lines like these", problems.len() - SHOWN));
     }
+    out
 }
 
 #[cfg(test)]

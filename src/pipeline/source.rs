@@ -344,23 +344,49 @@ impl<'a> SourceParser<'a> {
     /// Report what went wrong and, when `keep_stats`, add the correction statistics to the
     /// run's summary. Returns the number of lines read.
     pub fn finish(self, keep_stats: bool) -> u64 {
+        let lines = self.line;
+        self.finish_quietly(keep_stats).say();
+        lines
+    }
+
+    /// `finish`, with what would be reported kept to be said later (`Report::say`): a
+    /// parser is large, and a merge of many sources reports them in command-line order once
+    /// all are parsed, without keeping every parser until then.
+    pub fn finish_quietly(self, keep_stats: bool) -> Report {
+        let mut said = Vec::new();
         if self.report {
             let display = &self.src.spec.display;
             if let Some(line) = self.bad_utf8 {
                 let fate = self.cx.settings.bad_utf8_fate;
-                diag::error(format!("{display}:{line}: invalid UTF-8 ({fate})"));
+                said.push((true, format!("{display}:{line}: invalid UTF-8 ({fate})")));
             }
-            group::report_problems(display, &self.problems);
+            let problems = group::problem_messages(display, &self.problems);
+            said.extend(problems.into_iter().map(|m| (true, m)));
             if let Some(abbr) = self.grouper.resolver().ambiguity() {
-                diag::note(format!(
+                said.push((false, format!(
                     "{display}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --host-tz HOST=REGION, e.g. America/Los_Angeles, to settle it)"
-                ));
+                )));
             }
         }
         if keep_stats {
             self.session.finish();
         }
-        self.line
+        Report(said)
+    }
+}
+
+/// What a parser has to say about its source (`finish_quietly`): errors (true) and notes.
+pub struct Report(Vec<(bool, String)>);
+
+impl Report {
+    pub fn say(self) {
+        for (error, m) in self.0 {
+            if error {
+                diag::error(m);
+            } else {
+                diag::note(m);
+            }
+        }
     }
 }
 
