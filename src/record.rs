@@ -118,3 +118,18 @@ impl Ordered for InOrder {
         }
     }
 }
+
+/// Records of several sources with their source's index, already in order (`normalize` of
+/// many small files, written together).
+pub struct Listed(pub std::vec::IntoIter<(usize, Record)>);
+
+impl Ordered for Listed {
+    fn fill(&mut self, batch: &mut Vec<(usize, Record)>, max: usize, max_text: usize) {
+        let mut text = 0;
+        while batch.len() < max && text < max_text {
+            let Some(x) = self.0.next() else { return };
+            text += x.1.text_len();
+            batch.push(x);
+        }
+    }
+}

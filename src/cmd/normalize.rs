@@ -10,7 +10,7 @@ use super::{args::MergeArgs, checked, context, format_names, load, output, style
 use crate::output::long::LongWriter;
 use crate::output::{self as out, display_json, write_ordered, Job, Names, SourceView};
 use crate::pipeline::{open_all, reader, stdin};
-use crate::record::InOrder;
+use crate::record::{Listed, Record};
 
 pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let run = checked(args.check())?;
@@ -107,17 +107,29 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let style = style(&run, &formats);
         let written = Default::default();
         // Each window is written with its own source alone in view, so that the work per
-        // window does not grow with the number of sources (200k one-line files).
-        for (i, src) in sources.iter().enumerate() {
-            let mut p = reader(&cx, src);
-            let mut done = 0;
-            while let Some(recs) = p.next_window() {
-                if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
-                    b.inc((r.end as u64).saturating_sub(done));
-                    done = r.end as u64;
-                }
-                // The host table stays locked while the window is written: nothing parses
-                // meanwhile, and copying its names each window would be quadratic too.
+        // window does not grow with the number of sources (200k one-line files); small
+        // sources are parsed whole and written a group at a time (a window's worth, at most
+        // GROUP sources), so that each does not cost a round of the output engine.
+        const GROUP: usize = 4096;
+        let window = run.settings.window_bytes;
+        let mut i = 0;
+        while i < sources.len() {
+            let mut j = i;
+            let mut bytes = 0;
+            while j < sources.len()
+                && j - i < GROUP
+                && sources[j].data.len() <= window
+                && bytes + sources[j].data.len() <= window
+            {
+                bytes += sources[j].data.len();
+                j += 1;
+            }
+            let write = |recs: Vec<(usize, Record)>,
+                         range: std::ops::Range<usize>,
+                         w: &mut (dyn io::Write + Send)|
+             -> Result<(), Failure> {
+                // The host table stays locked while the records are written: nothing parses
+                // meanwhile, and copying its names each time would be quadratic too.
                 let hosts = cx.hosts.lock().unwrap();
                 let job = Job {
                     style: &style,
@@ -125,13 +137,40 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     window: run.settings.window,
                     hosts: hosts.names(),
                     formats: &formats,
-                    display_json: &shown[i..=i],
+                    display_json: &shown[range.clone()],
                 };
-                let order = InOrder { source: 0, records: recs.into_iter() };
-                write_ordered(&job, &sources[i..=i], order, &mut w)
+                write_ordered(&job, &sources[range], Listed(recs.into_iter()), w)
                     .context("cannot write the output")?;
+                Ok(())
+            };
+            if j > i {
+                let mut all = Vec::new();
+                for (k, src) in sources[i..j].iter().enumerate() {
+                    let mut p = reader(&cx, src);
+                    while let Some(recs) = p.next_window() {
+                        all.extend(recs.into_iter().map(|r| (k, r)));
+                    }
+                    p.finish(true);
+                }
+                if let Some(b) = &cx.progress {
+                    b.inc(bytes as u64);
+                }
+                write(all, i..j, &mut w)?;
+                i = j;
+                continue;
+            }
+            let src = &sources[i];
+            let mut p = reader(&cx, src);
+            let mut done = 0;
+            while let Some(recs) = p.next_window() {
+                if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
+                    b.inc((r.end as u64).saturating_sub(done));
+                    done = r.end as u64;
+                }
+                write(recs.into_iter().map(|r| (0, r)).collect(), i..i + 1, &mut w)?;
             }
             p.finish(true);
+            i += 1;
         }
         finish(w)?;
         if let Some(b) = &cx.progress {
