@@ -128,6 +128,27 @@ pub fn run(
         Ok(false)
     };
 
+    // Too much text held: what is complete goes on, and the record that goes on is streamed
+    // from here. `$complete`: the text ends at a line end.
+    macro_rules! overflow {
+        ($complete:expr) => {
+            if streaming.is_none() && text.len() >= LONG_TEXT {
+                let groups = grouper.groups();
+                grouper.close(&text, text.len(), &mut recs);
+                let head = groups || !$complete;
+                if emit(&mut recs, &text, &mut last_key, head, sink)? {
+                    return Ok(());
+                }
+                text.clear();
+                if head {
+                    streaming = Some(!groups);
+                } else {
+                    grouper.restart(0, n);
+                }
+            }
+        };
+    }
+
     'read: loop {
         let msg = match next.take() {
             Some(m) => m,
@@ -195,6 +216,7 @@ pub fn run(
                 }
             } else {
                 rest = &[];
+                overflow!(false);
             }
             if tail.len() >= MORE && flush(&mut tail, &mut streaming, false, sink)? {
                 return Ok(());
@@ -264,22 +286,7 @@ pub fn run(
             if !complete {
                 cont = true;
             }
-            if streaming.is_none() && text.len() > LONG_TEXT {
-                // Too much text held: what is complete goes on, and the record that goes on
-                // is streamed from here.
-                let groups = grouper.groups();
-                grouper.close(&text, text.len(), &mut recs);
-                let head = groups || !complete;
-                if emit(&mut recs, &text, &mut last_key, head, sink)? {
-                    return Ok(());
-                }
-                text.clear();
-                if head {
-                    streaming = Some(!groups);
-                } else {
-                    grouper.restart(0, n);
-                }
-            }
+            overflow!(complete);
             if tail.len() >= MORE && flush(&mut tail, &mut streaming, false, sink)? {
                 return Ok(());
             }
