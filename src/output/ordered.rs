@@ -262,7 +262,7 @@ pub fn write_ordered(
         // Written buffers come back to be filled again: fresh ones would each be new pages
         // for the kernel to fault in and zero.
         let spare = &spare;
-        let (views, names) = (&views, &names);
+        let (views_w, names_w) = (&views, &names);
         let writer = scope.spawn(move || -> std::io::Result<()> {
             for bufs in rx {
                 for o in bufs {
@@ -273,7 +273,7 @@ pub fn write_ordered(
                             spare.lock().unwrap().push(b);
                         }
                         Out::Long(s, r, seq) => {
-                            write_long(out, style, &r, &sources[s], &views[s], names, seq)?
+                            write_long(out, style, &r, &sources[s], &views_w[s], names_w, seq)?
                         }
                     }
                 }
