@@ -5,6 +5,11 @@
 use crate::format::Span;
 use crate::time::Nanos;
 
+/// Bytes of text past which a record is not held whole: its lines are matched on their first
+/// `LONG_TEXT` bytes, its text is written out in pieces (`output::long`), and stdin streams it
+/// through. Memory then stays bounded whatever the length of a record or a line.
+pub const LONG_TEXT: usize = 1 << 20;
+
 /// `key` of a record that has no wall-clock time.
 pub const NO_TIME: Nanos = i64::MIN;
 
@@ -110,6 +115,21 @@ impl Ordered for InOrder {
             let Some(r) = self.records.next() else { return };
             text += r.text_len();
             batch.push((self.source, r));
+        }
+    }
+}
+
+/// Records of several sources with their source's index, already in order (`normalize` of
+/// many small files, written together).
+pub struct Listed(pub std::vec::IntoIter<(usize, Record)>);
+
+impl Ordered for Listed {
+    fn fill(&mut self, batch: &mut Vec<(usize, Record)>, max: usize, max_text: usize) {
+        let mut text = 0;
+        while batch.len() < max && text < max_text {
+            let Some(x) = self.0.next() else { return };
+            text += x.1.text_len();
+            batch.push(x);
         }
     }
 }

@@ -7,9 +7,10 @@ use anyhow::Context as _;
 
 use super::finish;
 use super::{args::MergeArgs, checked, context, format_names, load, output, style, Failure};
+use crate::output::long::LongWriter;
 use crate::output::{self as out, display_json, write_ordered, Job, Names, SourceView};
 use crate::pipeline::{open_all, reader, stdin};
-use crate::record::InOrder;
+use crate::record::{Listed, Record};
 
 pub fn run(args: MergeArgs) -> Result<(), Failure> {
     let run = checked(args.check())?;
@@ -24,22 +25,70 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let mut buf = Vec::with_capacity(1 << 16);
         let style = style(&run, &formats);
         let mut seq = 0u64;
+        let mut pending: Option<(crate::record::Record, Vec<u8>)> = None;
+        // A record too long to hold (stdin::Event::Head) being written in pieces; `Some(None)`:
+        // one that is not written (outside --since/--until, below --level).
+        let mut long: Option<Option<LongWriter>> = None;
+        let streams = out::long::streams(run.format);
         // Written out whenever the input has nothing more at hand, so a pipe stays live.
         let mut sink = |e: stdin::Event| -> io::Result<bool> {
             match e {
-                stdin::Event::Records(recs, text) => {
+                stdin::Event::Records(recs, text) | stdin::Event::Head(recs, text) => {
+                    let head = matches!(e, stdin::Event::Head(..));
                     let hosts = cx.hosts.lock().unwrap();
                     let names = Names { hosts: hosts.names(), formats: &formats };
                     if let Some(v) = &style.view {
                         v.widen(names.hosts);
                     }
                     let view = SourceView { data: text, display_json: "-" };
-                    for r in recs.iter().filter(|r| run.settings.window.keeps(r)) {
+                    let (whole, last) = match recs.split_last() {
+                        Some((last, whole)) if head => (whole, Some(last)),
+                        _ => (recs, None),
+                    };
+                    for r in whole.iter().filter(|r| run.settings.window.keeps(r)) {
                         out::write_record(&mut buf, &style, r, &view, &names, seq);
                         seq += 1;
                     }
+                    if let Some(r) = last {
+                        let keep = run.settings.window.keeps(r);
+                        long = Some(if !keep {
+                            None
+                        } else if streams {
+                            seq += 1;
+                            let t = &text[r.start..r.end];
+                            LongWriter::begin(&mut buf, &style, r, t, "-", &names, seq - 1)
+                        } else {
+                            // A format that cannot be written in pieces: the record is
+                            // gathered whole (see output::long).
+                            pending = Some((*r, text[..r.end].to_vec()));
+                            None
+                        });
+                    }
                     if buf.len() <= 1 << 16 {
                         return Ok(false);
+                    }
+                }
+                stdin::Event::More(piece) => {
+                    if let Some((_, t)) = &mut pending {
+                        t.extend_from_slice(piece);
+                    } else if let Some(Some(w)) = &mut long {
+                        w.feed(&mut buf, piece);
+                    }
+                    if buf.len() <= 1 << 16 {
+                        return Ok(false);
+                    }
+                }
+                stdin::Event::End => {
+                    if let Some(Some(w)) = long.take() {
+                        w.end(&mut buf);
+                    }
+                    if let Some((mut r, t)) = pending.take() {
+                        r.end = t.len();
+                        let hosts = cx.hosts.lock().unwrap();
+                        let names = Names { hosts: hosts.names(), formats: &formats };
+                        let view = SourceView { data: &t, display_json: "-" };
+                        out::write_record(&mut buf, &style, &r, &view, &names, seq);
+                        seq += 1;
                     }
                 }
                 stdin::Event::Idle => {}
@@ -62,17 +111,29 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let style = style(&run, &formats);
         let written = Default::default();
         // Each window is written with its own source alone in view, so that the work per
-        // window does not grow with the number of sources (200k one-line files).
-        for (i, src) in sources.iter().enumerate() {
-            let mut p = reader(&cx, src);
-            let mut done = 0;
-            while let Some(recs) = p.next_window() {
-                if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
-                    b.inc((r.end as u64).saturating_sub(done));
-                    done = r.end as u64;
-                }
-                // The host table stays locked while the window is written: nothing parses
-                // meanwhile, and copying its names each window would be quadratic too.
+        // window does not grow with the number of sources (200k one-line files); small
+        // sources are parsed whole and written a group at a time (a window's worth, at most
+        // GROUP sources), so that each does not cost a round of the output engine.
+        const GROUP: usize = 4096;
+        let window = run.settings.window_bytes;
+        let mut i = 0;
+        while i < sources.len() {
+            let mut j = i;
+            let mut bytes = 0;
+            while j < sources.len()
+                && j - i < GROUP
+                && sources[j].data.len() <= window
+                && bytes + sources[j].data.len() <= window
+            {
+                bytes += sources[j].data.len();
+                j += 1;
+            }
+            let write = |recs: Vec<(usize, Record)>,
+                         range: std::ops::Range<usize>,
+                         w: &mut (dyn io::Write + Send)|
+             -> Result<(), Failure> {
+                // The host table stays locked while the records are written: nothing parses
+                // meanwhile, and copying its names each time would be quadratic too.
                 let hosts = cx.hosts.lock().unwrap();
                 let job = Job {
                     style: &style,
@@ -80,13 +141,40 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     window: run.settings.window,
                     hosts: hosts.names(),
                     formats: &formats,
-                    display_json: &shown[i..=i],
+                    display_json: &shown[range.clone()],
                 };
-                let order = InOrder { source: 0, records: recs.into_iter() };
-                write_ordered(&job, &sources[i..=i], order, &mut w)
+                write_ordered(&job, &sources[range], Listed(recs.into_iter()), w)
                     .context("cannot write the output")?;
+                Ok(())
+            };
+            if j > i {
+                let mut all = Vec::new();
+                for (k, src) in sources[i..j].iter().enumerate() {
+                    let mut p = reader(&cx, src);
+                    while let Some(recs) = p.next_window() {
+                        all.extend(recs.into_iter().map(|r| (k, r)));
+                    }
+                    p.finish(true);
+                }
+                if let Some(b) = &cx.progress {
+                    b.inc(bytes as u64);
+                }
+                write(all, i..j, &mut w)?;
+                i = j;
+                continue;
+            }
+            let src = &sources[i];
+            let mut p = reader(&cx, src);
+            let mut done = 0;
+            while let Some(recs) = p.next_window() {
+                if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
+                    b.inc((r.end as u64).saturating_sub(done));
+                    done = r.end as u64;
+                }
+                write(recs.into_iter().map(|r| (0, r)).collect(), i..i + 1, &mut w)?;
             }
             p.finish(true);
+            i += 1;
         }
         finish(w)?;
         if let Some(b) = &cx.progress {

@@ -80,9 +80,10 @@ struct Run {
 }
 
 /// What parsing a source left: its runs, and its parser (for its report, in source order).
-struct Parsed<'a> {
+struct Parsed {
     runs: Vec<Run>,
-    parser: SourceParser<'a>,
+    report: crate::pipeline::source::Report,
+    links: Option<crate::skew::infer::Collector>,
 }
 
 /// Parse source `s` whole, window by window, into runs.
@@ -96,7 +97,7 @@ fn parse_source<'a>(
     plan: Option<&[Civil]>,
     budget: &Budget,
     buffer: &mut Vec<LineHit>,
-) -> Parsed<'a> {
+) -> Parsed {
     let mut parser = match reg {
         Some(reg) => SourceParser::with_registry(cx, reg, false, src, window, true, plan),
         None => SourceParser::new(cx, src, window, true, plan),
@@ -126,7 +127,8 @@ fn parse_source<'a>(
         }
     }
     *buffer = parser.take_buffer();
-    Parsed { runs, parser }
+    let links = parser.take_links();
+    Parsed { runs, report: parser.finish_quietly(true), links }
 }
 
 /// Keep a window's records in memory if the budget allows, else append them to the spill
@@ -249,21 +251,23 @@ impl<'a> RunMerge<'a> {
                 });
             }
         });
-        let mut cursors = Vec::new();
+        let mut cursors = Vec::with_capacity(sources.len());
         let mut links = crate::skew::infer::Collector::default();
         // Problems are reported per source in command-line order, as a sequential read would.
         for mut p in parsed.into_iter().filter_map(|m| m.into_inner().unwrap()) {
-            if let Some(l) = p.parser.take_links() {
+            if let Some(l) = p.links.take() {
                 links.absorb(l);
             }
-            p.parser.finish(true);
+            p.report.say();
             for run in p.runs {
                 cursors.push(Cursor {
                     run,
                     block: Vec::new(),
                     at: 0,
                     read: 0,
-                    stage: Vec::with_capacity(STAGE),
+                    // Grown to STAGE records by the first refill that needs them: a run of
+                    // a one-line source (200k of them) stays small.
+                    stage: Vec::new(),
                     next: 0,
                 });
             }
@@ -316,6 +320,7 @@ impl<'a> RunMerge<'a> {
             match cur.run.segments.front_mut() {
                 None => {
                     cur.block = Vec::new();
+                    cur.stage = Vec::new();
                     return false;
                 }
                 Some(Segment::Mem(v)) => {

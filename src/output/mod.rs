@@ -3,6 +3,7 @@
 
 pub mod ecs;
 mod escape;
+pub mod long;
 pub mod ordered;
 pub mod otlp;
 pub mod parquet;

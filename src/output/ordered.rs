@@ -11,6 +11,7 @@ use crate::input;
 use crate::pipeline::Source;
 use crate::record::{Ordered, Record, TimeWindow};
 
+use super::long::{self, LongWriter};
 use super::{write_record, Names, SourceView, Style};
 
 /// Mapped bytes the output may bring into memory before they are dropped again.
@@ -56,6 +57,66 @@ fn read_text(data: &input::Data, r: &Record, text: &mut Vec<u8>) -> bool {
     m.read_at(text, r.start).is_ok()
 }
 
+/// What a chunk of the output is: formatted bytes, or a record too long to format whole
+/// (source, record, sequence number), which the writer writes in pieces (`output::long`).
+enum Out {
+    Bytes(Vec<u8>),
+    Long(usize, Record, u64),
+}
+
+/// Write a long record of `src` to `out` a block at a time, read from its file (never through
+/// the mapping: its pages would count against the process's memory). A read that fails (the
+/// file was cut under it) ends the record there: the cut is reported by the caller's checks.
+fn write_long(
+    out: &mut (dyn Write + Send),
+    style: &Style,
+    rec: &Record,
+    src: &Source,
+    view: &SourceView,
+    names: &Names,
+    seq: u64,
+) -> std::io::Result<()> {
+    let mut block = vec![0u8; long::LONG];
+    let mut buf = Vec::with_capacity(long::LONG + 4096);
+    let read = |at: usize, dst: &mut Vec<u8>| -> bool {
+        let n = dst.len().min(rec.end - at);
+        dst.truncate(n);
+        match &src.data {
+            input::Data::Mapped(m) => m.read_at(dst, at).is_ok(),
+            input::Data::Owned(v) => {
+                dst.copy_from_slice(&v[at..at + n]);
+                true
+            }
+        }
+    };
+    let mut at = rec.start;
+    if !read(at, &mut block) {
+        return Ok(());
+    }
+    let Some(mut w) =
+        LongWriter::begin(&mut buf, style, rec, &block, view.display_json, names, seq)
+    else {
+        return Ok(());
+    };
+    at += block.len();
+    while at < rec.end {
+        block.resize(long::LONG, 0);
+        if !read(at, &mut block) {
+            let len = src.data.shrunk().unwrap_or(at);
+            src.report_shrink(len, 0);
+            break;
+        }
+        w.feed(&mut buf, &block);
+        at += block.len();
+        if buf.len() >= long::LONG {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    w.end(&mut buf);
+    out.write_all(&buf)
+}
+
 /// Where a record of an output chunk was read to: the file's bytes from `lo` (through the
 /// record's end) are in the arena from `at`.
 #[derive(Clone, Copy)]
@@ -87,10 +148,13 @@ fn read_spans(
     chunk: &[(usize, Record)],
     limits: &[usize],
     window: &TimeWindow,
+    style_format: super::OutputFormat,
     arena: &mut Vec<u8>,
 ) -> Vec<Option<Span>> {
+    let stream = long::streams(style_format);
     let usable = |(s, r): &(usize, Record)| {
-        r.end <= limits[*s]
+        !(stream && r.text_len() > long::LONG)
+            && r.end <= limits[*s]
             && r.end > r.start
             && r.end - r.start <= SPAN_MAX
             && matches!(sources[*s].data, input::Data::Mapped(_))
@@ -197,16 +261,24 @@ pub fn write_ordered(
     // Buffers `read_spans` reads into, kept at their size (not cleared: no zeroing again).
     let arenas: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Out>>(2);
         // Written buffers come back to be filled again: fresh ones would each be new pages
         // for the kernel to fault in and zero.
         let spare = &spare;
+        let (views_w, names_w) = (&views, &names);
         let writer = scope.spawn(move || -> std::io::Result<()> {
             for bufs in rx {
-                for mut b in bufs {
-                    out.write_all(&b)?;
-                    b.clear();
-                    spare.lock().unwrap().push(b);
+                for o in bufs {
+                    match o {
+                        Out::Bytes(mut b) => {
+                            out.write_all(&b)?;
+                            b.clear();
+                            spare.lock().unwrap().push(b);
+                        }
+                        Out::Long(s, r, seq) => {
+                            write_long(out, style, &r, &sources[s], &views_w[s], names_w, seq)?
+                        }
+                    }
                 }
             }
             out.flush()
@@ -246,14 +318,21 @@ pub fn write_ordered(
             let base =
                 job.written.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
             let cuts = &cuts;
-            let format_batch = |limits: &[usize]| -> Vec<Vec<u8>> {
+            let stream = long::streams(style.format);
+            let format_batch = |limits: &[usize]| -> Vec<Out> {
                 cuts.par_windows(2)
                     .map(|w| (base + w[0] as u64, &batch[w[0]..w[1]]))
                     .map(|(first, c)| {
                         // Room for the text and what is written around it (time, host, JSON
                         // keys): one allocation rather than doublings that copy and fault.
-                        let need =
-                            c.iter().map(|(_, r)| r.text_len()).sum::<usize>() + c.len() * 96;
+                        // Long records are not formatted here (see `Out::Long`).
+                        let need = c
+                            .iter()
+                            .map(|(_, r)| r.text_len())
+                            .filter(|&n| !stream || n <= long::LONG)
+                            .sum::<usize>()
+                            + c.len() * 96;
+                        let mut outs = Vec::new();
                         let mut buf = spare.lock().unwrap().pop().unwrap_or_default();
                         buf.reserve(need);
                         // Per source: the region (of FAULT_AROUND bytes) of its last record,
@@ -263,12 +342,20 @@ pub fn write_ordered(
                         let mut text = Vec::new();
                         let mut fresh = 0;
                         let mut arena = arenas.lock().unwrap().pop().unwrap_or_default();
-                        let spans = read_spans(sources, c, limits, &job.window, &mut arena);
+                        let spans =
+                            read_spans(sources, c, limits, &job.window, style.format, &mut arena);
                         for (i, (s, r)) in c.iter().enumerate() {
                             if i % 256 == 255 {
                                 account(std::mem::take(&mut fresh));
                             }
                             if r.end > limits[*s] || !job.window.keeps(r) {
+                                continue;
+                            }
+                            if stream && r.text_len() > long::LONG {
+                                if !buf.is_empty() {
+                                    outs.push(Out::Bytes(std::mem::take(&mut buf)));
+                                }
+                                outs.push(Out::Long(*s, *r, first + i as u64));
                                 continue;
                             }
                             if let Some(sp) = spans[i] {
@@ -315,8 +402,12 @@ pub fn write_ordered(
                         }
                         account(fresh);
                         arenas.lock().unwrap().push(arena);
-                        buf
+                        if !buf.is_empty() || outs.is_empty() {
+                            outs.push(Out::Bytes(buf));
+                        }
+                        outs
                     })
+                    .flatten()
                     .collect()
             };
             let mut bufs = format_batch(&full);

@@ -106,6 +106,12 @@ impl<'t> Grouper<'t> {
         self.open.is_some()
     }
 
+    /// Whether a record is open that the lines after it without a timestamp join (a
+    /// multi-line format's, a header's).
+    pub fn groups(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| !o.single)
+    }
+
     /// The timestamps that could not be resolved so far.
     pub fn take_problems(&mut self) -> Vec<Problem> {
         std::mem::take(&mut self.problems)
@@ -179,6 +185,46 @@ impl<'t> Grouper<'t> {
         let single = matches!(h.hit, Hit::Stamp { format, .. }
             if self.traits.get(format as usize).is_some_and(|t| !t.multiline));
         self.open = Some(Open { rec, line_end: h.end, line: h.line, single });
+    }
+
+    /// Every line that starts before `upto` (a line start; 0-based line `line`) has been
+    /// pushed. The lines before it that are records of their own (before the first hit,
+    /// after a record of a single-line format) become records now rather than at the next
+    /// hit, so that a source read a window at a time is never looked at again before `upto`
+    /// (however far away its next hit lies).
+    pub fn advance(&mut self, data: &[u8], upto: usize, line: u64, out: &mut Vec<Record>) {
+        if let Some(o) = &self.open {
+            if o.single && o.rec.format != u16::MAX && o.line_end < upto {
+                let o = self.open.take().expect("checked above");
+                out.push(o.rec);
+                self.preamble = Some((o.line_end + 1, o.line + 1));
+            }
+        }
+        if let Some((p, l)) = self.preamble {
+            if p < upto {
+                each_line(data, out, p, upto, l, self.default_host);
+                self.preamble = Some((upto, line));
+            }
+        }
+    }
+
+    /// The line that starts at `start` (0-based line `line`), pushed (if a hit) when only its
+    /// start was known, ends at `end` (its `\n`, or the end of the data): a line too long to
+    /// be read whole (see `record::LONG_TEXT`). Call `advance` up to `start` first.
+    pub fn long_line(&mut self, start: usize, end: usize, line: u64, out: &mut Vec<Record>) {
+        if let Some((p, _)) = self.preamble {
+            if p == start {
+                out.push(Record::untimed(start, end, line + 1, self.default_host, true));
+                self.preamble = Some((end + 1, line + 1));
+            }
+            return;
+        }
+        if let Some(o) = &mut self.open {
+            if o.rec.start == start {
+                o.line_end = end;
+                o.rec.end = end;
+            }
+        }
     }
 
     /// The data ends at `region_end` (the end of the source, or of what stdin has given so
@@ -277,7 +323,15 @@ pub fn fill_keys(records: &mut [Record], prev: Nanos) -> Nanos {
 
 /// Say, on stderr, which timestamps gave no instant: the first few, then a count.
 pub fn report_problems(display: &str, problems: &[Problem]) {
+    for m in problem_messages(display, problems) {
+        crate::diag::error_of(crate::diag::Kind::Time, m);
+    }
+}
+
+/// The messages `report_problems` writes.
+pub fn problem_messages(display: &str, problems: &[Problem]) -> Vec<String> {
     const SHOWN: usize = 3;
+    let mut out = Vec::new();
     for p in problems.iter().take(SHOWN) {
         let Problem::Unresolved(line, why) = p;
         let what = match why {
@@ -290,15 +344,12 @@ pub fn report_problems(display: &str, problems: &[Problem]) {
             }
             Unresolved::Relative(_) => "a time since boot; pass --boot-time to place it",
         };
-        crate::diag::error_of(crate::diag::Kind::Time, format!("{display}:{line}: {what}"));
+        out.push(format!("{display}:{line}: {what}"));
     }
     if problems.len() > SHOWN {
-        let more = problems.len() - SHOWN;
-        crate::diag::error_of(
-            crate::diag::Kind::Time,
-            format!("{display}: {more} more lines like these"),
-        );
+        out.push(format!("{display}: {} more lines like these", problems.len() - SHOWN));
     }
+    out
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::format::detect::Matcher;
 use crate::format::Hit;
+use crate::record::LONG_TEXT;
 use crate::time::{Civil, Stamp};
 
 /// A line that is a record start or a header, as found by the parallel pass.
@@ -37,7 +38,11 @@ pub fn scan_here(
     let mut copy = Vec::with_capacity(1024);
     let mut visit = |a: usize, b: usize, n: u64, hits: &mut Vec<LineHit>| {
         let mut e = b;
-        if e > a && data[e - 1] == b'\r' {
+        if e - a > LONG_TEXT {
+            // A line this long is matched on its start: a timestamp is near the start of a
+            // line, and copying (or matching) a gigabyte line whole would hold it in memory.
+            e = a + LONG_TEXT;
+        } else if e > a && data[e - 1] == b'\r' {
             e -= 1;
         }
         copy.clear();

@@ -8,7 +8,7 @@ use crate::diag;
 use crate::format::detect::Matcher;
 use crate::format::Hit;
 use crate::input::Data;
-use crate::record::{Record, NO_TIME};
+use crate::record::{Record, LONG_TEXT, NO_TIME};
 use crate::time::clock::{now, system_nanos};
 use crate::time::resolve::{Resolver, YearRule};
 use crate::time::Nanos;
@@ -80,6 +80,9 @@ pub struct SourceParser<'a> {
     problems: Vec<Problem>,
     bad_utf8: Option<u64>,
     shrunk_to: Option<usize>,
+    /// A line too long to take whole (longer than `LONG_TEXT`) that a window ended in: its
+    /// start and 0-based line number. The next window goes on from its end.
+    long_line: Option<(usize, u64)>,
     done: bool,
     /// Whether the caller gave the year plan (else a window that covers the whole source
     /// plans from its own stamps).
@@ -158,6 +161,7 @@ impl<'a> SourceParser<'a> {
             problems: Vec::new(),
             bad_utf8: None,
             shrunk_to: None,
+            long_line: None,
             done: false,
             planned: year_plan.is_some(),
             links: cx.settings.correlate.as_ref().map(|_| Default::default()),
@@ -185,11 +189,43 @@ impl<'a> SourceParser<'a> {
         }
         let data: &[u8] = &self.src.data;
         let limit = self.shrunk_to.unwrap_or(data.len());
+        let mut recs = Vec::new();
+        if let Some((start, line)) = self.long_line {
+            // The rest of a long line: its end is looked for a window at a time, and the
+            // pages looked at are dropped at once (a 10 GB line costs no more than a window).
+            let stop = limit.min(self.pos.saturating_add(self.window.max(1 << 20)));
+            let found = memchr::memchr(b'\n', &data[self.pos..stop]).map(|i| self.pos + i);
+            self.src.data.release(self.pos..found.unwrap_or(stop));
+            if found.is_none() && stop < limit {
+                self.pos = stop;
+                if let Some(len) = self.src.data.shrunk() {
+                    self.shrunk_to = Some(len);
+                }
+                return Some(recs);
+            }
+            let end = found.unwrap_or(limit);
+            self.grouper.long_line(start, end, line, &mut recs);
+            self.long_line = None;
+            self.pos = found.map_or(limit, |i| i + 1);
+        }
+        // A window ends at a line end, unless the line that crosses its end runs on for more
+        // than LONG_TEXT bytes: then it ends inside that line (`long_line`).
+        let mut cut = None;
         let end = if limit - self.pos.min(limit) <= self.window {
             limit
         } else {
             let at = self.pos + self.window;
-            memchr::memchr(b'\n', &data[at..limit]).map_or(limit, |i| at + i + 1)
+            let look = limit.min(at.saturating_add(LONG_TEXT));
+            match memchr::memchr(b'\n', &data[at..look]) {
+                Some(i) => at + i + 1,
+                None if look == limit => limit,
+                None => {
+                    let start = memchr::memrchr(b'\n', &data[self.pos..at])
+                        .map_or(self.pos, |i| self.pos + i + 1);
+                    cut = Some(start);
+                    look
+                }
+            }
         };
         let mut all = std::mem::take(&mut self.hits);
         all.clear();
@@ -219,7 +255,7 @@ impl<'a> SourceParser<'a> {
         // Each hit closes the record before it; the last stays open for the next window,
         // unless this one is the last. The run's host table is shared by the parse workers:
         // it is locked only for a name not seen just before (most sources name one host).
-        let mut recs = Vec::with_capacity(all.len() + 1);
+        recs.reserve(all.len() + 1);
         {
             let hosts = &self.cx.hosts;
             let mut memo: Option<(Vec<u8>, u32)> = None;
@@ -238,6 +274,17 @@ impl<'a> SourceParser<'a> {
             }
             if last {
                 self.grouper.close(data, limit, &mut recs);
+            } else {
+                // The lines before the window's end (or before the long line it ends in)
+                // that are records of their own become records now.
+                let (upto, line) = match cut {
+                    Some(start) => (start, self.line - 1),
+                    None => (end, self.line),
+                };
+                self.grouper.advance(data, upto, line, &mut recs);
+                if let Some(start) = cut {
+                    self.long_line = Some((start, self.line - 1));
+                }
             }
         }
         let problems = self.grouper.take_problems();
@@ -304,31 +351,42 @@ impl<'a> SourceParser<'a> {
     /// Report what went wrong and, when `keep_stats`, add the correction statistics to the
     /// run's summary. Returns the number of lines read.
     pub fn finish(self, keep_stats: bool) -> u64 {
+        let lines = self.line;
+        self.finish_quietly(keep_stats).say();
+        lines
+    }
+
+    /// `finish`, with what would be reported kept to be said later (`Report::say`): a
+    /// parser is large, and a merge of many sources reports them in command-line order once
+    /// all are parsed, without keeping every parser until then.
+    pub fn finish_quietly(self, keep_stats: bool) -> Report {
+        let mut said = Vec::new();
         if self.report {
             let display = &self.src.spec.display;
             if let Some(line) = self.bad_utf8 {
                 let fate = self.cx.settings.bad_utf8_fate;
-                diag::error_of(
+                said.push(Said::Error(
                     diag::Kind::Utf8,
                     format!("{display}:{line}: invalid UTF-8 ({fate})"),
-                );
-            }
-            group::report_problems(display, &self.problems);
-            if let Some(abbr) = self.grouper.resolver().ambiguity() {
-                diag::warn(diag::Kind::Assumed, format!(
-                    "{display}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --host-tz HOST=REGION, e.g. America/Los_Angeles, to settle it)"
                 ));
+            }
+            let problems = group::problem_messages(display, &self.problems);
+            said.extend(problems.into_iter().map(|m| Said::Error(diag::Kind::Time, m)));
+            if let Some(abbr) = self.grouper.resolver().ambiguity() {
+                said.push(Said::Warn(diag::Kind::Assumed, format!(
+                    "{display}: zone abbreviation {abbr} is ambiguous; read by its most common meaning (pass --host-tz HOST=REGION, e.g. America/Los_Angeles, to settle it)"
+                )));
             }
         }
         if keep_stats {
             if self.report && self.line > 0 && self.grouper.tallies().is_empty() {
-                diag::warn(
+                said.push(Said::Warn(
                     diag::Kind::Untimed,
                     format!(
                         "{}: no line has a timestamp deskew reads: its {} lines are kept without a time (--input-format or --formats DIR if it is a log)",
                         self.src.spec.display, self.line
                     ),
-                );
+                ));
             }
             self.session.finish();
             let resolver = self.grouper.resolver();
@@ -343,7 +401,27 @@ impl<'a> SourceParser<'a> {
                 },
             );
         }
-        self.line
+        Report(said)
+    }
+}
+
+/// One thing a parser has to say about its source.
+enum Said {
+    Error(diag::Kind, String),
+    Warn(diag::Kind, String),
+}
+
+/// What a parser has to say about its source (`finish_quietly`), in the order it arose.
+pub struct Report(Vec<Said>);
+
+impl Report {
+    pub fn say(self) {
+        for s in self.0 {
+            match s {
+                Said::Error(kind, m) => diag::error_of(kind, m),
+                Said::Warn(kind, m) => diag::warn(kind, m),
+            }
+        }
     }
 }
 
@@ -378,11 +456,19 @@ pub fn gather_year_plan(cx: &Context, src: &Source, window: usize) -> Vec<crate:
     let mut pos = 0;
     while pos < data.len() {
         let at = (pos + window).min(data.len());
-        let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
+        let look = data.len().min(at.saturating_add(LONG_TEXT));
+        let end = memchr::memchr(b'\n', &data[at..look]).map_or(look, |i| at + i + 1);
         let (_, hits) = scan::scan_from(data, pos..end, 0, &matcher);
         scan::year_plan(&hits, &mut plan);
         src.data.release(pos..end);
         pos = end;
+        // Inside a long line: on past its end, a window at a time (see `next_window`).
+        while pos < data.len() && data[pos - 1] != b'\n' {
+            let stop = data.len().min(pos.saturating_add(window.max(1 << 20)));
+            let found = memchr::memchr(b'\n', &data[pos..stop]);
+            src.data.release(pos..stop);
+            pos = found.map_or(stop, |i| pos + i + 1);
+        }
     }
     plan
 }

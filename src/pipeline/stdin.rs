@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::diag;
 use crate::format::detect::Matcher;
-use crate::record::{Record, NO_TIME};
+use crate::record::{Record, LONG_TEXT, NO_TIME};
 use crate::time::clock::now;
 use crate::time::resolve::{Resolver, YearRule};
 
@@ -27,16 +27,28 @@ pub const QUIET: Duration = Duration::from_millis(200);
 pub enum Event<'a> {
     /// Complete records, in input order; their offsets index `text`.
     Records(&'a [Record], &'a [u8]),
+    /// Complete records, the last of which is the head of a record too long to hold
+    /// (`LONG_TEXT`): its text so far is `text[start..end]`, the rest comes in `More`, then
+    /// `End`.
+    Head(&'a [Record], &'a [u8]),
+    /// More text of the record begun by `Head`, as it stands in the input (line breaks in it).
+    More(&'a [u8]),
+    /// The record begun by `Head` is complete.
+    End,
     /// Nothing more is at hand for now: write out what is buffered.
     Idle,
 }
 
-/// What the reader thread sends: whole lines (the last line of the input may lack its `\n`),
-/// or the error that ended the input.
+/// What the reader thread sends: lines (the last line of the input may lack its `\n`), or
+/// the error that ended the input. A line longer than `LONG_TEXT` comes in pieces of about
+/// that size: a chunk that does not end in `\n` ends inside a line that the next goes on with.
 enum Msg {
     Lines(Vec<u8>),
     Failed(io::Error),
 }
+
+/// Bytes of a long record's text handed on at a time.
+const MORE: usize = 1 << 16;
 
 /// Read stdin to its end, handing records to `sink` (which returns true to stop: the reader
 /// of the output went away). Problems are reported on stderr as for files.
@@ -63,18 +75,28 @@ pub fn run(
     let mut session = cx.corrector.session();
     let host_of = |name: &[u8]| cx.hosts.lock().unwrap().intern(&String::from_utf8_lossy(name));
 
-    // The text of the open record (its lines, each with its `\n`), or nothing.
+    // The text of the open record (its lines, each with its `\n`), or nothing. Past
+    // LONG_TEXT, the record is streamed (`Event::Head`) and its text no longer held.
     let mut text: Vec<u8> = Vec::with_capacity(1 << 12);
     let mut recs: Vec<Record> = Vec::new();
     let mut n = 0u64;
     let mut last_key = NO_TIME;
     let mut bad_utf8_reported = false;
     let mut next: Option<Msg> = None;
+    // The chunk to come starts inside the last line of the one before.
+    let mut cont = false;
+    // A record is being streamed: `Some(true)` when it ends at the end of its line (a line of
+    // its own, or of a single-line format), `Some(false)` when the lines after it join it.
+    let mut streaming: Option<bool> = None;
+    // Its text not yet handed on.
+    let mut tail: Vec<u8> = Vec::new();
 
-    // Correct the complete records and hand them on; true: stop.
+    // Correct the complete records and hand them on (the last as a head when `head`);
+    // true: stop.
     let mut emit = |recs: &mut Vec<Record>,
                     text: &[u8],
                     last_key: &mut i64,
+                    head: bool,
                     sink: &mut dyn FnMut(Event) -> io::Result<bool>|
      -> io::Result<bool> {
         if recs.is_empty() {
@@ -84,20 +106,72 @@ pub fn run(
             session.correct(r, |h| cx.hosts.lock().unwrap().names().get(h).cloned());
         }
         *last_key = fill_keys(recs, *last_key);
-        let stop = sink(Event::Records(recs, text))?;
+        let stop = sink(if head { Event::Head(recs, text) } else { Event::Records(recs, text) })?;
         recs.clear();
         Ok(stop)
     };
+    // Hand on the streamed record's text held, and end it if `end`; true: stop.
+    let flush = |tail: &mut Vec<u8>,
+                 streaming: &mut Option<bool>,
+                 end: bool,
+                 sink: &mut dyn FnMut(Event) -> io::Result<bool>|
+     -> io::Result<bool> {
+        if !tail.is_empty() {
+            let stop = sink(Event::More(tail))?;
+            tail.clear();
+            if stop {
+                return Ok(true);
+            }
+        }
+        if end && streaming.take().is_some() {
+            return sink(Event::End);
+        }
+        Ok(false)
+    };
+
+    // Too much text held: what is complete goes on, and the record that goes on is streamed
+    // from here. `$complete`: the text ends at a line end.
+    macro_rules! overflow {
+        ($complete:expr) => {
+            if streaming.is_none() && text.len() >= LONG_TEXT {
+                let groups = grouper.groups();
+                grouper.close(&text, text.len(), &mut recs);
+                let head = groups || !$complete;
+                if emit(&mut recs, &text, &mut last_key, head, sink)? {
+                    return Ok(());
+                }
+                text.clear();
+                if head {
+                    streaming = Some(!groups);
+                } else {
+                    grouper.restart(0, n);
+                }
+            }
+        };
+    }
 
     'read: loop {
         let msg = match next.take() {
             Some(m) => m,
-            None if grouper.is_open() => match rx.recv_timeout(quiet) {
+            None if grouper.is_open() || streaming.is_some() => match rx.recv_timeout(quiet) {
                 Ok(m) => m,
                 Err(RecvTimeoutError::Timeout) => {
-                    // The input paused: what is open is complete as far as anyone can tell.
+                    // The input paused: what is open is complete as far as anyone can tell
+                    // (a line cut off in the middle goes on when the input does).
+                    if streaming.is_some() {
+                        if flush(&mut tail, &mut streaming, !cont, sink)? {
+                            return Ok(());
+                        }
+                        if streaming.is_none() {
+                            grouper.restart(0, n);
+                        }
+                        if sink(Event::Idle)? {
+                            return Ok(());
+                        }
+                        continue;
+                    }
                     grouper.close(&text, text.len(), &mut recs);
-                    if emit(&mut recs, &text, &mut last_key, sink)? || sink(Event::Idle)? {
+                    if emit(&mut recs, &text, &mut last_key, false, sink)? || sink(Event::Idle)? {
                         return Ok(());
                     }
                     text.clear();
@@ -119,59 +193,121 @@ pub fn run(
                 break;
             }
         };
-        let mut lines = chunk.split_inclusive(|&b| b == b'\n');
-        for raw in &mut lines {
-            n += 1;
-            let line = raw.strip_suffix(b"\n").unwrap_or(raw);
-            if !bad_utf8_reported && std::str::from_utf8(line).is_err() {
-                bad_utf8_reported = true;
-                let fate = cx.settings.bad_utf8_fate;
-                diag::error(format!("-:{n}: invalid UTF-8 ({fate})"));
+        let mut rest: &[u8] = &chunk;
+        if cont {
+            // The rest of a line begun in a chunk before (a long line: being streamed).
+            let (piece, ended) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], Some(i + 1)),
+                None => (rest, None),
+            };
+            let held = if streaming.is_some() { &mut tail } else { &mut text };
+            held.extend_from_slice(piece);
+            if let Some(k) = ended {
+                rest = &rest[k..];
+                cont = false;
+                match streaming {
+                    None => text.push(b'\n'),
+                    Some(true) => {
+                        if flush(&mut tail, &mut streaming, true, sink)? {
+                            return Ok(());
+                        }
+                        grouper.restart(0, n);
+                    }
+                    Some(false) => {}
+                }
+            } else {
+                rest = &[];
+                overflow!(false);
             }
-            let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
+            if tail.len() >= MORE && flush(&mut tail, &mut streaming, false, sink)? {
+                return Ok(());
+            }
+        }
+        for raw in rest.split_inclusive(|&b| b == b'\n') {
+            n += 1;
+            let complete = raw.ends_with(b"\n");
+            let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+            if !bad_utf8_reported {
+                // A line cut in pieces may end inside a character: only a bad one counts.
+                if let Err(e) = std::str::from_utf8(line) {
+                    if complete || e.error_len().is_some() {
+                        bad_utf8_reported = true;
+                        let fate = cx.settings.bad_utf8_fate;
+                        diag::error(format!("-:{n}: invalid UTF-8 ({fate})"));
+                    }
+                }
+            }
+            let trimmed = if complete { line.strip_suffix(b"\r").unwrap_or(line) } else { line };
+            // A long line is matched on its start, as in a file (`scan`).
+            let trimmed = &trimmed[..trimmed.len().min(LONG_TEXT)];
             match matcher.line(trimmed, &mut scratch) {
                 Some(hit) => {
+                    if flush(&mut tail, &mut streaming, true, sink)? {
+                        return Ok(());
+                    }
                     // Closes what was open before it (at the end of the text held).
                     grouper.close(&text, text.len(), &mut recs);
-                    if emit(&mut recs, &text, &mut last_key, sink)? {
+                    if emit(&mut recs, &text, &mut last_key, false, sink)? {
                         return Ok(());
                     }
                     text.clear();
                     text.extend_from_slice(line);
-                    text.push(b'\n');
+                    if complete {
+                        text.push(b'\n');
+                    }
                     let h = LineHit { line: n - 1, start: 0, end: line.len(), hit };
                     grouper.push(&text, &h, host_of, &mut recs);
                 }
+                None if streaming.is_some() => {
+                    // A line of the record being streamed (one that ends at its line's end
+                    // has ended before the next line).
+                    tail.push(b'\n');
+                    tail.extend_from_slice(line);
+                }
                 None if grouper.is_open() => {
                     text.extend_from_slice(line);
-                    text.push(b'\n');
+                    if complete {
+                        text.push(b'\n');
+                    }
                 }
                 None => {
                     // No record is open: the line is a record of its own.
                     text.extend_from_slice(line);
-                    text.push(b'\n');
-                    grouper.close(&text, text.len(), &mut recs);
-                    if emit(&mut recs, &text, &mut last_key, sink)? {
-                        return Ok(());
+                    if complete {
+                        text.push(b'\n');
+                        grouper.close(&text, text.len(), &mut recs);
+                        if emit(&mut recs, &text, &mut last_key, false, sink)? {
+                            return Ok(());
+                        }
+                        text.clear();
+                        grouper.restart(0, n);
                     }
-                    text.clear();
-                    grouper.restart(0, n);
                 }
+            }
+            if !complete {
+                cont = true;
+            }
+            overflow!(complete);
+            if tail.len() >= MORE && flush(&mut tail, &mut streaming, false, sink)? {
+                return Ok(());
             }
         }
         let _ = free_tx.send(chunk);
         match rx.try_recv() {
             Ok(m) => next = Some(m),
             Err(TryRecvError::Empty) => {
-                if sink(Event::Idle)? {
+                if flush(&mut tail, &mut streaming, false, sink)? || sink(Event::Idle)? {
                     return Ok(());
                 }
             }
             Err(TryRecvError::Disconnected) => break 'read,
         }
     }
+    if flush(&mut tail, &mut streaming, true, sink)? {
+        return Ok(());
+    }
     grouper.close(&text, text.len(), &mut recs);
-    if emit(&mut recs, &text, &mut last_key, sink)? {
+    if emit(&mut recs, &text, &mut last_key, false, sink)? {
         return Ok(());
     }
     session.finish();
@@ -200,19 +336,43 @@ pub fn run(
 }
 
 /// The reader thread: whole lines in chunks, a chunk sent whenever the input has nothing more
-/// at hand (so a live line goes on at once) or the chunk is large.
+/// at hand (so a live line goes on at once) or the chunk is large; a line longer than
+/// `LONG_TEXT` in pieces of that size (marked: the chunk ends inside a line).
 fn read_lines(input: impl BufRead, tx: mpsc::SyncSender<Msg>, free: mpsc::Receiver<Vec<u8>>) {
     let mut input = io::BufReader::with_capacity(1 << 16, input);
+    // Bytes of the line being read that are not yet sent.
+    let mut line = 0usize;
     loop {
         let mut chunk = free.try_recv().unwrap_or_else(|_| Vec::with_capacity(1 << 16));
         chunk.clear();
         let failed = loop {
-            match input.read_until(b'\n', &mut chunk) {
-                Ok(0) => break None,
-                Ok(_) if input.buffer().is_empty() || chunk.len() >= 1 << 16 => break Some(None),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            let buf = match input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => break Some(Some(e)),
+            };
+            if buf.is_empty() {
+                break None;
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    chunk.extend_from_slice(&buf[..=i]);
+                    input.consume(i + 1);
+                    line = 0;
+                    if input.buffer().is_empty() || chunk.len() >= 1 << 16 {
+                        break Some(None);
+                    }
+                }
+                None => {
+                    let k = buf.len();
+                    chunk.extend_from_slice(buf);
+                    input.consume(k);
+                    line += k;
+                    if line >= LONG_TEXT {
+                        line = 0;
+                        break Some(None);
+                    }
+                }
             }
         };
         let sent = chunk.is_empty() || tx.send(Msg::Lines(chunk)).is_ok();
