@@ -244,8 +244,6 @@ impl<'a> SourceParser<'a> {
         for r in recs.iter_mut() {
             self.session.correct(r, |h| hosts.lock().unwrap().names().get(h).cloned());
         }
-        // Done with these pages until the output reads them again: out of memory with them.
-        self.src.data.release(scanned);
         if let Some(len) = self.src.data.shrunk() {
             // Lines past the new end were read as zeros: drop them, and stop there.
             let before = recs.len();
@@ -261,6 +259,12 @@ impl<'a> SourceParser<'a> {
         if last {
             self.done = true;
         }
+        // `--correlate`: the ids of this window's timed records, while its pages are in memory.
+        if let (Some(links), Some(key)) = (&mut self.links, &self.cx.settings.correlate) {
+            links.scan(key, data, &recs);
+        }
+        // Done with these pages until the output reads them again: out of memory with them.
+        self.src.data.release(scanned);
         if self.last_key == NO_TIME && !self.done && !recs.iter().any(|r| r.has_time()) {
             self.held.append(&mut recs);
         } else if !self.held.is_empty() {
@@ -268,9 +272,6 @@ impl<'a> SourceParser<'a> {
             recs = std::mem::take(&mut self.held);
         }
         self.last_key = fill_keys(&mut recs, self.last_key);
-        if let (Some(links), Some(key)) = (&mut self.links, &self.cx.settings.correlate) {
-            links.scan(key, data, &recs);
-        }
         Some(recs)
     }
 
