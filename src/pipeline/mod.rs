@@ -6,6 +6,7 @@
 
 pub mod context;
 pub mod correct;
+pub mod correlate;
 pub mod group;
 pub mod live;
 pub mod scan;

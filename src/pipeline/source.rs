@@ -275,6 +275,13 @@ impl<'a> SourceParser<'a> {
         Some(recs)
     }
 
+    /// `--correlate`: the spans of the ids seen (on the thread that parsed the source).
+    pub fn seal_links(&mut self) {
+        if let Some(l) = &mut self.links {
+            l.seal();
+        }
+    }
+
     /// The ids this parser saw (`--correlate`).
     pub fn take_links(&mut self) -> Option<crate::skew::infer::Collector> {
         self.links.take()

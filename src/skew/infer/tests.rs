@@ -43,8 +43,8 @@ fn collector(clocks: &[Clock], n: i64, violators: &[i64]) -> Collector {
         let id = k as u64;
         let mut put = |h: u32, a: Nanos, b: Nanos| {
             let (a, b) = (clocks[h as usize].read(a), clocks[h as usize].read(b));
-            c.seen.push((id, h, a));
-            c.seen.push((id, h, b));
+            c.push(id, 0, h, a);
+            c.push(id, 0, h, b);
             for t in [a, b] {
                 c.range(h, (t, t));
             }
