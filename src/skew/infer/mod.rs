@@ -41,6 +41,8 @@ pub struct Inference {
     pub pairs: Vec<PairFit>,
     /// The host chosen as reference when none was known or named.
     pub chosen_reference: Option<u32>,
+    /// Hosts whose offsets were known (history, `--skew`).
+    pub known: Vec<bool>,
     pub ids: usize,
 }
 
@@ -79,6 +81,7 @@ pub fn infer(c: &Collector, names: &[String], known: &[bool], reference: Option<
         disagreements,
         pairs,
         chosen_reference: chosen,
+        known: (0..n).map(|h| known.get(h).copied().unwrap_or(false)).collect(),
         ids,
     }
 }
@@ -102,10 +105,13 @@ impl Inference {
             .collect()
     }
 
-    /// One line per host that took part (and what was assumed), for stderr or `offsets`.
+    /// One line per host that took part (and what was assumed), then one per pair of hosts
+    /// that share requests, for stderr or `offsets`.
     pub fn report(&self) -> Vec<String> {
         let mut out = Vec::new();
         let name = |h: u32| self.names.get(h as usize).map_or("?", String::as_str);
+        let half =
+            |w: f64| fmt_offset((w / 2.0).round() as Nanos).trim_start_matches('+').to_string();
         if let Some(r) = self.chosen_reference {
             out.push(format!(
                 "correlate: no host has a known offset: the others are corrected to {}'s clock (pass --reference HOST to choose)",
@@ -114,39 +120,74 @@ impl Inference {
         }
         for (h, o) in self.outcomes.iter().enumerate() {
             let host = name(h as u32);
-            let links: usize = self
+            let total: usize = self
                 .pairs
                 .iter()
                 .filter(|p| p.x as usize == h || p.y as usize == h)
                 .map(|p| p.links)
                 .sum();
             match o {
-                Outcome::Anchor => {}
+                Outcome::Anchor if total == 0 => {}
+                Outcome::Anchor => {
+                    let why = if self.known.get(h).copied().unwrap_or(false) {
+                        "its offset history (or --skew) kept"
+                    } else if self.chosen_reference == Some(h as u32) {
+                        "the reference (the best-linked host)"
+                    } else {
+                        "the reference (--reference)"
+                    };
+                    out.push(format!("correlate: {host}: anchor: {why}; {total} links"));
+                }
                 Outcome::Inferred { line, via, anchor, links, width, dropped } => {
                     let mid = line.at(line.t0);
                     let mut s = format!(
-                        "correlate: {host}: offset {} ± {} (drift {:+.1} ppm) from {links} requests with {}",
+                        "correlate: {host}: offset {} ± {} (drift {:+.1} ppm) from {links} requests with {}, anchored to {}",
                         fmt_offset(mid.round() as Nanos),
-                        fmt_offset((width / 2.0).round() as Nanos).trim_start_matches('+'),
+                        half(*width),
                         line.drift_ppm(),
                         name(*via),
+                        name(*anchor),
                     );
-                    if via != anchor {
-                        s.push_str(&format!(", anchored to {}", name(*anchor)));
+                    if total > *links {
+                        s.push_str(&format!("; {total} links in all"));
                     }
                     if *dropped > 0 {
                         s.push_str(&format!("; {dropped} bounds broke the nesting and were ignored"));
                     }
                     out.push(s);
                 }
-                Outcome::NoLinks if links == 0 => {}
+                Outcome::NoLinks if total == 0 => {}
                 Outcome::NoLinks => out.push(format!(
-                    "correlate: {host}: links only to hosts not corrected either: not corrected"
+                    "correlate: {host}: {total} links, only to hosts not corrected either: not corrected"
                 )),
                 Outcome::Contradictory => out.push(format!(
-                    "correlate: {host}: the requests' bounds contradict (no offset fits): not corrected"
+                    "correlate: {host}: {total} links, but the requests' bounds contradict (no offset fits): not corrected"
                 )),
             }
+        }
+        for p in &self.pairs {
+            let (x, y) = (name(p.x), name(p.y));
+            let who = if p.x_called == p.links {
+                format!("{x} -> {y}")
+            } else if p.x_called == 0 {
+                format!("{y} -> {x}")
+            } else {
+                format!("{x} <-> {y}")
+            };
+            let mut s = format!("correlate: {who}: {} requests: ", p.links);
+            match (p.fit, p.at((p.range.0 + p.range.1) / 2)) {
+                (Some(f), Some(d)) => {
+                    let (how, d) = if d >= 0.0 { ("behind", d) } else { ("ahead of", -d) };
+                    s.push_str(&format!(
+                        "{y}'s clock is {} ± {} {how} {x}'s ({y} drifts {:+.1} ppm against it)",
+                        fmt_offset(d.round() as Nanos).trim_start_matches('+'),
+                        half(f.width),
+                        -f.b * 1e6,
+                    ));
+                }
+                _ => s.push_str("the bounds contradict (no line fits them): not used"),
+            }
+            out.push(s);
         }
         for d in &self.disagreements {
             out.push(format!(
@@ -157,7 +198,7 @@ impl Inference {
                 name(d.y),
                 fmt_offset(d.offset.round() as Nanos),
                 name(d.x),
-                fmt_offset((d.width / 2.0).round() as Nanos).trim_start_matches('+'),
+                half(d.width),
             ));
         }
         out

@@ -36,6 +36,8 @@ pub struct PairFit {
     pub fit: Option<Fit>,
     /// Requests seen on both hosts with spans of different lengths.
     pub links: usize,
+    /// Of them, those `x` called (its span the longer).
+    pub x_called: usize,
     /// `y` readings the links span.
     pub range: (Nanos, Nanos),
 }
@@ -54,6 +56,7 @@ struct Acc {
     lower: Vec<(Nanos, Nanos)>,
     upper: Vec<(Nanos, Nanos)>,
     links: usize,
+    x_called: usize,
     range: (Nanos, Nanos),
 }
 
@@ -68,6 +71,7 @@ impl Acc {
             (self.range.0.min(o.range.0), self.range.1.max(o.range.1))
         };
         self.links += o.links;
+        self.x_called += o.x_called;
         self.lower.append(&mut o.lower);
         self.upper.append(&mut o.upper);
     }
@@ -80,7 +84,8 @@ impl Acc {
             v.iter().map(|&(t, b)| Bound { t: (t - t0) as f64, v: b as f64 }).collect()
         };
         let bounds = Bounds { lower: rel(&self.lower), upper: rel(&self.upper) };
-        PairFit { x, y, t0, fit: bounds.fit(), links: self.links, range: self.range }
+        let (links, x_called, range) = (self.links, self.x_called, self.range);
+        PairFit { x, y, t0, fit: bounds.fit(), links, x_called, range }
     }
 }
 
@@ -145,6 +150,7 @@ impl PairBounds {
                 let a = self.acc((x.host, y.host));
                 if dx > dy {
                     // x called y
+                    a.x_called += 1;
                     a.lower.push((y.first, x.first - y.first));
                     a.upper.push((y.last, x.last - y.last));
                 } else {
