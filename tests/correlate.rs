@@ -195,3 +195,61 @@ fn bad_correlate_options_are_usage_errors() {
     let o = run(dir.path(), &["merge", "--correlate", "req_id", "--reference", "zz", "logs"]);
     assert!(stderr(&o).contains("--reference zz: no records of that host"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_history_keeps_its_host_and_one_the_logs_contradict_is_reported() {
+    let dir = corpus(&["--requests", "800"]);
+    // web01 gets a history that says its clock is right: it is 2.35 s off.
+    let lb = std::fs::read_to_string(dir.path().join("offsets/lb01.jsonl")).unwrap();
+    let wrong: String = lb
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["host"] = "web01".into();
+            v["offset"] = 0.0.into();
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(dir.path().join("offsets/web01.jsonl"), wrong).unwrap();
+    let o = run(dir.path(), &["offsets", "--correlate", "req_id", "--offsets", "offsets", "logs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // (hosts are numbered in the order the parse workers meet them: either order)
+    assert!(
+        out.contains("the offset histories of lb01 and web01 contradict the logs")
+            || out.contains("the offset histories of web01 and lb01 contradict the logs"),
+        "{out}"
+    );
+    assert!(out.contains("web01: anchor: its offset history"), "web01 keeps its history: {out}");
+    assert!(!out.contains("web01: offset"), "{out}");
+    // The pair's own line says what the logs put between them.
+    assert!(
+        out.contains("lb01 -> web01: 800 requests: web01's clock is 2.34")
+            || out.contains("web01 -> lb01: 800 requests") == false
+                && out.contains("lb01's clock is 2.34"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_report_has_a_line_per_pair_and_says_who_calls_whom() {
+    let dir = corpus(&["--requests", "600"]);
+    let o = run(dir.path(), &["offsets", "--correlate", "req_id", "--offsets", "offsets", "logs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // A few callees log their end late (the corpus's async loggers): a pair may read both ways.
+    for (x, y) in [("lb01", "web01"), ("web01", "app01"), ("app01", "db01"), ("app01", "cache01")] {
+        let pair = format!("{x} -> {y}");
+        let l = out
+            .lines()
+            .find(|l| {
+                l.starts_with(&pair)
+                    || l.starts_with(&format!("{y} <-> {x}"))
+                    || l.starts_with(&format!("{x} <-> {y}"))
+            })
+            .unwrap_or("");
+        assert!(l.contains("requests") && l.contains("ppm against it"), "{pair}: {out}");
+    }
+    assert!(out.contains("lb01: anchor: its offset history (or --skew) kept"), "{out}");
+    assert!(out.contains("cron01: shares no request id with another host: not corrected"), "{out}");
+}

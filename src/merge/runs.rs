@@ -127,6 +127,7 @@ fn parse_source<'a>(
         }
     }
     *buffer = parser.take_buffer();
+    parser.seal_links();
     let links = parser.take_links();
     Parsed { runs, report: parser.finish_quietly(true), links }
 }
@@ -195,7 +196,7 @@ pub struct RunMerge<'a> {
     /// Models inferred by `--correlate`, applied to each block as it loads.
     late: Option<std::sync::Arc<crate::skew::infer::Late>>,
     /// What `--correlate` found (taken by the command for its report).
-    pub correlation: Option<crate::skew::infer::apply::Correlation>,
+    pub correlation: Option<crate::pipeline::correlate::Correlation>,
 }
 
 impl<'a> RunMerge<'a> {
@@ -283,7 +284,7 @@ impl<'a> RunMerge<'a> {
             .settings
             .correlate
             .as_ref()
-            .map(|_| crate::skew::infer::apply::correlate(cx, &links));
+            .map(|_| crate::pipeline::correlate::correlate(cx, &links));
         let late = correlation.as_ref().and_then(|c| c.late.clone());
         let mut m =
             RunMerge { sources, spill, block, cursors, heap: BinaryHeap::new(), late, correlation };

@@ -7,6 +7,7 @@
 pub mod assumed;
 pub mod context;
 pub mod correct;
+pub mod correlate;
 pub mod group;
 pub mod live;
 pub mod scan;

@@ -298,8 +298,6 @@ impl<'a> SourceParser<'a> {
         for r in recs.iter_mut() {
             self.session.correct(r, |h| hosts.lock().unwrap().names().get(h).cloned());
         }
-        // Done with these pages until the output reads them again: out of memory with them.
-        self.src.data.release(scanned);
         if let Some(len) = self.src.data.shrunk() {
             // Lines past the new end were read as zeros: drop them, and stop there.
             let before = recs.len();
@@ -315,6 +313,12 @@ impl<'a> SourceParser<'a> {
         if last {
             self.done = true;
         }
+        // `--correlate`: the ids of this window's timed records, while its pages are in memory.
+        if let (Some(links), Some(key)) = (&mut self.links, &self.cx.settings.correlate) {
+            links.scan(key, data, &recs);
+        }
+        // Done with these pages until the output reads them again: out of memory with them.
+        self.src.data.release(scanned);
         if self.last_key == NO_TIME && !self.done && !recs.iter().any(|r| r.has_time()) {
             self.held.append(&mut recs);
         } else if !self.held.is_empty() {
@@ -322,10 +326,14 @@ impl<'a> SourceParser<'a> {
             recs = std::mem::take(&mut self.held);
         }
         self.last_key = fill_keys(&mut recs, self.last_key);
-        if let (Some(links), Some(key)) = (&mut self.links, &self.cx.settings.correlate) {
-            links.scan(key, data, &recs);
-        }
         Some(recs)
+    }
+
+    /// `--correlate`: the spans of the ids seen (on the thread that parsed the source).
+    pub fn seal_links(&mut self) {
+        if let Some(l) = &mut self.links {
+            l.seal();
+        }
     }
 
     /// The ids this parser saw (`--correlate`).

@@ -192,6 +192,7 @@ mod tests {
             t0: 1000 * S,
             fit: Some(Fit { a, b, width, dropped: 0 }),
             links: 100,
+            x_called: 100,
             range: (1000 * S, 2000 * S),
         }
     }

@@ -3,15 +3,18 @@
 //! NTP exchange does (the caller's start and end are t1 and t4, the callee's t2 and t3).
 //!
 //! - [`extract`]: the id of a record (a key in JSON, logfmt or text, or a regex's group).
-//! - [`Collector`]: per source, each id's first and last time per host (cheap: a substring
-//!   search over each window, a hash per id record).
+//! - [`collect`]: per source, each id's first and last time per host (a substring search
+//!   over each window while the parse worker has it, a hash per id record, a sort per
+//!   source on its worker); then all sources' spans grouped by id in buckets, in parallel.
 //! - [`pairs`]: ids into bounds on each pair of hosts' offset, and the line between them.
 //! - [`fit`]: the line inside the bounds (convex-hull style), robust to a few violators.
 //! - [`graph`]: pairs into one line per host, by the tightest chain from a known host.
 //! - [`Late`]: the inferred models, applied to records after parsing (the ids are only all
 //!   known then).
+//!
+//! Pure: the glue to the run's settings and host names is `pipeline::correlate`.
 
-pub mod apply;
+pub mod collect;
 pub mod extract;
 pub mod fit;
 pub mod graph;
@@ -19,6 +22,7 @@ pub mod pairs;
 
 use std::collections::HashMap;
 
+pub use collect::Collector;
 pub use extract::{Key, KeyError};
 pub use graph::{Disagreement, Line, Outcome};
 pub use pairs::{PairFit, Span};
@@ -27,163 +31,6 @@ use super::model::{Knot, Model};
 use super::stats::{fmt_offset, HostStats};
 use crate::record::{Record, NO_TIME};
 use crate::time::Nanos;
-
-/// An id's 64-bit hash (FNV-1a, then mixed): the same in every source's collector. Ids
-/// stand for themselves by it (two of a million ids collide with odds of 1 in 10^7).
-fn id_hash(id: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in id {
-        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-    }
-    mix(h)
-}
-
-/// A 64-bit finaliser (splitmix64): spreads FNV's low bits over the word.
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// Per source: each (id, host)'s first and last time, and each host's range of times.
-#[derive(Default, Debug)]
-pub struct Collector {
-    /// Per record that names an id: (id hash, host, time). A sort at the end makes the
-    /// spans: cheaper than a map updated per record (a cache miss each, and its growth).
-    seen: Vec<(u64, u32, Nanos)>,
-    ranges: HashMap<u32, (Nanos, Nanos)>,
-    /// Records that named an id.
-    pub hits: u64,
-    /// The hosts of each absorbed source that held several.
-    pub mixed: Vec<Vec<u32>>,
-}
-
-impl Collector {
-    /// Records of one window (file order, times as corrected so far), `data` their source's
-    /// bytes.
-    pub fn scan(&mut self, key: &Key, data: &[u8], recs: &[Record]) {
-        let mut last_host = (u32::MAX, (0, 0));
-        for r in recs.iter().filter(|r| r.has_time() && r.key != NO_TIME) {
-            if last_host.0 != r.host {
-                if last_host.0 != u32::MAX {
-                    self.range(last_host.0, last_host.1);
-                }
-                last_host = (r.host, (r.key, r.key));
-            }
-            last_host.1 = (last_host.1 .0.min(r.key), last_host.1 .1.max(r.key));
-        }
-        if last_host.0 != u32::MAX {
-            self.range(last_host.0, last_host.1);
-        }
-        let (Some(first), Some(last)) = (recs.first(), recs.last()) else { return };
-        match key {
-            Key::Name(_) => {
-                // One substring search over the window; each hit is mapped to its record.
-                let (lo, hi) = (first.start, last.end.min(data.len()));
-                if lo >= hi {
-                    return;
-                }
-                let mut k = 0;
-                let mut done_rec = usize::MAX;
-                key.each(&data[lo..hi], |at, id| {
-                    let pos = lo + at;
-                    while k + 1 < recs.len() && recs[k + 1].start <= pos {
-                        k += 1;
-                    }
-                    let r = &recs[k];
-                    if k == done_rec || pos >= r.end || !r.has_time() || r.key == NO_TIME {
-                        return;
-                    }
-                    done_rec = k;
-                    self.add(id, r);
-                });
-            }
-            Key::Regex(_) => {
-                for r in recs.iter().filter(|r| r.has_time() && r.key != NO_TIME) {
-                    if let Some(id) = data.get(r.start..r.end).and_then(|t| key.first(t)) {
-                        self.add(id, r);
-                    }
-                }
-            }
-        }
-    }
-
-    fn range(&mut self, host: u32, (lo, hi): (Nanos, Nanos)) {
-        let e = self.ranges.entry(host).or_insert((lo, hi));
-        *e = (e.0.min(lo), e.1.max(hi));
-    }
-
-    fn add(&mut self, id: &[u8], r: &Record) {
-        self.hits += 1;
-        self.seen.push((id_hash(id), r.host, r.key));
-    }
-
-    /// Adds another source's.
-    pub fn absorb(&mut self, o: Collector) {
-        self.hits += o.hits;
-        if o.ranges.len() > 1 {
-            let mut hosts: Vec<u32> = o.ranges.keys().copied().collect();
-            hosts.sort_unstable();
-            self.mixed.push(hosts);
-        }
-        self.mixed.extend(o.mixed);
-        if self.seen.is_empty() {
-            self.seen = o.seen;
-        } else {
-            self.seen.extend(o.seen);
-        }
-        for (h, r) in o.ranges {
-            self.range(h, r);
-        }
-    }
-
-    /// Per id seen on two hosts or more, its spans (one flat vector, cut per id: no
-    /// allocation per id).
-    pub fn ids(&self) -> Ids {
-        use rayon::prelude::*;
-        let mut seen = self.seen.clone();
-        seen.par_sort_unstable();
-        let mut all: Vec<(u64, Span)> =
-            seen.iter().map(|&(id, host, t)| (id, Span { host, first: t, last: t })).collect();
-        // Per id and host (from one source or several: rotated files of a host), one span.
-        all.dedup_by(|b, a| {
-            let same = a.0 == b.0 && a.1.host == b.1.host;
-            if same {
-                a.1.first = a.1.first.min(b.1.first);
-                a.1.last = a.1.last.max(b.1.last);
-            }
-            same
-        });
-        let mut out = Ids { spans: Vec::new(), cuts: vec![0] };
-        for g in all.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() >= 2) {
-            out.spans.extend(g.iter().map(|x| x.1));
-            out.cuts.push(out.spans.len());
-        }
-        out
-    }
-
-    pub fn range_of(&self, host: u32) -> Option<(Nanos, Nanos)> {
-        self.ranges.get(&host).copied()
-    }
-}
-
-/// Spans per id, flat.
-pub struct Ids {
-    spans: Vec<Span>,
-    cuts: Vec<usize>,
-}
-
-impl Ids {
-    pub fn iter(&self) -> impl Iterator<Item = &[Span]> {
-        self.cuts.windows(2).map(|w| &self.spans[w[0]..w[1]])
-    }
-    pub fn len(&self) -> usize {
-        self.cuts.len() - 1
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// The inference over all hosts `0..names.len()`.
 #[derive(Debug)]
@@ -194,6 +41,8 @@ pub struct Inference {
     pub pairs: Vec<PairFit>,
     /// The host chosen as reference when none was known or named.
     pub chosen_reference: Option<u32>,
+    /// Hosts whose offsets were known (history, `--skew`).
+    pub known: Vec<bool>,
     pub ids: usize,
 }
 
@@ -201,8 +50,7 @@ pub struct Inference {
 /// `reference`: the host whose clock is taken as true.
 pub fn infer(c: &Collector, names: &[String], known: &[bool], reference: Option<u32>) -> Inference {
     let n = names.len();
-    let ids = c.ids();
-    let pairs = pairs::fit_pairs(ids.iter());
+    let (pairs, ids) = c.pair_fits();
     let mut anchors: Vec<bool> = (0..n).map(|h| known.get(h).copied().unwrap_or(false)).collect();
     let mut chosen = None;
     if let Some(r) = reference.filter(|&r| (r as usize) < n) {
@@ -233,7 +81,8 @@ pub fn infer(c: &Collector, names: &[String], known: &[bool], reference: Option<
         disagreements,
         pairs,
         chosen_reference: chosen,
-        ids: ids.len(),
+        known: (0..n).map(|h| known.get(h).copied().unwrap_or(false)).collect(),
+        ids,
     }
 }
 
@@ -256,10 +105,13 @@ impl Inference {
             .collect()
     }
 
-    /// One line per host that took part (and what was assumed), for stderr or `offsets`.
+    /// One line per host that took part (and what was assumed), then one per pair of hosts
+    /// that share requests, for stderr or `offsets`.
     pub fn report(&self) -> Vec<String> {
         let mut out = Vec::new();
         let name = |h: u32| self.names.get(h as usize).map_or("?", String::as_str);
+        let half =
+            |w: f64| fmt_offset((w / 2.0).round() as Nanos).trim_start_matches('+').to_string();
         if let Some(r) = self.chosen_reference {
             out.push(format!(
                 "correlate: no host has a known offset: the others are corrected to {}'s clock (pass --reference HOST to choose)",
@@ -268,39 +120,74 @@ impl Inference {
         }
         for (h, o) in self.outcomes.iter().enumerate() {
             let host = name(h as u32);
-            let links: usize = self
+            let total: usize = self
                 .pairs
                 .iter()
                 .filter(|p| p.x as usize == h || p.y as usize == h)
                 .map(|p| p.links)
                 .sum();
             match o {
-                Outcome::Anchor => {}
+                Outcome::Anchor if total == 0 => {}
+                Outcome::Anchor => {
+                    let why = if self.known.get(h).copied().unwrap_or(false) {
+                        "its offset history (or --skew) kept"
+                    } else if self.chosen_reference == Some(h as u32) {
+                        "the reference (the best-linked host)"
+                    } else {
+                        "the reference (--reference)"
+                    };
+                    out.push(format!("correlate: {host}: anchor: {why}; {total} links"));
+                }
                 Outcome::Inferred { line, via, anchor, links, width, dropped } => {
                     let mid = line.at(line.t0);
                     let mut s = format!(
-                        "correlate: {host}: offset {} ± {} (drift {:+.1} ppm) from {links} requests with {}",
+                        "correlate: {host}: offset {} ± {} (drift {:+.1} ppm) from {links} requests with {}, anchored to {}",
                         fmt_offset(mid.round() as Nanos),
-                        fmt_offset((width / 2.0).round() as Nanos).trim_start_matches('+'),
+                        half(*width),
                         line.drift_ppm(),
                         name(*via),
+                        name(*anchor),
                     );
-                    if via != anchor {
-                        s.push_str(&format!(", anchored to {}", name(*anchor)));
+                    if total > *links {
+                        s.push_str(&format!("; {total} links in all"));
                     }
                     if *dropped > 0 {
                         s.push_str(&format!("; {dropped} bounds broke the nesting and were ignored"));
                     }
                     out.push(s);
                 }
-                Outcome::NoLinks if links == 0 => {}
+                Outcome::NoLinks if total == 0 => {}
                 Outcome::NoLinks => out.push(format!(
-                    "correlate: {host}: links only to hosts not corrected either: not corrected"
+                    "correlate: {host}: {total} links, only to hosts not corrected either: not corrected"
                 )),
                 Outcome::Contradictory => out.push(format!(
-                    "correlate: {host}: the requests' bounds contradict (no offset fits): not corrected"
+                    "correlate: {host}: {total} links, but the requests' bounds contradict (no offset fits): not corrected"
                 )),
             }
+        }
+        for p in &self.pairs {
+            let (x, y) = (name(p.x), name(p.y));
+            let who = if p.x_called == p.links {
+                format!("{x} -> {y}")
+            } else if p.x_called == 0 {
+                format!("{y} -> {x}")
+            } else {
+                format!("{x} <-> {y}")
+            };
+            let mut s = format!("correlate: {who}: {} requests: ", p.links);
+            match (p.fit, p.at((p.range.0 + p.range.1) / 2)) {
+                (Some(f), Some(d)) => {
+                    let (how, d) = if d >= 0.0 { ("behind", d) } else { ("ahead of", -d) };
+                    s.push_str(&format!(
+                        "{y}'s clock is {} ± {} {how} {x}'s ({y} drifts {:+.1} ppm against it)",
+                        fmt_offset(d.round() as Nanos).trim_start_matches('+'),
+                        half(f.width),
+                        -f.b * 1e6,
+                    ));
+                }
+                _ => s.push_str("the bounds contradict (no line fits them): not used"),
+            }
+            out.push(s);
         }
         for d in &self.disagreements {
             out.push(format!(
@@ -311,7 +198,7 @@ impl Inference {
                 name(d.y),
                 fmt_offset(d.offset.round() as Nanos),
                 name(d.x),
-                fmt_offset((d.width / 2.0).round() as Nanos).trim_start_matches('+'),
+                half(d.width),
             ));
         }
         out

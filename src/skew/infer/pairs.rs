@@ -11,6 +11,7 @@
 //! picked up on another nests nothing) and spans of equal length tell nothing: skipped.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::fit::{Bound, Bounds, Fit};
 use crate::time::Nanos;
@@ -35,6 +36,8 @@ pub struct PairFit {
     pub fit: Option<Fit>,
     /// Requests seen on both hosts with spans of different lengths.
     pub links: usize,
+    /// Of them, those `x` called (its span the longer).
+    pub x_called: usize,
     /// `y` readings the links span.
     pub range: (Nanos, Nanos),
 }
@@ -46,22 +49,92 @@ impl PairFit {
     }
 }
 
+/// One pair's bounds as read (absolute readings, ns), before the fit.
 #[derive(Default)]
 struct Acc {
-    t0: Option<Nanos>,
-    bounds: Bounds,
+    /// (y's reading, bound on δ there)
+    lower: Vec<(Nanos, Nanos)>,
+    upper: Vec<(Nanos, Nanos)>,
     links: usize,
+    x_called: usize,
     range: (Nanos, Nanos),
 }
 
-/// Bounds of every pair of hosts that share ids, fitted. `ids`: per id, its spans (one per
-/// host; hosts in any order).
-pub fn fit_pairs<'a>(ids: impl Iterator<Item = &'a [Span]>) -> Vec<PairFit> {
-    // Hosts are few: the pairs' accumulators by index, found without hashing.
-    let mut index: HashMap<(u32, u32), usize> = HashMap::new();
-    let mut accs: Vec<((u32, u32), Acc)> = Vec::new();
-    let mut last: ((u32, u32), usize) = ((u32::MAX, u32::MAX), 0);
-    for spans in ids {
+impl Acc {
+    fn merge(&mut self, mut o: Acc) {
+        if o.links == 0 {
+            return;
+        }
+        self.range = if self.links == 0 {
+            o.range
+        } else {
+            (self.range.0.min(o.range.0), self.range.1.max(o.range.1))
+        };
+        self.links += o.links;
+        self.x_called += o.x_called;
+        self.lower.append(&mut o.lower);
+        self.upper.append(&mut o.upper);
+    }
+
+    fn fit(self, (x, y): (u32, u32)) -> PairFit {
+        // Relative to the first reading: what the fit reports does not depend on the order
+        // the ids came in.
+        let t0 = self.range.0;
+        let rel = |v: &[(Nanos, Nanos)]| -> Vec<Bound> {
+            v.iter().map(|&(t, b)| Bound { t: (t - t0) as f64, v: b as f64 }).collect()
+        };
+        let bounds = Bounds { lower: rel(&self.lower), upper: rel(&self.upper) };
+        let (links, x_called, range) = (self.links, self.x_called, self.range);
+        PairFit { x, y, t0, fit: bounds.fit(), links, x_called, range }
+    }
+}
+
+/// The bounds of every pair of hosts, as ids come (see [`fit_pairs`]); several can be
+/// filled apart (one per thread) and merged.
+#[derive(Default)]
+pub struct PairBounds {
+    accs: Vec<((u32, u32), Acc)>,
+    /// Pair -> index in `accs` (a cheap hash: the keys are two small integers).
+    index: HashMap<(u32, u32), usize, BuildHasherDefault<PairHasher>>,
+    last: usize,
+}
+
+/// Hashes a pair of host indexes: one multiply per word (SipHash is made for keys an
+/// attacker picks; these are ours).
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(x as u64);
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(29) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl PairBounds {
+    fn acc(&mut self, key: (u32, u32)) -> &mut Acc {
+        if self.accs.get(self.last).is_none_or(|a| a.0 != key) {
+            let accs = &mut self.accs;
+            self.last = *self.index.entry(key).or_insert_with(|| {
+                accs.push((key, Acc::default()));
+                accs.len() - 1
+            });
+        }
+        &mut self.accs[self.last].1
+    }
+
+    /// One id's spans (one per host; hosts in any order).
+    pub fn add_id(&mut self, spans: &[Span]) {
         for (i, p) in spans.iter().enumerate() {
             for q in &spans[i + 1..] {
                 if p.host == q.host {
@@ -74,48 +147,51 @@ pub fn fit_pairs<'a>(ids: impl Iterator<Item = &'a [Span]>) -> Vec<PairFit> {
                 if dx == 0 || dy == 0 || dx == dy {
                     continue;
                 }
-                let key = (x.host, y.host);
-                if last.0 != key {
-                    let k = *index.entry(key).or_insert_with(|| {
-                        accs.push((key, Acc::default()));
-                        accs.len() - 1
-                    });
-                    last = (key, k);
-                }
-                let a = &mut accs[last.1].1;
-                let t0 = *a.t0.get_or_insert(y.first);
-                let rel = |t: Nanos| (t - t0) as f64;
+                let a = self.acc((x.host, y.host));
                 if dx > dy {
                     // x called y
-                    a.bounds.lower.push(Bound { t: rel(y.first), v: (x.first - y.first) as f64 });
-                    a.bounds.upper.push(Bound { t: rel(y.last), v: (x.last - y.last) as f64 });
+                    a.x_called += 1;
+                    a.lower.push((y.first, x.first - y.first));
+                    a.upper.push((y.last, x.last - y.last));
                 } else {
                     // y called x: x's span lies inside y's
-                    a.bounds.upper.push(Bound { t: rel(y.first), v: (x.first - y.first) as f64 });
-                    a.bounds.lower.push(Bound { t: rel(y.last), v: (x.last - y.last) as f64 });
+                    a.upper.push((y.first, x.first - y.first));
+                    a.lower.push((y.last, x.last - y.last));
                 }
-                if a.links == 0 {
-                    a.range = (y.first, y.last);
-                }
-                a.range = (a.range.0.min(y.first), a.range.1.max(y.last));
+                a.range = if a.links == 0 {
+                    (y.first, y.last)
+                } else {
+                    (a.range.0.min(y.first), a.range.1.max(y.last))
+                };
                 a.links += 1;
             }
         }
     }
-    use rayon::prelude::*;
-    let mut out: Vec<PairFit> = accs
-        .into_par_iter()
-        .map(|((x, y), a)| PairFit {
-            x,
-            y,
-            t0: a.t0.unwrap_or(0),
-            fit: a.bounds.fit(),
-            links: a.links,
-            range: a.range,
-        })
-        .collect();
-    out.sort_by_key(|p| (p.x, p.y));
-    out
+
+    /// Adds another's bounds.
+    pub fn merge(&mut self, o: PairBounds) {
+        for (key, acc) in o.accs {
+            self.acc(key).merge(acc);
+        }
+    }
+
+    /// Every pair's line, fitted (pairs in parallel), by host pair.
+    pub fn fit(self) -> Vec<PairFit> {
+        use rayon::prelude::*;
+        let mut out: Vec<PairFit> = self.accs.into_par_iter().map(|(key, a)| a.fit(key)).collect();
+        out.sort_by_key(|p| (p.x, p.y));
+        out
+    }
+}
+
+/// Bounds of every pair of hosts that share ids, fitted. `ids`: per id, its spans (one per
+/// host; hosts in any order).
+pub fn fit_pairs<'a>(ids: impl Iterator<Item = &'a [Span]>) -> Vec<PairFit> {
+    let mut b = PairBounds::default();
+    for spans in ids {
+        b.add_id(spans);
+    }
+    b.fit()
 }
 
 #[cfg(test)]

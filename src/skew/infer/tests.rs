@@ -43,8 +43,8 @@ fn collector(clocks: &[Clock], n: i64, violators: &[i64]) -> Collector {
         let id = k as u64;
         let mut put = |h: u32, a: Nanos, b: Nanos| {
             let (a, b) = (clocks[h as usize].read(a), clocks[h as usize].read(b));
-            c.seen.push((id, h, a));
-            c.seen.push((id, h, b));
+            c.push(id, 0, h, a);
+            c.push(id, 0, h, b);
             for t in [a, b] {
                 c.range(h, (t, t));
             }
@@ -90,8 +90,18 @@ fn a_chain_of_calls_recovers_every_host_offset_and_drift() {
     }
     assert!(inf.disagreements.is_empty());
     let report = inf.report();
-    assert_eq!(report.len(), 2, "{report:?}");
-    assert!(report[1].contains("anchored to h0"), "{report:?}");
+    let has = |s: &str| report.iter().any(|l| l.starts_with(s));
+    assert!(has("correlate: h0: anchor: its offset history"), "{report:?}");
+    for h in ["h1", "h2"] {
+        let l = report.iter().find(|l| l.starts_with(&format!("correlate: {h}: offset"))).unwrap();
+        assert!(l.contains("anchored to h0") && l.contains("ppm"), "{l}");
+    }
+    // One line per pair, who called whom, its offset and drift.
+    for pair in ["h0 -> h1: 3000 requests", "h0 -> h2: 3000 requests", "h1 -> h2: 3000 requests"] {
+        assert!(has(&format!("correlate: {pair}")), "{pair}: {report:?}");
+    }
+    assert!(report.iter().any(|l| l.contains("h1's clock is 2.3") && l.contains("behind h0's")));
+    assert_eq!(report.len(), 6, "{report:?}");
 }
 
 #[test]

@@ -1,11 +1,12 @@
-//! The edge between the merge and the inference: the ids the parsers collected, the hosts
-//! already corrected, `--reference`; out come the report and the models applied late.
+//! `--correlate` at the edge between the parse and the merge: the ids the parsers collected,
+//! the hosts already corrected, `--reference` go into the inference (`skew::infer`, pure);
+//! out come the report and the models applied late.
 
 use std::sync::Arc;
 
-use super::{infer, Collector, Late, Outcome};
-use crate::pipeline::Context;
+use super::Context;
 use crate::skew::host_matches;
+use crate::skew::infer::{infer, Collector, Late, Outcome};
 use crate::skew::stats::fmt_offset;
 
 /// What `--correlate` found.
