@@ -189,3 +189,80 @@ fn a_field_place_does_not_depend_on_the_data_before_it() {
     let f = Finder::learn(data.as_bytes()).unwrap();
     assert!(matches!(f.hit(0, l[2].as_bytes()), Some(Hit::Stamp { .. })));
 }
+
+/// Date, time and zone in members of their own: learned as one combined place.
+#[test]
+fn date_time_and_zone_in_separate_members_are_read_as_one_stamp() {
+    // FortiGate: a Fortinet sample quoted in a public SIEM rule doc; a FortiAnalyzer-forwarded
+    // line from a public pipeline example (its `timestamp=` is the local time read as UTC).
+    let l = [
+        r#"date=2022-09-26 time=10:57:08 devname="fortigate" devid="FGT60EABCDEF012" eventtime=1664215028981468505 tz="-0700" logid="0100041001" type="event" subtype="system" level="critical" vd="root" logdesc="FortiGate update failed" status="update" msg="Fortigate scheduled update failed""#,
+        r#"logver=700120523 timestamp=1694183556 devname="HA-Cluster" devid="FG200E4Q1790000" vd="root" date=2023-09-08 time=14:32:36 eventtime=1694176357211540851 tz="+0200" logid="0317013312" type="utm" subtype="webfilter" eventtype="ftgd_allow" level="notice" policyid=2"#,
+    ];
+    let (f, got) = run(&l);
+    assert!(matches!(&f.places[0].place, Place::Split(s) if s.zone.as_deref() == Some(&b"tz"[..])));
+    assert_eq!(got[0].as_deref(), Some("2022-09-26T17:57:08Z"));
+    assert_eq!(got[1].as_deref(), Some("2023-09-08T12:32:36Z"));
+    // The same fields as FortiOS writes them with `set format json`.
+    let l = [
+        r#"{"date":"2022-09-26","time":"10:57:08","devname":"fortigate","tz":"-0700","logid":"0100041001"}"#,
+        r#"{"date":"2022-09-26","time":"10:57:09","devname":"fortigate","tz":"-0700","logid":"0100041001"}"#,
+    ];
+    assert_eq!(first(&l), "2022-09-26T17:57:08Z");
+    // Windows DHCP server audit log (`ID,Date,Time,...`): a public parser's test line, and a
+    // public admin guide's (four-digit year).
+    let l = [
+        "11,03/23/26,18:31:38,Renew,192.168.2.116,deco-XE75.home.gell.one,54AF97F8352B,,79241796,0,,,,0x756468637020312E32322E31,udhcp 1.22.1,,,,0",
+        "11,03/23/26,18:35:02,Renew,192.168.2.116,deco-XE75.home.gell.one,54AF97F8352B,,79241796,0,,,,0x756468637020312E32322E31,udhcp 1.22.1,,,,0",
+    ];
+    assert_eq!(first(&l), "2026-03-23T18:31:38Z");
+    let l = [
+        "10,04/04/2026,10:15:22,Assign,192.168.1.105,PC-COMPTA01,AA-BB-CC-DD-EE-01,,0,6,,,,,,,,,0",
+        "11,04/04/2026,10:30:45,Renew,192.168.1.110,PC-RH02,AA-BB-CC-DD-EE-02,,0,6,,,,,,,,,0",
+    ];
+    assert_eq!(run(&l).1[1].as_deref(), Some("2026-04-04T10:30:45Z"));
+}
+
+#[test]
+fn tai64n_labels_bash_history_and_epoch_rfc5424_headers_are_read() {
+    // runit svlogd / daemontools multilog `current` files (label from cr.yp.to's tai64nlocal
+    // page; the second from the TAI64 examples of keks.cypherpunks.su).
+    let l = ["@4000000037c219bf2ef02e94 mark", "@40000000673DD3E136F121D4 run: sshd"];
+    let (f, got) = run(&l);
+    assert_eq!(f.places[0].how, How::Tai64n);
+    assert_eq!(got[0].as_deref(), Some("1999-08-24T04:04:05.7874925Z"));
+    // bash history with HISTTIMEFORMAT: the `#epoch` line starts the record, the command
+    // after it is its continuation (shape from the issue).
+    let l = ["#1500000000", "ls -la /tmp", "#1500000042", "git status"];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2017-07-14T02:40:00Z"));
+    assert_eq!(got[1], None);
+    assert_eq!(got[2].as_deref(), Some("2017-07-14T02:40:42Z"));
+    // An RFC 5424 header whose TIMESTAMP field holds an epoch (the issue's shape).
+    let l = [
+        "<34>1 1650000000.123456789 mymachine su - ID47 - 'su root' failed for lonvick on /dev/pts/8",
+        "<34>1 1650000001.5 mymachine su - ID47 - 'su root' failed for lonvick on /dev/pts/8",
+    ];
+    assert_eq!(first(&l), "2022-04-15T05:20:00.123456789Z");
+}
+
+#[test]
+fn a_windows_zone_name_after_the_stamp_is_read_through_the_cldr_table() {
+    // Windows writes the zone's standard (or daylight) name (the issue's shapes).
+    let l = [
+        "2023-01-07 15:04:05.123456 India Standard Time [Worker-3] job started",
+        "2023-01-07 15:04:06.000001 India Standard Time [Worker-3] job done",
+    ];
+    let (f, got) = run(&l);
+    assert!(f.places[0].wzone);
+    assert_eq!(got[0].as_deref(), Some("2023-01-07T09:34:05.123456Z"));
+    let l = [
+        "2023-07-07 15:04:05 Pacific Daylight Time service started",
+        "2023-12-07 15:04:05 Pacific Standard Time service started",
+        "2023-12-07 15:04:05 Coordinated Universal Time service started",
+    ];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2023-07-07T22:04:05Z"));
+    assert_eq!(got[1].as_deref(), Some("2023-12-07T23:04:05Z"));
+    assert_eq!(got[2].as_deref(), Some("2023-12-07T15:04:05Z"));
+}
