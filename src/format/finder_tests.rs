@@ -266,3 +266,103 @@ fn a_windows_zone_name_after_the_stamp_is_read_through_the_cldr_table() {
     assert_eq!(got[1].as_deref(), Some("2023-12-07T23:04:05Z"));
     assert_eq!(got[2].as_deref(), Some("2023-12-07T15:04:05Z"));
 }
+
+/// `testdata/finder/false_times.txt`: stack-trace lines, durations, versions, IPs, UUIDs, hex
+/// ids, sizes and dates quoted in message text. In a source whose learned place is elsewhere
+/// (a syslog line start, a CLF field after addresses, a JSON key), none starts a record.
+#[test]
+fn no_line_of_the_false_times_corpus_becomes_a_record_time() {
+    let corpus = include_str!("../../testdata/finder/false_times.txt");
+    let sources: [&[&str]; 3] = [
+        // loghub Linux_2k.log
+        &[
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0",
+            "Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown",
+        ],
+        // lnav test/logfile_access_log.0
+        &[
+            r#"192.168.202.254 - - [20/Jul/2009:22:59:26 +0000] "GET /vmw/cgi/tramp HTTP/1.0" 200 134 "-" "gPXE/0.9.7""#,
+            r#"192.168.202.254 - - [20/Jul/2009:22:59:29 +0000] "GET /vmw/vSphere/default/vmkboot.gz HTTP/1.0" 404 46210 "-" "gPXE/0.9.7""#,
+        ],
+        // lnav test/logfile_json3.json
+        &[
+            r#"{ "started_at": 1490385986240, "response": { "status": 200, "size": 443 } }"#,
+            r#"{ "started_at": 1490386531694, "response": { "status": 400, "size": 44345 } }"#,
+        ],
+    ];
+    let mut n = 0;
+    for src in sources {
+        let f = Finder::learn(src.join("\n").as_bytes()).unwrap();
+        for line in corpus.lines().filter(|l| !l.is_empty()) {
+            assert!(f.hit(0, line.as_bytes()).is_none(), "{line:?} after {:?}", f.describe());
+            n += 1;
+        }
+    }
+    assert!(n >= 60);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A word that is no stamp: lowercase letters, maybe bracketed or a `key=word` pair.
+    fn token() -> impl Strategy<Value = String> {
+        prop_oneof!["[a-z]{1,8}", "\\[[a-z]{2,6}\\]", "[a-z]{1,5}=[a-z]{1,5}",]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Any table layout, after the same random count of non-stamp tokens on each line, is
+        /// found, and reads back the instant it was written from (2024, in time order, days 13-28, so that
+        /// day-first layouts are told from month-first ones as a real sample would).
+        #[test]
+        fn a_table_stamp_after_random_tokens_reads_back_its_instant(
+            layout in 0..LAYOUTS.len(),
+            before in 0usize..5,
+            secs in proptest::collection::vec((1u32..=12, 13u32..=28, 0u32..86_400, 0u32..1000), 3),
+            words in proptest::collection::vec(token(), 20),
+        ) {
+            let spec = LAYOUTS[layout].0;
+            // In time order: a yearless stamp that goes back is read as the next year.
+            let mut secs = secs;
+            secs.sort_unstable();
+            let mut lines = Vec::new();
+            let mut want = Vec::new();
+            for (i, &(m, d, s, ms)) in secs.iter().enumerate() {
+                let t = chrono::NaiveDate::from_ymd_opt(2024, m, d).unwrap()
+                    .and_hms_milli_opt(s / 3600, s / 60 % 60, s % 60, ms).unwrap();
+                let fmt = spec.replace("%f", "%3f").replace("%Z", "GMT");
+                let text = t.format(&fmt).to_string();
+                let secs_only = !spec.contains("%f");
+                let ns = t.and_utc().timestamp_nanos_opt().unwrap()
+                    - if secs_only { i64::from(ms) * 1_000_000 } else { 0 };
+                let mut b = String::new();
+                for w in &words[i * 5..i * 5 + before] {
+                    b.push_str(w);
+                    b.push(' ');
+                }
+                b.push_str(&text);
+                b.push_str(" done");
+                lines.push(b);
+                let mut o = Vec::new();
+                rfc3339::write(&mut o, ns);
+                want.push(Some(String::from_utf8(o).unwrap()));
+            }
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let (_, got) = run(&refs);
+            prop_assert_eq!(got, want, "{:?}", lines);
+        }
+
+        /// Learning from, and reading, any bytes never panics.
+        #[test]
+        fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            if let Some(f) = Finder::learn(&data) {
+                for line in data.split(|&b| b == b'\n') {
+                    let _ = f.hit(0, line);
+                }
+                let _ = f.describe();
+            }
+        }
+    }
+}
