@@ -14,6 +14,12 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::{structured, Hit};
+use split::Split;
+
+#[path = "finder_extra.rs"]
+mod extra;
+#[path = "finder_split.rs"]
+mod split;
 use crate::time::scan::{self, Layout};
 use crate::time::{Civil, Stamp};
 
@@ -44,6 +50,8 @@ pub const LAYOUTS: &[(&str, &str)] = &[
     ("%Y%m%d%H%M%S", "20180515171456"),
     // CSV date and time columns: `12/31/19,23:59:01`.
     ("%m/%d/%y,%H:%M:%S", "12/31/19,23:59:01"),
+    // The same with a four-digit year (a DHCP server log quoted in a public admin guide).
+    ("%m/%d/%Y,%H:%M:%S", "04/04/2026,10:15:22"),
 ];
 
 static TABLE: LazyLock<Vec<Layout>> = LazyLock::new(|| {
@@ -68,6 +76,12 @@ fn level_letter(b: u8) -> bool {
     matches!(b, b'I' | b'W' | b'E' | b'F')
 }
 
+/// bash's `HISTTIMEFORMAT` history: `#1500000000` before each command, the time of the
+/// command line after it.
+fn hash_epoch(line: &[u8]) -> bool {
+    line.first() == Some(&b'#') && line.get(1).is_some_and(u8::is_ascii_digit)
+}
+
 /// Bytes that separate fields.
 fn delim(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b',' | b'|' | b';' | b':' | b'=')
@@ -82,12 +96,16 @@ pub enum Place {
     /// The value of a top-level member of a JSON object (which may follow a prefix), or of a
     /// logfmt pair.
     Key { key: Vec<u8>, json: bool },
+    /// Date, time and zone in members of their own (see `finder_split`).
+    Split(Split),
 }
 
 /// Which reader reads it: the scanner, or a layout of [`LAYOUTS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum How {
     Scan,
+    /// `@` + TAI64N (see `finder_extra`).
+    Tai64n,
     Table(u16),
 }
 
@@ -117,6 +135,8 @@ pub struct Learned {
     pub explained: usize,
     /// The stamp's text on the first sample line it explains.
     pub example: String,
+    /// Its stamps are followed by a Windows zone name (`India Standard Time`).
+    pub wzone: bool,
 }
 
 /// What was learned for one source: places in the order they are tried.
@@ -134,7 +154,12 @@ fn rank(k: &Key, v: &(usize, usize)) -> impl Ord {
     let (n, sum) = *v;
     (
         std::cmp::Reverse(n),
+        // Date, time and an explicit zone in members of their own say the most (FortiAnalyzer
+        // puts its own `timestamp=` epoch, the local time read as UTC, before them).
+        !matches!(place, Place::Split(s) if s.zone.is_some()),
         sum / n.max(1),
+        // A date member alone reads as midnight: with its time member it is the stamp.
+        !matches!(place, Place::Split(_)),
         !matches!(place, Place::Key { .. }),
         !matches!(place, Place::Field { anchor: Some(_), .. }),
         *class,
@@ -171,11 +196,12 @@ fn is_epoch(text: &[u8]) -> bool {
 /// A stamp read by `how` at `p`, ending at a word boundary: (stamp, class, end).
 fn read_at(line: &[u8], p: usize, how: How) -> Option<(Stamp, Class, usize)> {
     let s = line.get(p..)?;
-    if !s.first().is_some_and(u8::is_ascii_alphanumeric) {
+    if !s.first().is_some_and(u8::is_ascii_alphanumeric) && how != How::Tai64n {
         return None;
     }
     let (st, n) = match how {
         How::Scan => scan::leading(s)?,
+        How::Tai64n => extra::tai64n(s)?,
         How::Table(i) => TABLE[i as usize].parse(s)?,
     };
     if s.get(n).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
@@ -210,14 +236,15 @@ fn token_start(line: &[u8], p: usize) -> bool {
         return true;
     };
     // glog/klog glue a one-letter level to the stamp: `E0517 15:04:22.619632`.
-    if p == 1 && level_letter(prev) && line[p].is_ascii_digit() {
+    if p == 1 && (level_letter(prev) || prev == b'#') && line[p].is_ascii_digit() {
         return true;
     }
     if prev.is_ascii_alphanumeric() || prev == b'_' || prev >= 0x80 {
         return false;
     }
+    // (Not `,`: CSV puts a date after a numeric column, `11,03/23/26,18:31:38`.)
     let digit_before = p >= 2 && line[p - 2].is_ascii_digit();
-    !(digit_before && matches!(prev, b'.' | b':' | b'-' | b'/' | b'+' | b','))
+    !(digit_before && matches!(prev, b'.' | b':' | b'-' | b'/' | b'+'))
 }
 
 /// The runs of `d` in `line[..k]`.
@@ -233,7 +260,7 @@ fn field_place(line: &[u8], p: usize) -> Option<Place> {
         k -= 1;
         skip += 1;
     }
-    if k == 0 || (p == 1 && level_letter(line[0])) {
+    if k == 0 || (p == 1 && (level_letter(line[0]) || hash_epoch(line))) {
         return Some(Place::Field { delim: b' ', nth: 0, skip: p as u8, anchor: None });
     }
     let d = line[k - 1];
@@ -276,7 +303,7 @@ fn field_start(line: &[u8], d: u8, nth: u16, skip: u8) -> Option<usize> {
     }
     for _ in 0..skip {
         let b = *line.get(i)?;
-        if !(opener(b) || (i == 0 && nth == 0 && level_letter(b))) {
+        if !(opener(b) || (i == 0 && nth == 0 && (level_letter(b) || hash_epoch(line)))) {
             return None;
         }
         i += 1;
@@ -294,6 +321,14 @@ fn candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
     out.clear();
     let lim = line.len().min(LINE_BYTES);
     for p in 0..lim {
+        if line[p] == b'@' && (p == 0 || delim(line[p - 1])) {
+            if let (Some(place), Some((_, class, _))) =
+                (field_place(line, p), read_at(line, p, How::Tai64n))
+            {
+                out.push((place, How::Tai64n, class, p));
+            }
+            continue;
+        }
         // No layout starts with a lowercase letter: most words are passed over on it.
         if line[p].is_ascii_lowercase() || !token_start(line, p) {
             continue;
@@ -305,6 +340,7 @@ fn candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
             }
         }
     }
+    split_candidates(line, out);
     let mut keyed = |k: &[u8], v: structured::Value, base: usize, json: bool| {
         if let Some((_, class, how)) = read_value(&line[base + v.start..base + v.end]) {
             out.push((Place::Key { key: k.to_vec(), json }, how, class, base + v.start));
@@ -317,6 +353,13 @@ fn candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
         }
     }
     structured::logfmt_pairs(line, |k, v| keyed(k, v, 0, false));
+}
+
+/// The combined candidates of a line (date, time, zone members).
+fn split_candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
+    let mut s = Vec::new();
+    split::candidates(line, json_start(line), &mut s);
+    out.extend(s.into_iter().map(|(sp, p)| (Place::Split(sp), How::Scan, Class::Full, p)));
 }
 
 /// The lines of a sample: at most `SAMPLE_LINES` non-empty ones, without a BOM or `\r`.
@@ -406,7 +449,7 @@ impl Finder {
                         && *class == Class::Full
                         && match place {
                             Place::Field { nth, .. } => *nth <= 2,
-                            Place::Key { .. } => true,
+                            Place::Key { .. } | Place::Split(_) => true,
                         }
                 })
                 .min_by_key(|(k, v)| rank(k, v));
@@ -423,7 +466,20 @@ impl Finder {
                 class: key.2,
                 explained: n,
                 example: String::new(),
+                wzone: false,
             };
+            // Windows zone names after the stamps of most lines it explains: read them.
+            let (mut named, mut read) = (0, 0);
+            for line in sample_lines(data) {
+                if let Some((Stamp::Civil(c), _, e)) = l.read(line) {
+                    read += 1;
+                    named += usize::from(
+                        c.zone == crate::time::ZoneText::None
+                            && extra::windows_zone(&line[e..]).is_some(),
+                    );
+                }
+            }
+            l.wzone = named * 2 > read;
             if let Some((line, (_, a, b))) =
                 sample_lines(data).find_map(|line| Some((line, l.read(line)?)))
             {
@@ -492,8 +548,17 @@ impl Learned {
                     .filter(|&(_, _, e)| e == b)
                     .map(|(st, c, e)| (st, c, a, e))
             }
+            Place::Split(sp) => sp
+                .read(line, json_start(line))
+                .and_then(|(st, s, e)| Some((st, class_of(&st, b"-")?, s, e))),
         };
         match found {
+            Some((Stamp::Civil(c), class, s, e)) if class == self.class && self.wzone => {
+                match extra::windows_zone(&line[e..]) {
+                    Some((tz, daylight, n)) => Some((extra::in_zone(&c, tz, daylight)?, s, e + n)),
+                    None => Some((Stamp::Civil(c), s, e)),
+                }
+            }
             Some((stamp, class, s, e)) if class == self.class => Some((stamp, s, e)),
             _ => None,
         }
@@ -546,6 +611,7 @@ impl Learned {
     fn describe(&self) -> String {
         let layout = match self.how {
             How::Scan => "common layout".to_string(),
+            How::Tai64n => "TAI64N".to_string(),
             How::Table(i) => format!("layout `{}`", LAYOUTS[i as usize].0),
         };
         let kind = match self.class {
@@ -576,8 +642,20 @@ impl Learned {
             Place::Key { key, json: false } => {
                 format!("logfmt key {:?}", String::from_utf8_lossy(key))
             }
+            Place::Split(sp) => {
+                let k = |k: &[u8]| format!("{:?}", String::from_utf8_lossy(k));
+                format!(
+                    "{} keys {} (date, `{}`) + {}{}",
+                    if sp.json { "JSON" } else { "logfmt" },
+                    k(&sp.date),
+                    split::DATES[sp.layout as usize].0,
+                    k(&sp.time),
+                    sp.zone.as_deref().map_or(String::new(), |z| format!(" + {} (zone)", k(z)))
+                )
+            }
         };
-        format!("{kind} `{}`, {layout}, {place}", self.example)
+        let zone = if self.wzone { ", Windows zone name after it" } else { "" };
+        format!("{kind} `{}`, {layout}{zone}, {place}", self.example)
     }
 }
 

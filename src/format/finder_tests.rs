@@ -189,3 +189,180 @@ fn a_field_place_does_not_depend_on_the_data_before_it() {
     let f = Finder::learn(data.as_bytes()).unwrap();
     assert!(matches!(f.hit(0, l[2].as_bytes()), Some(Hit::Stamp { .. })));
 }
+
+/// Date, time and zone in members of their own: learned as one combined place.
+#[test]
+fn date_time_and_zone_in_separate_members_are_read_as_one_stamp() {
+    // FortiGate: a Fortinet sample quoted in a public SIEM rule doc; a FortiAnalyzer-forwarded
+    // line from a public pipeline example (its `timestamp=` is the local time read as UTC).
+    let l = [
+        r#"date=2022-09-26 time=10:57:08 devname="fortigate" devid="FGT60EABCDEF012" eventtime=1664215028981468505 tz="-0700" logid="0100041001" type="event" subtype="system" level="critical" vd="root" logdesc="FortiGate update failed" status="update" msg="Fortigate scheduled update failed""#,
+        r#"logver=700120523 timestamp=1694183556 devname="HA-Cluster" devid="FG200E4Q1790000" vd="root" date=2023-09-08 time=14:32:36 eventtime=1694176357211540851 tz="+0200" logid="0317013312" type="utm" subtype="webfilter" eventtype="ftgd_allow" level="notice" policyid=2"#,
+    ];
+    let (f, got) = run(&l);
+    assert!(matches!(&f.places[0].place, Place::Split(s) if s.zone.as_deref() == Some(&b"tz"[..])));
+    assert_eq!(got[0].as_deref(), Some("2022-09-26T17:57:08Z"));
+    assert_eq!(got[1].as_deref(), Some("2023-09-08T12:32:36Z"));
+    // The same fields as FortiOS writes them with `set format json`.
+    let l = [
+        r#"{"date":"2022-09-26","time":"10:57:08","devname":"fortigate","tz":"-0700","logid":"0100041001"}"#,
+        r#"{"date":"2022-09-26","time":"10:57:09","devname":"fortigate","tz":"-0700","logid":"0100041001"}"#,
+    ];
+    assert_eq!(first(&l), "2022-09-26T17:57:08Z");
+    // Windows DHCP server audit log (`ID,Date,Time,...`): a public parser's test line, and a
+    // public admin guide's (four-digit year).
+    let l = [
+        "11,03/23/26,18:31:38,Renew,192.168.2.116,deco-XE75.home.gell.one,54AF97F8352B,,79241796,0,,,,0x756468637020312E32322E31,udhcp 1.22.1,,,,0",
+        "11,03/23/26,18:35:02,Renew,192.168.2.116,deco-XE75.home.gell.one,54AF97F8352B,,79241796,0,,,,0x756468637020312E32322E31,udhcp 1.22.1,,,,0",
+    ];
+    assert_eq!(first(&l), "2026-03-23T18:31:38Z");
+    let l = [
+        "10,04/04/2026,10:15:22,Assign,192.168.1.105,PC-COMPTA01,AA-BB-CC-DD-EE-01,,0,6,,,,,,,,,0",
+        "11,04/04/2026,10:30:45,Renew,192.168.1.110,PC-RH02,AA-BB-CC-DD-EE-02,,0,6,,,,,,,,,0",
+    ];
+    assert_eq!(run(&l).1[1].as_deref(), Some("2026-04-04T10:30:45Z"));
+}
+
+#[test]
+fn tai64n_labels_bash_history_and_epoch_rfc5424_headers_are_read() {
+    // runit svlogd / daemontools multilog `current` files (label from cr.yp.to's tai64nlocal
+    // page; the second from the TAI64 examples of keks.cypherpunks.su).
+    let l = ["@4000000037c219bf2ef02e94 mark", "@40000000673DD3E136F121D4 run: sshd"];
+    let (f, got) = run(&l);
+    assert_eq!(f.places[0].how, How::Tai64n);
+    assert_eq!(got[0].as_deref(), Some("1999-08-24T04:04:05.7874925Z"));
+    // bash history with HISTTIMEFORMAT: the `#epoch` line starts the record, the command
+    // after it is its continuation (shape from the issue).
+    let l = ["#1500000000", "ls -la /tmp", "#1500000042", "git status"];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2017-07-14T02:40:00Z"));
+    assert_eq!(got[1], None);
+    assert_eq!(got[2].as_deref(), Some("2017-07-14T02:40:42Z"));
+    // An RFC 5424 header whose TIMESTAMP field holds an epoch (the issue's shape).
+    let l = [
+        "<34>1 1650000000.123456789 mymachine su - ID47 - 'su root' failed for lonvick on /dev/pts/8",
+        "<34>1 1650000001.5 mymachine su - ID47 - 'su root' failed for lonvick on /dev/pts/8",
+    ];
+    assert_eq!(first(&l), "2022-04-15T05:20:00.123456789Z");
+}
+
+#[test]
+fn a_windows_zone_name_after_the_stamp_is_read_through_the_cldr_table() {
+    // Windows writes the zone's standard (or daylight) name (the issue's shapes).
+    let l = [
+        "2023-01-07 15:04:05.123456 India Standard Time [Worker-3] job started",
+        "2023-01-07 15:04:06.000001 India Standard Time [Worker-3] job done",
+    ];
+    let (f, got) = run(&l);
+    assert!(f.places[0].wzone);
+    assert_eq!(got[0].as_deref(), Some("2023-01-07T09:34:05.123456Z"));
+    let l = [
+        "2023-07-07 15:04:05 Pacific Daylight Time service started",
+        "2023-12-07 15:04:05 Pacific Standard Time service started",
+        "2023-12-07 15:04:05 Coordinated Universal Time service started",
+    ];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2023-07-07T22:04:05Z"));
+    assert_eq!(got[1].as_deref(), Some("2023-12-07T23:04:05Z"));
+    assert_eq!(got[2].as_deref(), Some("2023-12-07T15:04:05Z"));
+}
+
+/// `testdata/finder/false_times.txt`: stack-trace lines, durations, versions, IPs, UUIDs, hex
+/// ids, sizes and dates quoted in message text. In a source whose learned place is elsewhere
+/// (a syslog line start, a CLF field after addresses, a JSON key), none starts a record.
+#[test]
+fn no_line_of_the_false_times_corpus_becomes_a_record_time() {
+    let corpus = include_str!("../../testdata/finder/false_times.txt");
+    let sources: [&[&str]; 3] = [
+        // loghub Linux_2k.log
+        &[
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0",
+            "Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown",
+        ],
+        // lnav test/logfile_access_log.0
+        &[
+            r#"192.168.202.254 - - [20/Jul/2009:22:59:26 +0000] "GET /vmw/cgi/tramp HTTP/1.0" 200 134 "-" "gPXE/0.9.7""#,
+            r#"192.168.202.254 - - [20/Jul/2009:22:59:29 +0000] "GET /vmw/vSphere/default/vmkboot.gz HTTP/1.0" 404 46210 "-" "gPXE/0.9.7""#,
+        ],
+        // lnav test/logfile_json3.json
+        &[
+            r#"{ "started_at": 1490385986240, "response": { "status": 200, "size": 443 } }"#,
+            r#"{ "started_at": 1490386531694, "response": { "status": 400, "size": 44345 } }"#,
+        ],
+    ];
+    let mut n = 0;
+    for src in sources {
+        let f = Finder::learn(src.join("\n").as_bytes()).unwrap();
+        for line in corpus.lines().filter(|l| !l.is_empty()) {
+            assert!(f.hit(0, line.as_bytes()).is_none(), "{line:?} after {:?}", f.describe());
+            n += 1;
+        }
+    }
+    assert!(n >= 60);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A word that is no stamp: lowercase letters, maybe bracketed or a `key=word` pair.
+    fn token() -> impl Strategy<Value = String> {
+        prop_oneof!["[a-z]{1,8}", "\\[[a-z]{2,6}\\]", "[a-z]{1,5}=[a-z]{1,5}",]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Any table layout, after the same random count of non-stamp tokens on each line, is
+        /// found, and reads back the instant it was written from (2024, in time order, days 13-28, so that
+        /// day-first layouts are told from month-first ones as a real sample would).
+        #[test]
+        fn a_table_stamp_after_random_tokens_reads_back_its_instant(
+            layout in 0..LAYOUTS.len(),
+            before in 0usize..5,
+            secs in proptest::collection::vec((1u32..=12, 13u32..=28, 0u32..86_400, 0u32..1000), 3),
+            words in proptest::collection::vec(token(), 20),
+        ) {
+            let spec = LAYOUTS[layout].0;
+            // In time order: a yearless stamp that goes back is read as the next year.
+            let mut secs = secs;
+            secs.sort_unstable();
+            let mut lines = Vec::new();
+            let mut want = Vec::new();
+            for (i, &(m, d, s, ms)) in secs.iter().enumerate() {
+                let t = chrono::NaiveDate::from_ymd_opt(2024, m, d).unwrap()
+                    .and_hms_milli_opt(s / 3600, s / 60 % 60, s % 60, ms).unwrap();
+                let fmt = spec.replace("%f", "%3f").replace("%Z", "GMT");
+                let text = t.format(&fmt).to_string();
+                let secs_only = !spec.contains("%f");
+                let ns = t.and_utc().timestamp_nanos_opt().unwrap()
+                    - if secs_only { i64::from(ms) * 1_000_000 } else { 0 };
+                let mut b = String::new();
+                for w in &words[i * 5..i * 5 + before] {
+                    b.push_str(w);
+                    b.push(' ');
+                }
+                b.push_str(&text);
+                b.push_str(" done");
+                lines.push(b);
+                let mut o = Vec::new();
+                rfc3339::write(&mut o, ns);
+                want.push(Some(String::from_utf8(o).unwrap()));
+            }
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let (_, got) = run(&refs);
+            prop_assert_eq!(got, want, "{:?}", lines);
+        }
+
+        /// Learning from, and reading, any bytes never panics.
+        #[test]
+        fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            if let Some(f) = Finder::learn(&data) {
+                for line in data.split(|&b| b == b'\n') {
+                    let _ = f.hit(0, line);
+                }
+                let _ = f.describe();
+            }
+        }
+    }
+}
