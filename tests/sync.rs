@@ -517,3 +517,89 @@ fn kill_9_during_interval_record_leaves_a_history_that_reads_whole() {
     let t = String::from_utf8_lossy(&out.stdout);
     assert!(t.starts_with("2026-11-23T12:00:01.5"), "{t}\n{}", stderr(&out));
 }
+
+const YEAR: i64 = 365 * 86_400 * 1_000_000_000;
+
+#[test]
+fn servers_years_off_are_implausible_warned_and_recorded_as_not_selected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = [
+        responder(Behaviour::Good { shift: 0, twice: false }, false),
+        responder(Behaviour::Good { shift: 14 * YEAR, twice: false }, false),
+        responder(Behaviour::Good { shift: -50 * YEAR, twice: false }, false),
+    ];
+    let (out, v) = sync(&s, &["--record", dir.path().to_str().unwrap(), "--host", "h"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let st: Vec<&str> = (0..3).map(|i| v["servers"][i]["status"].as_str().unwrap()).collect();
+    assert_eq!(st, ["ok", "implausible", "implausible"], "{v}");
+    assert!(v["offset"].as_f64().unwrap().abs() < 0.5, "{v}");
+    let err = stderr(&out);
+    for (addr, secs) in [(s[1], "+44150400"), (s[2], "-157680000")] {
+        let line = err.lines().find(|l| l.contains(&addr.to_string())).unwrap_or_else(|| {
+            panic!("no warning naming {addr}: {err}");
+        });
+        assert!(line.contains(secs) && line.contains("--max-offset"), "{line}");
+    }
+    let h = history(dir.path()).unwrap();
+    assert_eq!(h.lines().count(), 3);
+    for l in h.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let far = v["server"] != s[0].to_string();
+        assert_eq!(v.get("selected").is_some_and(|x| x == false), far, "{l}");
+    }
+    assert_eq!(deskew::skew::parse(&h).samples.len(), 1);
+}
+
+#[test]
+fn one_server_alone_years_off_gives_no_offset_unless_max_offset_allows_it() {
+    let far = responder(Behaviour::Good { shift: 14 * YEAR, twice: false }, false);
+    let (out, v) = sync(&[far], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(v["offset"].is_null(), "{v}");
+    assert_eq!(v["servers"][0]["status"], "implausible");
+    let (out, v) = sync(&[far], &["--max-offset", "1e9"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(v["servers"][0]["status"], "ok", "{v}");
+    // an hour off (an RTC kept in local time) is what deskew measures: plausible by default
+    let hour = responder(Behaviour::Good { shift: 3600 * 1_000_000_000, twice: false }, false);
+    let (out, v) = sync(&[hour], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!((v["offset"].as_f64().unwrap() - 3600.0).abs() < 0.5, "{v}");
+}
+
+#[test]
+fn impossible_option_values_are_usage_errors_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &["--host", "", "--record", d],
+        &["--host", ".hidden", "--record", d],
+        &["--host", "a/b", "--record", d],
+        &["--host", "a\nb", "--record", d],
+        &["--interval", "1", "--count", "0"],
+        &["--retries", "65"],
+        &["--retries", "-1"],
+        &["--burst", "0"],
+        &["--burst", "65"],
+        &["--timeout", "0"],
+        &["--timeout", "nan"],
+        &["--burst-spacing", "-1"],
+        &["--interval", "0"],
+        &["--interval", "1e300"],
+        &["--max-offset", "0"],
+        &["--max-offset", "-5"],
+        &["--max-offset", "inf"],
+        &["--record", ""],
+        &["--prometheus", ""],
+        &["--check", "-w", "-1", "-c", "1"],
+    ];
+    for args in cases {
+        let out = deskew().arg("sync").args(*args).arg("127.0.0.1:9").output().unwrap();
+        let want = if args.contains(&"--check") { 3 } else { 2 };
+        assert_eq!(out.status.code(), Some(want), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).trim().is_empty(), "{args:?}: no reason given");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{args:?}");
+    }
+    let out = deskew().args(["sync", ""]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

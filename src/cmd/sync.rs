@@ -39,6 +39,10 @@ pub struct SyncArgs {
     /// Extra requests for ones that got no usable reply
     #[arg(long, default_value_t = 2, value_name = "N")]
     retries: u32,
+    /// Believe no server whose offset from this host's clock exceeds SECS (default one day):
+    /// its measurement is shown and recorded as not selected, with a warning
+    #[arg(long, value_name = "SECS")]
+    max_offset: Option<f64>,
     /// IPv4 addresses only
     #[arg(short = '4', conflicts_with = "ipv6")]
     ipv4: bool,
@@ -78,13 +82,41 @@ impl SyncArgs {
         if let Some(i) = self.interval {
             duration("--interval", i, 0.01)?;
         }
+        if let Some(c) = self.count {
+            anyhow::ensure!(c >= 1, "--count 0: must be at least 1 (one round)");
+        }
+        anyhow::ensure!(
+            self.retries <= MAX_RETRIES,
+            "--retries {}: must be from 0 to {MAX_RETRIES}",
+            self.retries
+        );
+        if let Some(h) = &self.host {
+            crate::sync::history::check_host(h)
+                .map_err(|e| anyhow::anyhow!("--host {h:?}: {e}"))?;
+        }
+        for (opt, p) in [("--record", &self.record), ("--prometheus", &self.prometheus)] {
+            if p.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                anyhow::bail!("{opt} '': expected a path");
+            }
+        }
         Ok(crate::sync::SyncOptions {
             servers: self.servers,
             settings: Settings {
                 burst: self.burst,
                 spacing: duration("--burst-spacing", self.burst_spacing, 0.0)?,
                 timeout: duration("--timeout", self.timeout, 0.001)?,
-                retries: self.retries.min(64),
+                retries: self.retries,
+                max_offset: match self.max_offset {
+                    None => crate::sync::client::DEFAULT_MAX_OFFSET,
+                    Some(m) => {
+                        // 1 ms up to 300 years (past the year 2262 the offset has no i64 form).
+                        anyhow::ensure!(
+                            m.is_finite() && (0.001..=MAX_OFFSET_SECS).contains(&m),
+                            "--max-offset {m}: must be from 0.001 to {MAX_OFFSET_SECS} seconds"
+                        );
+                        (m * 1e9) as i64
+                    }
+                },
                 family: if self.ipv4 {
                     Some(true)
                 } else if self.ipv6 {
@@ -103,6 +135,13 @@ impl SyncArgs {
         })
     }
 }
+
+/// The most extra requests per server in a round: past that a dead server only delays the
+/// round (each retry waits `--timeout`).
+const MAX_RETRIES: u32 = 64;
+
+/// The largest `--max-offset`: 9e9 s (about 285 years), what nanoseconds in an i64 hold.
+const MAX_OFFSET_SECS: f64 = 9e9;
 
 fn duration(opt: &str, secs: f64, min: f64) -> Result<std::time::Duration> {
     anyhow::ensure!(

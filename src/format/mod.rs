@@ -242,8 +242,16 @@ impl Format {
                         [get(Some(self.ts_group)), get(self.host_group), get(self.level_group)]
                     }
                 };
-                let (s, e) = ts?;
-                let stamp = self.read_ts(&line[s..e])?;
+                let (s, mut e) = ts?;
+                let mut stamp = self.read_ts(&line[s..e])?;
+                // A zone abbreviation after the timestamp group (`... 00:00:00 CET`) is the
+                // stamp's zone, unless the format took that word as the host or level.
+                let taken = |g: Option<(usize, usize)>| g.is_some_and(|(a, _)| a == e + 1);
+                if !taken(host) && !taken(level) {
+                    if let Some((st, end)) = scan::zone_after(&stamp, line, e) {
+                        (stamp, e) = (st, end);
+                    }
+                }
                 let span = |g: Option<(usize, usize)>| {
                     g.filter(|(a, b)| b > a).map(|(a, b)| (a as u32, b as u32))
                 };

@@ -253,6 +253,14 @@ pub fn load_hosts(specs: &[String]) -> (Vec<HostFiles>, Vec<String>) {
         for (line, msg) in &h.warnings {
             warn.push(format!("{}:{line}: {msg}", f.display()));
         }
+        if h.more_warnings > 0 {
+            warn.push(format!(
+                "{}: {} more lines skipped (the first {} are listed above)",
+                f.display(),
+                h.more_warnings,
+                h.warnings.len()
+            ));
+        }
         let Some(host) = bind(explicit, h.host.as_deref(), &f) else {
             warn.push(format!("{}: cannot tell the host; use --offsets HOST=PATH", f.display()));
             continue;

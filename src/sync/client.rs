@@ -26,7 +26,19 @@ pub struct Settings {
     pub retries: u32,
     /// Only IPv4 (Some(true)) or only IPv6 (Some(false)) addresses.
     pub family: Option<bool>,
+    /// The largest offset from this host's clock believed, ns (`--max-offset`): a server
+    /// farther off is [`Status::Implausible`].
+    pub max_offset: i64,
 }
+
+/// The default `--max-offset`: one day. ntpd refuses to step past its panic threshold (1000 s)
+/// and chrony's `maxchange` is usually set to 1000 s too, but those guard a clock being set;
+/// deskew only measures, and measuring a host whose clock is hours off (an RTC kept in local
+/// time, a zone or DST mistake: at most 14 h) is exactly what it is for. Past a day the likely
+/// cause is the server (an NTP era or GPS week-rollover bug, an unsynchronized server starting
+/// at 1970 or 2000), and one such server in a history would move every record of the host
+/// by years. A host whose clock really is that far off is measured with a larger --max-offset.
+pub const DEFAULT_MAX_OFFSET: i64 = 86_400 * 1_000_000_000;
 
 /// Why a server name cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -294,18 +306,22 @@ pub fn round(servers: &[String], s: &Settings, stop: &(dyn Fn() -> bool + Sync))
     });
     let mut idx = vec![];
     let mut cands = vec![];
+    let mut verdict = vec![None; outcomes.len()];
     for (i, o) in outcomes.iter().enumerate() {
         if let Some((b, jitter)) = o.best {
             let r = &b.m.reply;
             let eps = selection::dispersion(r.precision, b.m.delay);
             let d =
                 selection::root_distance(b.m.delay, r.root_delay, r.root_dispersion, eps, jitter);
+            if b.m.offset.unsigned_abs() > s.max_offset.unsigned_abs() {
+                verdict[i] = Some((Status::Implausible, d));
+                continue;
+            }
             idx.push(i);
             cands.push(Candidate { offset: b.m.offset, distance: d });
         }
     }
     let sel = selection::select(&cands);
-    let mut verdict = vec![None; outcomes.len()];
     for (k, &i) in idx.iter().enumerate() {
         verdict[i] = Some((sel.status[k], cands[k].distance));
     }

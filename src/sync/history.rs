@@ -65,6 +65,41 @@ impl Entry {
     }
 }
 
+/// Why a `--host` cannot name a history file.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    #[error(
+        "empty: name the host whose clock is measured, or leave --host out for this machine's"
+    )]
+    Empty,
+    #[error("longer than 253 bytes (a DNS name's limit)")]
+    TooLong,
+    #[error("starts with '.' or '-': the history file would be hidden or read as an option")]
+    BadStart,
+    #[error("{0:?} is not a host name character (letters, digits, '.', '-', '_')")]
+    BadChar(char),
+}
+
+/// A host name usable as the history's file name (`DIR/<host>.jsonl`), which `merge --offsets`
+/// binds back to the host: DNS names (RFC 1123 letters, digits, '-', '.') and '_', which some
+/// sites use. Anything else (an empty name, a '/', a control character, a leading '.') would
+/// make a hidden, misplaced or unbindable file.
+pub fn check_host(host: &str) -> Result<(), HostError> {
+    if host.is_empty() {
+        return Err(HostError::Empty);
+    }
+    if host.len() > 253 {
+        return Err(HostError::TooLong);
+    }
+    if host.starts_with(['.', '-']) {
+        return Err(HostError::BadStart);
+    }
+    match host.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))) {
+        Some(c) => Err(HostError::BadChar(c)),
+        None => Ok(()),
+    }
+}
+
 /// The history file of `host` in `dir`.
 pub fn path_for(dir: &Path, host: &str) -> PathBuf {
     // a host name never holds a path separator, but a user's --host might
@@ -136,6 +171,19 @@ fn append_locked(f: &mut File, lines: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_names_that_are_no_safe_file_name_are_refused() {
+        for ok in ["web01", "web01.example.com", "db_2", "10.0.0.1"] {
+            assert_eq!(check_host(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(check_host(""), Err(HostError::Empty));
+        assert_eq!(check_host(".hidden"), Err(HostError::BadStart));
+        assert_eq!(check_host("-x"), Err(HostError::BadStart));
+        assert_eq!(check_host("a/b"), Err(HostError::BadChar('/')));
+        assert_eq!(check_host("a\nb"), Err(HostError::BadChar('\n')));
+        assert_eq!(check_host(&"a".repeat(254)), Err(HostError::TooLong));
+    }
 
     fn entry() -> Entry {
         Entry {

@@ -10,6 +10,7 @@ use super::client::{self, Settings};
 use super::history;
 use super::monitor::{self, State, Thresholds};
 use super::protocol::poll::{self, RoundResult, Schedule};
+use super::protocol::selection::Status;
 use super::report;
 use crate::diag;
 
@@ -127,6 +128,16 @@ pub fn run(o: &SyncOptions, out: &mut dyn Write) -> Result<Finished, SyncError> 
             report::print_text(out, &r, rounds == 1)?;
         }
         out.flush()?;
+        for (x, v) in r.outcomes.iter().zip(&r.verdict) {
+            if let (Some((Status::Implausible, _)), Some((b, _))) = (v, x.best) {
+                diag::note(format!(
+                    "sync: {}: offset {:+.3} s is beyond --max-offset {} s: not selected (the server's clock or this host's is far off; pass a larger --max-offset if this host's is)",
+                    x.name,
+                    b.m.offset as f64 / 1e9,
+                    o.settings.max_offset as f64 / 1e9
+                ));
+            }
+        }
         for x in r.outcomes.iter().filter(|x| !x.usable()) {
             let why =
                 x.failure.as_ref().map(|f| f.to_string()).unwrap_or_else(|| "no reply".into());

@@ -32,6 +32,20 @@ pub fn leading(s: &[u8]) -> Option<(Stamp, usize)> {
     }
 }
 
+/// A civil stamp without a zone, read from a field that ends at `line[end]`, completed by a
+/// zone abbreviation written right after the field (`2026-01-01 00:00:00 CET`): a format's
+/// timestamp group rarely includes it, and read without it the stamp would be taken as local
+/// time. The same word reader as the built-in layouts (` PDT` after a time). Returns the
+/// stamp and the end of the abbreviation; `None` when no abbreviation follows.
+pub fn zone_after(stamp: &Stamp, line: &[u8], end: usize) -> Option<(Stamp, usize)> {
+    let Stamp::Civil(c) = stamp else { return None };
+    if c.zone != ZoneText::None || line.get(end) != Some(&b' ') {
+        return None;
+    }
+    let (zone, e) = abbrev(line, end + 1)?;
+    Some((finish(Civil { zone, ..*c })?, e))
+}
+
 /// Parse the whole of `s` (a captured field) as a timestamp. Leading/trailing ASCII spaces
 /// are allowed; anything else left over means `None`.
 pub fn exact(s: &[u8]) -> Option<Stamp> {

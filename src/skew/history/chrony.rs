@@ -49,7 +49,7 @@ pub(super) fn parse_tracking(text: &str, h: &mut History) {
             Some((cooked, off, rem, *f.get(7)?))
         })();
         let Some((cooked, off, rem, leap)) = parsed else {
-            h.warnings.push((n, "malformed tracking.log row".into()));
+            h.warn(n, "malformed tracking.log row".into());
             continue;
         };
         h.updates.push(ChronyUpdate { cooked, before: rem, after: rem - off });
@@ -88,7 +88,7 @@ pub(super) fn parse_measurements(text: &str, h: &mut History) {
             Some((t, off, delay, ok))
         })();
         let Some((t, off, delay, ok)) = parsed else {
-            h.warnings.push((n, "malformed measurements.log row".into()));
+            h.warn(n, "malformed measurements.log row".into());
             continue;
         };
         if !ok {
@@ -116,7 +116,7 @@ pub(super) fn parse_statistics(text: &str, h: &mut History) {
     for (n, f) in chrony_rows(text) {
         let parsed = (|| Some((chrony_time(f.first()?, f.get(1)?)?, secs(f.get(4)?)?)))();
         let Some((t, est)) = parsed else {
-            h.warnings.push((n, "malformed statistics.log row".into()));
+            h.warn(n, "malformed statistics.log row".into());
             continue;
         };
         let source = h.intern_source(f[2]);

@@ -24,11 +24,11 @@ pub(super) fn parse(text: &str, h: &mut History) {
                 slow = match serde_json::from_str(l) {
                     Ok(v @ serde_json::Value::Object(_)) => v,
                     Ok(_) => {
-                        h.warnings.push((n, "not a JSON object".into()));
+                        h.warn(n, "not a JSON object".into());
                         continue;
                     }
                     Err(e) => {
-                        h.warnings.push((n, format!("malformed history line: {e}")));
+                        h.warn(n, format!("malformed history line: {e}"));
                         continue;
                     }
                 };
@@ -37,11 +37,11 @@ pub(super) fn parse(text: &str, h: &mut History) {
         };
         let time = f.time.and_then(|s| DateTime::parse_from_rfc3339(s).ok());
         let Some(time) = time.and_then(|t| t.timestamp_nanos_opt()) else {
-            h.warnings.push((n, "missing or bad \"time\"".into()));
+            h.warn(n, "missing or bad \"time\"".into());
             continue;
         };
         let Some(offset) = f.offset.and_then(secs_f64) else {
-            h.warnings.push((n, "missing or bad \"offset\"".into()));
+            h.warn(n, "missing or bad \"offset\"".into());
             continue;
         };
         if f.selected == Some(false) {

@@ -80,8 +80,11 @@ pub struct History {
     /// The `host` key of a deskew history.
     pub host: Option<String>,
     pub samples: Vec<Sample>,
-    /// (1-based line number, message) for lines skipped.
+    /// (1-based line number, message) for the first [`MAX_WARNINGS`] lines skipped.
     pub warnings: Vec<(usize, String)>,
+    /// Lines skipped past the first [`MAX_WARNINGS`]: counted, not listed (a history of a
+    /// million bad rows is one problem, not a million messages).
+    pub more_warnings: usize,
     pub sources: Vec<String>,
     pub boots: Vec<String>,
     /// Offsets and times are relative to chronyd's cooked clock (see the module docs).
@@ -93,6 +96,15 @@ pub struct History {
 impl History {
     pub fn kind(&self) -> Kind {
         self.kind.unwrap_or(Kind::Unknown)
+    }
+
+    /// Notes a skipped line: listed while few, counted after.
+    fn warn(&mut self, line: usize, msg: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push((line, msg));
+        } else {
+            self.more_warnings += 1;
+        }
     }
 
     fn intern_source(&mut self, s: &str) -> u32 {
@@ -133,6 +145,9 @@ impl History {
 }
 
 const SEC: Nanos = 1_000_000_000;
+
+/// Skipped lines of one history listed one by one; the rest are a count.
+pub const MAX_WARNINGS: usize = 5;
 
 /// Correction in effect at cooked time `t`: after the last update, moving linearly towards the
 /// `before` of the next (chronyd slews the rest, or with `-x` accrues the frequency error).

@@ -41,7 +41,7 @@ pub(super) fn parse(text: &str, kind: Kind, h: &mut History) {
             }
         })();
         let Some((t, off, delay, src)) = parsed else {
-            h.warnings.push((n, format!("malformed {} row", kind.name())));
+            h.warn(n, format!("malformed {} row", kind.name()));
             continue;
         };
         let source = h.intern_source(src);

@@ -109,3 +109,19 @@ fn real_ntpsec_logs() {
     assert_eq!(h.kind(), Kind::NtpPeerstats);
     assert_eq!(h.sources, ["SHM(0)"]);
 }
+
+#[test]
+fn many_malformed_rows_are_listed_a_few_then_counted() {
+    let mut text = String::from(
+        r#"{"time":"2026-11-23T18:41:37.5Z","host":"web01","server":"a:123","offset":0.25}"#,
+    );
+    text.push('\n');
+    for _ in 0..10_000 {
+        text.push_str("{\"time\":\"bad\",\"offset\":1}\n");
+    }
+    let h = parse(&text);
+    assert_eq!(h.samples.len(), 1);
+    assert_eq!(h.warnings.len(), MAX_WARNINGS);
+    assert_eq!(h.warnings[0].0, 2);
+    assert_eq!(h.more_warnings, 10_000 - MAX_WARNINGS);
+}

@@ -63,6 +63,9 @@ pub enum Status {
     Falseticker,
     /// No majority agrees on any time: nobody was chosen.
     NoMajority,
+    /// Its offset disagrees with this host's clock by more than the plausible bound
+    /// (`--max-offset`): left out before selection, so that it cannot vote either.
+    Implausible,
 }
 
 impl Status {
@@ -84,6 +87,7 @@ impl Status {
             Status::Distant => "distant",
             Status::Falseticker => "falseticker",
             Status::NoMajority => "no majority",
+            Status::Implausible => "implausible",
         }
     }
 }
