@@ -698,11 +698,12 @@ fn bad_since_and_until_are_usage_errors() {
     let dir = tmp();
     let ok = write(dir.path(), "ok.log", &iso_lines(3));
     for (opt, v) in [
-        ("--since", "yesterday"),
+        // `yesterday` and a bare date are times since `view` (tests/view.rs); these are not.
+        ("--since", "yesterdy"),
         ("--since", ""),
         ("--since", "2026-13-01T00:00:00Z"),
         ("--since", "2026-11-20T25:00:00Z"),
-        ("--until", "2026-11-20"),
+        ("--until", "2026-11-32"),
         ("--until", "99999-01-01T00:00:00Z"),
         ("--until", "2026-11-20T14:00:00+25:00"),
         ("--until", "\u{fffd}"),
