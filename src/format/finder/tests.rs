@@ -272,7 +272,7 @@ fn a_windows_zone_name_after_the_stamp_is_read_through_the_cldr_table() {
 /// (a syslog line start, a CLF field after addresses, a JSON key), none starts a record.
 #[test]
 fn no_line_of_the_false_times_corpus_becomes_a_record_time() {
-    let corpus = include_str!("../../testdata/finder/false_times.txt");
+    let corpus = include_str!("../../../testdata/finder/false_times.txt");
     let sources: [&[&str]; 3] = [
         // loghub Linux_2k.log
         &[

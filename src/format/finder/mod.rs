@@ -16,10 +16,10 @@ use std::sync::LazyLock;
 use super::{structured, Hit};
 use split::Split;
 
-#[path = "finder_extra.rs"]
 mod extra;
-#[path = "finder_split.rs"]
+mod place;
 mod split;
+use place::{delim, field_place, field_start, json_start, token_start};
 use crate::time::scan::{self, Layout};
 use crate::time::{Civil, Stamp};
 
@@ -66,27 +66,6 @@ const SAMPLE_LINES: usize = 300;
 const SAMPLE_BYTES: usize = 256 << 10;
 const LINE_BYTES: usize = 400;
 
-/// Bytes that may open a bracketed or quoted timestamp.
-fn opener(b: u8) -> bool {
-    matches!(b, b'[' | b'(' | b'"' | b'<' | b'\'' | b'{')
-}
-
-/// glog's level letters, glued to its stamp (`I0517 15:04:22.619642`).
-fn level_letter(b: u8) -> bool {
-    matches!(b, b'I' | b'W' | b'E' | b'F')
-}
-
-/// bash's `HISTTIMEFORMAT` history: `#1500000000` before each command, the time of the
-/// command line after it.
-fn hash_epoch(line: &[u8]) -> bool {
-    line.first() == Some(&b'#') && line.get(1).is_some_and(u8::is_ascii_digit)
-}
-
-/// Bytes that separate fields.
-fn delim(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b',' | b'|' | b';' | b':' | b'=')
-}
-
 /// Where the timestamp is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Place {
@@ -96,7 +75,7 @@ pub enum Place {
     /// The value of a top-level member of a JSON object (which may follow a prefix), or of a
     /// logfmt pair.
     Key { key: Vec<u8>, json: bool },
-    /// Date, time and zone in members of their own (see `finder_split`).
+    /// Date, time and zone in members of their own (see `split`).
     Split(Split),
 }
 
@@ -104,7 +83,7 @@ pub enum Place {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum How {
     Scan,
-    /// `@` + TAI64N (see `finder_extra`).
+    /// `@` + TAI64N (see `extra`).
     Tai64n,
     Table(u16),
 }
@@ -225,95 +204,6 @@ fn read_value(v: &[u8]) -> Option<(Stamp, Class, How)> {
 
 fn hows() -> impl Iterator<Item = How> {
     std::iter::once(How::Scan).chain((0..LAYOUTS.len() as u16).map(How::Table))
-}
-
-/// Where a token may start: not inside a word, nor inside a number (`10.1.2.3`, `1.2.3`).
-fn token_start(line: &[u8], p: usize) -> bool {
-    if !line[p].is_ascii_alphanumeric() {
-        return false;
-    }
-    let Some(&prev) = p.checked_sub(1).and_then(|i| line.get(i)) else {
-        return true;
-    };
-    // glog/klog glue a one-letter level to the stamp: `E0517 15:04:22.619632`.
-    if p == 1 && (level_letter(prev) || prev == b'#') && line[p].is_ascii_digit() {
-        return true;
-    }
-    if prev.is_ascii_alphanumeric() || prev == b'_' || prev >= 0x80 {
-        return false;
-    }
-    // (Not `,`: CSV puts a date after a numeric column, `11,03/23/26,18:31:38`.)
-    let digit_before = p >= 2 && line[p - 2].is_ascii_digit();
-    !(digit_before && matches!(prev, b'.' | b':' | b'-' | b'/' | b'+'))
-}
-
-/// The runs of `d` in `line[..k]`.
-fn runs(line: &[u8], k: usize, d: u8) -> usize {
-    (0..k).filter(|&j| line[j] == d && (j == 0 || line[j - 1] != d)).count()
-}
-
-/// The field place of a stamp at `p`, if it starts a field.
-fn field_place(line: &[u8], p: usize) -> Option<Place> {
-    let mut k = p;
-    let mut skip = 0u8;
-    while k > 0 && opener(line[k - 1]) && skip < 2 {
-        k -= 1;
-        skip += 1;
-    }
-    if k == 0 || (p == 1 && (level_letter(line[0]) || hash_epoch(line))) {
-        return Some(Place::Field { delim: b' ', nth: 0, skip: p as u8, anchor: None });
-    }
-    let d = line[k - 1];
-    if !delim(d) {
-        return None;
-    }
-    let nth = u16::try_from(runs(line, k, d)).ok()?;
-    // The text before, kept as an anchor when short (dropped below if lines differ in it).
-    let mut a = k;
-    while a > 0 && line[a - 1] == d {
-        a -= 1;
-    }
-    // A label such as `# Time: ` or `Start-Date: `, not data: no digits (an address, a pid).
-    let anchor = (k <= 32 && !line[..k].iter().any(u8::is_ascii_digit)).then(|| line[..k].to_vec());
-    let _ = a;
-    Some(Place::Field { delim: d, nth, skip, anchor })
-}
-
-/// The start of the place in `line`, for a field place.
-fn field_start(line: &[u8], d: u8, nth: u16, skip: u8) -> Option<usize> {
-    let mut i = 0;
-    if nth > 0 {
-        let mut seen = 0u16;
-        let lim = line.len().min(4 * LINE_BYTES);
-        let mut j = 0;
-        loop {
-            j += memchr::memchr(d, &line[j..lim])?;
-            if j == 0 || line[j - 1] != d {
-                seen += 1;
-            }
-            j += 1;
-            if seen == nth {
-                while line.get(j) == Some(&d) {
-                    j += 1;
-                }
-                break;
-            }
-        }
-        i = j;
-    }
-    for _ in 0..skip {
-        let b = *line.get(i)?;
-        if !(opener(b) || (i == 0 && nth == 0 && (level_letter(b) || hash_epoch(line)))) {
-            return None;
-        }
-        i += 1;
-    }
-    Some(i)
-}
-
-/// The first `{` of a line (within its first bytes), where a JSON object may start.
-fn json_start(line: &[u8]) -> Option<usize> {
-    memchr::memchr(b'{', &line[..line.len().min(LINE_BYTES)])
 }
 
 /// Every candidate of one line: (place, how, class, start).
@@ -660,5 +550,4 @@ impl Learned {
 }
 
 #[cfg(test)]
-#[path = "finder_tests.rs"]
 mod tests;
