@@ -19,9 +19,9 @@ use split::Split;
 mod extra;
 mod place;
 mod split;
-use place::{delim, field_place, field_start, json_start, token_start};
 use crate::time::scan::{self, Layout};
 use crate::time::{Civil, Stamp};
+use place::{delim, field_place, field_start, json_start, token_start};
 
 /// Layouts the scanner does not read by itself, as `%`-specs (see `time::layout`), each with
 /// a public sample it was checked against (the tests read every one).
