@@ -14,19 +14,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// README's first command, with `extra` options.
+/// README's first command, with `extra` options; it must succeed.
 fn demo(extra: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_deskew"))
-        .current_dir(root())
-        .env_remove("TZ")
-        .args(["merge", "--year", "2026", "--offsets", "testdata/demo/offsets"])
-        .args(["--host-tz", "lb01=America/New_York", "--host-tz", "web01=Europe/Berlin"])
-        .args(["--host-tz", "db01=America/Los_Angeles", "--no-progress", "-q"])
-        .args(extra)
-        .arg("testdata/demo/logs")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run deskew");
+    let out = crate::util::demo(extra);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out
 }

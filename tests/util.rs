@@ -122,3 +122,18 @@ pub fn root_shell() -> Command {
     c.args(["-n", "bash"]);
     c
 }
+
+/// README's first command (the demo, zones and histories given), with `extra` options.
+pub fn demo(extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_deskew"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("TZ")
+        .args(["merge", "--year", "2026", "--offsets", "testdata/demo/offsets"])
+        .args(["--host-tz", "lb01=America/New_York", "--host-tz", "web01=Europe/Berlin"])
+        .args(["--host-tz", "db01=America/Los_Angeles", "--no-progress", "-q"])
+        .args(extra)
+        .arg("testdata/demo/logs")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run deskew")
+}

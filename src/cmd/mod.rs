@@ -216,7 +216,7 @@ fn output(
     use anyhow::Context as _;
     if run.format != OutputFormat::Parquet {
         if let Some(c) = pager(run, ordered) {
-            let sink: Box<dyn Sink> = Box::new(Paged(pager::Pager::new(c)));
+            let sink: Box<dyn Sink> = Box::new(pager::Pager::new(c));
             return Ok(std::io::BufWriter::with_capacity(OUT_BUFFER, sink));
         }
     }
@@ -239,24 +239,10 @@ fn output(
 }
 
 /// Output through the pager: finished when the user quits it.
-struct Paged(pager::Pager);
-
-impl std::io::Write for Paged {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.write(b)
-    }
-    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(b)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl crate::output::Sink for Paged {
+impl crate::output::Sink for pager::Pager {
     fn finish(&mut self) -> std::io::Result<()> {
-        let r = std::io::Write::flush(&mut self.0);
-        self.0.wait();
+        let r = std::io::Write::flush(self);
+        self.wait();
         r
     }
 }
