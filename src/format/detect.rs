@@ -137,6 +137,15 @@ impl<'r> Matcher<'r> {
         Self::with_order(reg, order, true, true)
     }
 
+    /// For a stream (`Matcher::all`): what the finder learns from its first lines, as
+    /// `detect` learns it from a file's, so that a pipe of a layout no definition knows gets
+    /// the times the same file does.
+    pub fn learn(&mut self, sample: &[u8], forced: Option<u16>) {
+        if self.generic {
+            self.finder = Self::detect(self.reg, sample, forced).finder;
+        }
+    }
+
     fn with_order(reg: &'r Registry, order: Vec<u16>, generic: bool, sticky: bool) -> Matcher<'r> {
         let headers = order
             .iter()

@@ -61,9 +61,10 @@ static TABLE: LazyLock<Vec<Layout>> = LazyLock::new(|| {
 /// Sample lines read by definitions that the finder learns from when there are definitions:
 /// it only has to agree with them on the place, and learning costs per line.
 pub const AFTER_DEFS_LINES: usize = 64;
-/// Lines and bytes of a line looked at when learning.
-const SAMPLE_LINES: usize = 300;
-const SAMPLE_BYTES: usize = 256 << 10;
+/// Lines and bytes looked at when learning (a stream buffers this much before its first
+/// record), and bytes of a line.
+pub const SAMPLE_LINES: usize = 300;
+pub const SAMPLE_BYTES: usize = 256 << 10;
 const LINE_BYTES: usize = 400;
 
 /// Where the timestamp is.
