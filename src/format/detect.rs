@@ -179,7 +179,7 @@ impl<'r> Matcher<'r> {
         if self.sticky {
             if let Some(i) = s.last {
                 match self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
-                    Some(h) if !unreadable(&h) => return Some(h),
+                    Some(h) if !unreadable(&h) => return Some(self.dated(h, line)),
                     h => untimed = untimed.or(h),
                 }
             }
@@ -191,7 +191,7 @@ impl<'r> Matcher<'r> {
             match self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
                 Some(h) if !unreadable(&h) => {
                     s.last = Some(i);
-                    return Some(h);
+                    return Some(self.dated(h, line));
                 }
                 h => untimed = untimed.or(h),
             }
@@ -214,9 +214,59 @@ impl<'r> Matcher<'r> {
     }
 }
 
+impl Matcher<'_> {
+    /// A definition's hit whose time field holds only a time of day (logfmt's `time=23:59:58`
+    /// in a FortiGate line, whose date and zone are in `date=` and `tz=`) takes its stamp from
+    /// the finder when the finder reads a date on the line; its host and level stay the
+    /// definition's. A time of day that a header dates (W3C) is left to the header: the
+    /// finder reads no date there either.
+    fn dated(&self, h: Hit, line: &[u8]) -> Hit {
+        let (Hit::Stamp { stamp, format, host, level, .. }, Some(f)) = (&h, &self.finder) else {
+            return h;
+        };
+        if !matches!(stamp, Stamp::Civil(c) if c.month == 0) {
+            return h;
+        }
+        match f.hit(self.reg.generic_idx(), line) {
+            Some(Hit::Stamp { stamp, ts, .. }) if !matches!(stamp, Stamp::Civil(c) if c.month == 0) => {
+                Hit::Stamp { stamp, format: *format, ts, host: *host, level: *level }
+            }
+            _ => h,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// FortiGate lines with definitions tried first: logfmt reads `time=` as a time of day
+    /// only, so the record takes the date, time and zone the finder reads in `date=`, `time=`
+    /// and `tz=`, and keeps logfmt's level (as `--input-format generic` gives the time).
+    #[test]
+    fn a_definitions_time_of_day_takes_the_date_the_finder_reads_on_the_line() {
+        // A Fortinet sample quoted in a public SIEM rule doc, and a FortiAnalyzer-forwarded
+        // line from a public pipeline example (see the finder's tests).
+        let lines = [
+            &br#"date=2022-09-26 time=10:57:08 devname="fortigate" devid="FGT60EABCDEF012" eventtime=1664215028981468505 tz="-0700" logid="0100041001" type="event" subtype="system" level="critical" vd="root" logdesc="FortiGate update failed" status="update" msg="Fortigate scheduled update failed""#[..],
+            br#"logver=700120523 timestamp=1694183556 devname="HA-Cluster" devid="FG200E4Q1790000" vd="root" date=2023-09-08 time=14:32:36 eventtime=1694176357211540851 tz="+0200" logid="0317013312" type="utm" subtype="webfilter" eventtype="ftgd_allow" level="notice" policyid=2"#,
+        ];
+        let data = lines.join(&b'\n');
+        let reg = Registry::load(&[] as &[&str]).unwrap();
+        let m = Matcher::detect(&reg, &data, None);
+        let mut s = m.scratch();
+        let want = [1_664_215_028_000_000_000, 1_694_176_356_000_000_000];
+        for (line, want) in lines.iter().zip(want) {
+            match m.line(line, &mut s) {
+                Some(Hit::Stamp { stamp: Stamp::Instant(ns), format, level, .. }) => {
+                    assert_eq!(ns, want);
+                    assert_eq!(reg.formats[format as usize].def.name, "logfmt");
+                    assert!(level.is_some());
+                }
+                h => panic!("{h:?}"),
+            }
+        }
+    }
 
     /// Detection that skips the formats whose regex the set says does not match picks the
     /// same candidates, in the same order, as trying every format on every sample line: on

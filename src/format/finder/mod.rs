@@ -238,12 +238,17 @@ fn candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
         }
         true
     };
-    if let Some(j) = json_start(line) {
-        if structured::json_members(&line[j..], |k, v| keyed(k, v, j, true)) {
-            return;
-        }
+    let json = json_start(line)
+        .is_some_and(|j| structured::json_members(&line[j..], |k, v| keyed(k, v, j, true)));
+    if !json {
+        structured::logfmt_pairs(line, |k, v| keyed(k, v, 0, false));
     }
-    structured::logfmt_pairs(line, |k, v| keyed(k, v, 0, false));
+    // A line whose date is in a member of its own is no time-of-day line: its time member
+    // alone must not outvote the date, time and zone together where some lines lack the zone
+    // (which makes them a place of their own).
+    if out.iter().any(|c| matches!(c.0, Place::Split(_))) {
+        out.retain(|c| c.2 != Class::TimeOnly);
+    }
 }
 
 /// The combined candidates of a line (date, time, zone members).

@@ -223,6 +223,27 @@ fn date_time_and_zone_in_separate_members_are_read_as_one_stamp() {
     assert_eq!(run(&l).1[1].as_deref(), Some("2026-04-04T10:30:45Z"));
 }
 
+/// A file where some lines give date and time without their zone (FortiOS 5.4 wrote no `tz=`;
+/// 6.x does) is read at the date and time members on every line: the time member alone, which
+/// every line has, does not win as a time of day.
+#[test]
+fn date_and_time_members_win_over_the_time_member_alone_when_the_zone_is_missing_on_some_lines() {
+    // The 5.4 line: a FortiOS 5.4 syslog sample quoted in a public log-parser profile (its
+    // `<189>` priority left out, as a syslog server's file has it); the others as above.
+    let l = [
+        r#"date=2019-04-04 time=09:19:21 devname=fw01 devid=FG800D0123456789 logid=0001000014 type=traffic subtype=local level=notice vd=root srcip=172.30.0.1 srcport=48770 srcintf="wan1" dstip=172.16.0.1 dstport=443 dstintf="root" sessionid=3841389285 proto=6 action=close policyid=0 policytype=local-in-policy"#,
+        r#"date=2022-09-26 time=10:57:08 devname="fortigate" devid="FGT60EABCDEF012" eventtime=1664215028981468505 tz="-0700" logid="0100041001" type="event" subtype="system" level="critical" vd="root" logdesc="FortiGate update failed" status="update" msg="Fortigate scheduled update failed""#,
+        r#"logver=700120523 timestamp=1694183556 devname="HA-Cluster" devid="FG200E4Q1790000" vd="root" date=2023-09-08 time=14:32:36 eventtime=1694176357211540851 tz="+0200" logid="0317013312" type="utm" subtype="webfilter" eventtype="ftgd_allow" level="notice" policyid=2"#,
+    ];
+    let (f, got) = run(&l);
+    assert!(f.places.iter().all(|p| p.class != Class::TimeOnly), "{}", f.describe());
+    let got: Vec<_> = got.iter().map(|t| t.as_deref()).collect();
+    assert_eq!(
+        got,
+        [Some("2019-04-04T09:19:21Z"), Some("2022-09-26T17:57:08Z"), Some("2023-09-08T12:32:36Z")]
+    );
+}
+
 #[test]
 fn tai64n_labels_bash_history_and_epoch_rfc5424_headers_are_read() {
     // runit svlogd / daemontools multilog `current` files (label from cr.yp.to's tai64nlocal
