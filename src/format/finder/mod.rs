@@ -52,6 +52,22 @@ pub const LAYOUTS: &[(&str, &str)] = &[
     ("%m/%d/%y,%H:%M:%S", "12/31/19,23:59:01"),
     // The same with a four-digit year (a DHCP server log quoted in a public admin guide).
     ("%m/%d/%Y,%H:%M:%S", "04/04/2026,10:15:22"),
+    // log4j `%d{...}` patterns from log-viewer's format detector tests
+    // (sevdokimov/log-viewer, `LvDefaultFormatDetectorTest`): a month name between year and
+    // day (read as a yearless `Jan 01 ...` without these), `_` between date and time, compact
+    // date and time apart.
+    ("%Y-%b-%d %H:%M:%S.%f", "2020-Jan-01 18:11:00.000"),
+    ("%Y-%b-%d %H:%M:%S,%f", "2018-Dec-01 00:00:00,999"),
+    ("%Y-%b-%d %H:%M:%S", "2018-Dec-01 00:00:00"),
+    ("%Y-%b-%d_%H:%M:%S.%f", "2020-Dec-01_18:11:00.000"),
+    ("%Y %b %d %H:%M:%S.%f", "2020 Jan 01 18:11:00.000"),
+    ("%Y %b %d %H:%M:%S", "2018 Dec 01 00:00:00"),
+    ("%Y-%m-%d_%H:%M:%S,%f", "2020-01-01_18:11:00,000"),
+    ("%Y%m%d_%H%M%S.%f", "20200101_181100.555"),
+    ("%Y%m%d_%H%M%S,%f", "20200101_181100,555"),
+    ("%Y%m%d_%H%M%S", "20200101_181100"),
+    ("%Y%m%d %H%M%S", "20200101 181100"),
+    ("%Y%m%d%H%M%S%f", "20200101181100555"),
 ];
 
 static TABLE: LazyLock<Vec<Layout>> = LazyLock::new(|| {

@@ -19,9 +19,10 @@ pub(super) fn hash_epoch(line: &[u8]) -> bool {
     line.first() == Some(&b'#') && line.get(1).is_some_and(u8::is_ascii_digit)
 }
 
-/// Bytes that separate fields.
+/// Bytes that separate fields. `]` too: bracketed fields glued together put a stamp right
+/// after one (`[WARN][2020-01-01 18:11:00,000]`).
 pub(super) fn delim(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b',' | b'|' | b';' | b':' | b'=')
+    matches!(b, b' ' | b'\t' | b',' | b'|' | b';' | b':' | b'=' | b']')
 }
 
 /// Where a token may start: not inside a word, nor inside a number (`10.1.2.3`, `1.2.3`).

@@ -387,3 +387,28 @@ mod props {
         }
     }
 }
+
+/// log4j `%d{...}` patterns from log-viewer's format detector tests (sevdokimov/log-viewer,
+/// `LvDefaultFormatDetectorTest`): each is found with its year, its fraction and after glued
+/// brackets. (`2020 Jan 01 ...` was read as a yearless `Jan 01 ...`, the year of the run.)
+#[test]
+fn log4j_date_patterns_are_read_with_their_year_and_fraction() {
+    let cases = [
+        ("[2020-Jan-01 18:11:00.000][WARN] ddddd", "2020-01-01T18:11:00Z"),
+        ("[2020-Dec-01_18:11:00.000][WARN] ddddd", "2020-12-01T18:11:00Z"),
+        ("[2020 Jan 01 18:11:00.000][WARN] ddddd", "2020-01-01T18:11:00Z"),
+        ("INFO 2018 Dec 01 00:00:00 ddddd", "2018-12-01T00:00:00Z"),
+        ("INFO 2018-Dec-01 00:00:00,999 ddddd", "2018-12-01T00:00:00.999Z"),
+        ("WARN 2020-01-01_18:11:00,000 mmm", "2020-01-01T18:11:00Z"),
+        ("20200101 181100 WARN ddddd", "2020-01-01T18:11:00Z"),
+        ("20200101_181100.555 WARN ddddd", "2020-01-01T18:11:00.555Z"),
+        ("INFO 20200101_181100,555 ddddd", "2020-01-01T18:11:00.555Z"),
+        ("INFO 20200101181100555 ddddd", "2020-01-01T18:11:00.555Z"),
+        ("[WARN][2020-01-01 18:11:00,000][zzz] mmm", "2020-01-01T18:11:00Z"),
+        ("[  WARN][2020-01-01 18:11:00,000] mmm", "2020-01-01T18:11:00Z"),
+    ];
+    for (line, want) in cases {
+        let (f, got) = run(&[line, line]);
+        assert_eq!(got[0].as_deref(), Some(want), "{line}: {}", f.describe());
+    }
+}
