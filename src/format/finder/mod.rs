@@ -35,11 +35,24 @@ pub const LAYOUTS: &[(&str, &str)] = &[
     ("%b %e, %Y %I:%M:%S %p", "Nov 20, 2014 5:42:34 PM"),
     // Day-first European dates (`dd.MM.yyyy HH:mm:ss`, Elasticsearch's finder tests).
     ("%d.%m.%Y %H:%M:%S,%f", "14.03.2018 14:26:33,123"),
+    ("%d.%m.%Y %H:%M:%S.%f", "15.05.2018 17:14:56.374"),
     ("%d.%m.%Y %H:%M:%S", "14.03.2018 14:26:33"),
     // `yyyy.MM.dd HH:mm:ss` (Elasticsearch's finder tests).
     ("%Y.%m.%d %H:%M:%S", "2018.05.15 17:14:56"),
     // Day-first with slashes (`dd/MM/yyyy HH:mm:ss`), chosen over US order by the sample.
+    ("%d/%m/%Y %H:%M:%S.%f", "15/05/2018 17:14:56.374"),
     ("%d/%m/%Y %H:%M:%S", "15/05/2018 17:14:56"),
+    // Dashes throughout, month or day first (Elasticsearch's finder tests, `DATESTAMP`).
+    ("%m-%d-%Y-%H:%M:%S.%f", "05-15-2018-17:14:56.374"),
+    ("%m-%d-%Y-%H:%M:%S", "05-15-2018-17:14:56"),
+    ("%d-%m-%Y-%H:%M:%S,%f", "15-05-2018-17:14:56,374"),
+    ("%d-%m-%Y-%H:%M:%S", "15-05-2018-17:14:56"),
+    // Splunk's own log (splunkd.log), quoted in Elasticsearch's finder tests:
+    // `10-28-2016 16:22:47.636 +0200 ERROR Network - ...`.
+    ("%m-%d-%Y %H:%M:%S.%f %z", "10-28-2016 16:22:47.636 +0200"),
+    ("%m-%d-%Y %H:%M:%S.%f", "10-28-2016 16:22:47.636"),
+    // Kibana's CSV export (Elasticsearch's finder tests): `May 15, 2018 @ 17:14:56.374`.
+    ("%b %e, %Y @ %H:%M:%S.%f", "May 15, 2018 @ 17:14:56.374"),
     // US with a two-digit year (`MM/dd/yy HH:mm:ss`, IIS/Windows tools).
     ("%m/%d/%y %H:%M:%S", "05/15/18 17:14:56"),
     // BGL/IBM `yyyy-MM-dd-HH.mm.ss.SSSSSS`.

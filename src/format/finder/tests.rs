@@ -353,7 +353,7 @@ mod props {
             for (i, &(m, d, s, ms)) in secs.iter().enumerate() {
                 let t = chrono::NaiveDate::from_ymd_opt(2024, m, d).unwrap()
                     .and_hms_milli_opt(s / 3600, s / 60 % 60, s % 60, ms).unwrap();
-                let fmt = spec.replace("%f", "%3f").replace("%Z", "GMT");
+                let fmt = spec.replace("%f", "%3f").replace("%Z", "GMT").replace("%z", "+0000");
                 let text = t.format(&fmt).to_string();
                 let secs_only = !spec.contains("%f");
                 let ns = t.and_utc().timestamp_nanos_opt().unwrap()
@@ -406,6 +406,29 @@ fn log4j_date_patterns_are_read_with_their_year_and_fraction() {
         ("INFO 20200101181100555 ddddd", "2020-01-01T18:11:00.555Z"),
         ("[WARN][2020-01-01 18:11:00,000][zzz] mmm", "2020-01-01T18:11:00Z"),
         ("[  WARN][2020-01-01 18:11:00,000] mmm", "2020-01-01T18:11:00Z"),
+    ];
+    for (line, want) in cases {
+        let (f, got) = run(&[line, line]);
+        assert_eq!(got[0].as_deref(), Some(want), "{line}: {}", f.describe());
+    }
+}
+
+/// Stamps from Elasticsearch's `TimestampFormatFinderTests` (its `DATESTAMP` variants with
+/// dashes throughout and fractions after day-first dates, Kibana's export, and a splunkd.log
+/// line) are read with their fraction and zone.
+#[test]
+fn elasticsearch_finder_test_stamps_are_read_with_fraction_and_zone() {
+    let cases = [
+        ("05-15-2018-17:14:56.374 x", "2018-05-15T17:14:56.374Z"),
+        ("15-05-2018-17:14:56,374 x", "2018-05-15T17:14:56.374Z"),
+        ("15-05-2018-17:14:56 x", "2018-05-15T17:14:56Z"),
+        ("15/05/2018 17:14:56.374 x", "2018-05-15T17:14:56.374Z"),
+        ("15.05.2018 17:14:56.374 x", "2018-05-15T17:14:56.374Z"),
+        ("May 15, 2018 @ 17:14:56.374 x", "2018-05-15T17:14:56.374Z"),
+        (
+            "10-28-2016 16:22:47.636 +0200 ERROR Network - Error encountered for connection from src=192.168.0.1:12345. Local side shutting down",
+            "2016-10-28T14:22:47.636Z",
+        ),
     ];
     for (line, want) in cases {
         let (f, got) = run(&[line, line]);
