@@ -106,8 +106,10 @@ impl<'r> Matcher<'r> {
             )
         });
         // The finder, for lines no definition reads: where definitions read the sample, it
-        // learns from the lines they read, so that it finds the time where they do.
-        let finder = if order.is_empty() {
+        // learns from the lines they read, so that it finds the time where they do. Where they
+        // read no time on any sample line (MongoDB's `{"t":{"$date":...}}` is JSON, but its
+        // time is no member a JSON definition names), it learns from the whole sample.
+        let finder = if order.is_empty() || counts.iter().all(|&c| c == 0) {
             Finder::learn(data)
         } else {
             let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
@@ -239,6 +241,26 @@ impl Matcher<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// MongoDB 4.4+ lines are JSON whose time is `{"t":{"$date":"..."}}`, no member a JSON
+    /// definition names: the definitions read no time on the sample, so the finder learns
+    /// from all of it and the lines get their times (as with `--input-format generic`).
+    #[test]
+    fn where_definitions_read_no_time_in_the_sample_the_finder_learns_from_all_of_it() {
+        // lnav's test/logfile_mongodb.0.
+        let data = br#"{"t":{"$date":"2026-03-10T20:58:09.401+00:00"},"s":"I",  "c":"NETWORK",  "id":22943,   "ctx":"listener","msg":"Connection accepted"}
+{"t":{"$date":"2026-03-10T20:58:10.004+00:00"},"s":"W",  "c":"STORAGE",  "id":22220,   "ctx":"initandlisten","msg":"Detected unclean shutdown"}"#;
+        let reg = Registry::load(&[] as &[&str]).unwrap();
+        let m = Matcher::detect(&reg, data, None);
+        let mut s = m.scratch();
+        let want = [1_773_176_289_401_000_000, 1_773_176_290_004_000_000];
+        for (line, want) in data.split(|&b| b == b'\n').zip(want) {
+            match m.line(line, &mut s) {
+                Some(Hit::Stamp { stamp: Stamp::Instant(ns), .. }) => assert_eq!(ns, want),
+                h => panic!("{h:?}"),
+            }
+        }
+    }
 
     /// FortiGate lines with definitions tried first: logfmt reads `time=` as a time of day
     /// only, so the record takes the date, time and zone the finder reads in `date=`, `time=`

@@ -37,6 +37,8 @@ pub const LAYOUTS: &[(&str, &str)] = &[
     ("%Y-%m-%d-%H.%M.%S.%f", "2005-06-03-15.42.50.675872"),
     // lnav's generic test log: `20120702.102240,672:DEBUG:foo bar baz`.
     ("%Y%m%d.%H%M%S,%f", "20120702.102240,672"),
+    // lnav's `logfile_yday.0`: an ordinal date, `2012-025T10:22:40,672:DEBUG:foo bar baz`.
+    ("%Y-%jT%H:%M:%S,%f", "2012-025T10:22:40,672"),
     // Compact `yyyyMMddHHmmss`.
     ("%Y%m%d%H%M%S", "20180515171456"),
     // CSV date and time columns: `12/31/19,23:59:01`.

@@ -389,7 +389,7 @@ mod props {
 }
 
 /// log4j `%d{...}` patterns from log-viewer's format detector tests (sevdokimov/log-viewer,
-/// `LvDefaultFormatDetectorTest`): each is found with its year, its fraction and after glued
+/// `LvDefaultFormatDetectorTest`), and an ordinal date from lnav's tests: each is found with its year, its fraction and after glued
 /// brackets. (`2020 Jan 01 ...` was read as a yearless `Jan 01 ...`, the year of the run.)
 #[test]
 fn log4j_date_patterns_are_read_with_their_year_and_fraction() {
@@ -404,6 +404,8 @@ fn log4j_date_patterns_are_read_with_their_year_and_fraction() {
         ("20200101_181100.555 WARN ddddd", "2020-01-01T18:11:00.555Z"),
         ("INFO 20200101_181100,555 ddddd", "2020-01-01T18:11:00.555Z"),
         ("INFO 20200101181100555 ddddd", "2020-01-01T18:11:00.555Z"),
+        // lnav's test/logfile_yday.0: an ordinal date.
+        ("2014-333T16:56:38,344:WARN:foo bar baz", "2014-11-29T16:56:38.344Z"),
         ("[WARN][2020-01-01 18:11:00,000][zzz] mmm", "2020-01-01T18:11:00Z"),
         ("[  WARN][2020-01-01 18:11:00,000] mmm", "2020-01-01T18:11:00Z"),
     ];
