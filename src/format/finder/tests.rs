@@ -245,7 +245,7 @@ fn date_and_time_members_win_over_the_time_member_alone_when_the_zone_is_missing
 }
 
 #[test]
-fn tai64n_labels_bash_history_and_epoch_rfc5424_headers_are_read() {
+fn tai64n_labels_bash_and_tcsh_history_and_epoch_rfc5424_headers_are_read() {
     // runit svlogd / daemontools multilog `current` files (label from cr.yp.to's tai64nlocal
     // page; the second from the TAI64 examples of keks.cypherpunks.su).
     let l = ["@4000000037c219bf2ef02e94 mark", "@40000000673DD3E136F121D4 run: sshd"];
@@ -259,6 +259,12 @@ fn tai64n_labels_bash_history_and_epoch_rfc5424_headers_are_read() {
     assert_eq!(got[0].as_deref(), Some("2017-07-14T02:40:00Z"));
     assert_eq!(got[1], None);
     assert_eq!(got[2].as_deref(), Some("2017-07-14T02:40:42Z"));
+    // tcsh's `savehist`: `#+epoch` (lnav's test/logfile_tcsh_history.0).
+    let l = ["#+1162490366", "./drive_vt52_curses", "#+1162490385", "exit"];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2006-11-02T17:59:26Z"));
+    assert_eq!(got[1], None);
+    assert_eq!(got[2].as_deref(), Some("2006-11-02T17:59:45Z"));
     // An RFC 5424 header whose TIMESTAMP field holds an epoch (the shape).
     let l = [
         "<34>1 1650000000.123456789 mymachine su - ID47 - 'su root' failed for lonvick on /dev/pts/8",
