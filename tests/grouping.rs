@@ -1,6 +1,7 @@
 //! The one grouping core, driven from a file and from stdin: for the same bytes, `normalize`
 //! gives the same records, the same warnings (the path aside) and the same exit status; and on
-//! a pipe that stays open, a record comes out without waiting for the next one.
+//! a pipe that stays open, a record comes out without waiting for the next one. A layout no
+//! definition knows is learned from a pipe's first lines as from a file's.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Output, Stdio};
@@ -16,9 +17,9 @@ use crate::util::bin;
 const OPTS: [&str; 9] =
     ["normalize", "--output-format", "jsonl", "--tz", "UTC", "--year", "2026", "--host", "h"];
 
-/// Lines of the kinds grouping tells apart: timestamps of several formats, a timestamp that
-/// names no real instant, a time of day with no date, untimed continuation lines, blank lines,
-/// invalid UTF-8.
+/// Lines of the kinds grouping tells apart: timestamps of several formats (one that only the
+/// finder reads), a timestamp that names no real instant, a time of day with no date, untimed
+/// continuation lines, blank lines, invalid UTF-8.
 fn any_line() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         (0u32..60).prop_map(|s| format!("2026-11-20T14:00:{s:02}Z info request done").into_bytes()),
@@ -26,6 +27,9 @@ fn any_line() -> impl Strategy<Value = Vec<u8>> {
             .prop_map(|s| format!("Nov 20 14:00:{s:02} web01 sshd[1]: accepted").into_bytes()),
         (0u32..60)
             .prop_map(|s| format!(r#"{{"ts":"2026-11-20T14:00:{s:02}Z","msg":"x"}}"#).into_bytes()),
+        // A layout no definition knows: the finder's (learned from the first lines).
+        (0u32..60)
+            .prop_map(|s| format!("WARN  [pool-2] 2026-11-20 14:00:{s:02},333 pool").into_bytes()),
         Just(b"2026-02-30T10:00:00Z impossible day".to_vec()),
         Just(b"    at com.example.Main.run(Main.java:42)".to_vec()),
         "[a-z ]{0,12}".prop_map(String::into_bytes),
@@ -112,4 +116,38 @@ fn a_record_on_a_pipe_that_stays_open_comes_out_without_waiting_for_the_next() {
     assert!(first.starts_with("2026-11-20T14:00:00"), "{first}");
     assert!(first.ends_with(" - 2026-11-20T14:00:00Z web01 first"), "{first}");
     assert_eq!(second.as_deref(), Ok("  continued"));
+}
+
+/// `cat app.log | deskew normalize` (a stream) and `deskew merge -` (stdin read whole) find the
+/// times of a layout no definition knows, its stamp after a level and a thread, as the same
+/// file named by its path does: same records, same times.
+#[test]
+fn a_pipe_of_a_layout_no_definition_knows_gets_the_times_its_file_gets() {
+    let data = b"WARN  [pool-2] 2020-02-11 08:01:02,333 pool exhausted\n\
+INFO  [main] 2020-02-11 08:01:03,100 retrying at 2020-02-11 09:00:00,000\n\
+    at com.example.Pool.get(Pool.java:42)\n\
+DEBUG [pool-3] 2020-02-11 08:01:04,000 done\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.log");
+    std::fs::write(&path, data).unwrap();
+    let p = path.to_str().unwrap();
+    let file = bin().args(OPTS).arg(p).output().unwrap();
+    let want = records(&file);
+    let times: Vec<&str> = want.iter().map(|r| r["ts"].as_str().unwrap()).collect();
+    assert_eq!(
+        times,
+        [
+            "2020-02-11T08:01:02.333000000Z",
+            "2020-02-11T08:01:03.100000000Z",
+            "2020-02-11T08:01:04.000000000Z"
+        ],
+        "{}",
+        String::from_utf8_lossy(&file.stderr)
+    );
+    for cmd in ["normalize", "merge"] {
+        let args: Vec<&str> =
+            [cmd].into_iter().chain(OPTS[1..].iter().copied()).chain(["-"]).collect();
+        let got = crate::util::run_stdin(&args, data);
+        assert_eq!(records(&got), want, "{cmd}: {}", String::from_utf8_lossy(&got.stderr));
+    }
 }

@@ -106,8 +106,10 @@ impl<'r> Matcher<'r> {
             )
         });
         // The finder, for lines no definition reads: where definitions read the sample, it
-        // learns from the lines they read, so that it finds the time where they do.
-        let finder = if order.is_empty() {
+        // learns from the lines they read, so that it finds the time where they do. Where they
+        // read no time on any sample line (MongoDB's `{"t":{"$date":...}}` is JSON, but its
+        // time is no member a JSON definition names), it learns from the whole sample.
+        let finder = if order.is_empty() || counts.iter().all(|&c| c == 0) {
             Finder::learn(data)
         } else {
             let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
@@ -135,6 +137,15 @@ impl<'r> Matcher<'r> {
         let mut order: Vec<u16> = (0..n as u16).collect();
         order.sort_by_key(|&i| (std::cmp::Reverse(reg.formats[i as usize].def.priority), i));
         Self::with_order(reg, order, true, true)
+    }
+
+    /// For a stream (`Matcher::all`): what the finder learns from its first lines, as
+    /// `detect` learns it from a file's, so that a pipe of a layout no definition knows gets
+    /// the times the same file does.
+    pub fn learn(&mut self, sample: &[u8], forced: Option<u16>) {
+        if self.generic {
+            self.finder = Self::detect(self.reg, sample, forced).finder;
+        }
     }
 
     fn with_order(reg: &'r Registry, order: Vec<u16>, generic: bool, sticky: bool) -> Matcher<'r> {
@@ -170,7 +181,7 @@ impl<'r> Matcher<'r> {
         if self.sticky {
             if let Some(i) = s.last {
                 match self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
-                    Some(h) if !unreadable(&h) => return Some(h),
+                    Some(h) if !unreadable(&h) => return Some(self.dated(h, line)),
                     h => untimed = untimed.or(h),
                 }
             }
@@ -182,7 +193,7 @@ impl<'r> Matcher<'r> {
             match self.reg.formats[i as usize].parse(i, line, &mut s.locs[i as usize]) {
                 Some(h) if !unreadable(&h) => {
                     s.last = Some(i);
-                    return Some(h);
+                    return Some(self.dated(h, line));
                 }
                 h => untimed = untimed.or(h),
             }
@@ -205,9 +216,79 @@ impl<'r> Matcher<'r> {
     }
 }
 
+impl Matcher<'_> {
+    /// A definition's hit whose time field holds only a time of day (logfmt's `time=23:59:58`
+    /// in a FortiGate line, whose date and zone are in `date=` and `tz=`) takes its stamp from
+    /// the finder when the finder reads a date on the line; its host and level stay the
+    /// definition's. A time of day that a header dates (W3C) is left to the header: the
+    /// finder reads no date there either.
+    fn dated(&self, h: Hit, line: &[u8]) -> Hit {
+        let (Hit::Stamp { stamp, format, host, level, .. }, Some(f)) = (&h, &self.finder) else {
+            return h;
+        };
+        if !matches!(stamp, Stamp::Civil(c) if c.month == 0) {
+            return h;
+        }
+        match f.hit(self.reg.generic_idx(), line) {
+            Some(Hit::Stamp { stamp, ts, .. }) if !matches!(stamp, Stamp::Civil(c) if c.month == 0) => {
+                Hit::Stamp { stamp, format: *format, ts, host: *host, level: *level }
+            }
+            _ => h,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// MongoDB 4.4+ lines are JSON whose time is `{"t":{"$date":"..."}}`, no member a JSON
+    /// definition names: the definitions read no time on the sample, so the finder learns
+    /// from all of it and the lines get their times (as with `--input-format generic`).
+    #[test]
+    fn where_definitions_read_no_time_in_the_sample_the_finder_learns_from_all_of_it() {
+        // lnav's test/logfile_mongodb.0.
+        let data = br#"{"t":{"$date":"2026-03-10T20:58:09.401+00:00"},"s":"I",  "c":"NETWORK",  "id":22943,   "ctx":"listener","msg":"Connection accepted"}
+{"t":{"$date":"2026-03-10T20:58:10.004+00:00"},"s":"W",  "c":"STORAGE",  "id":22220,   "ctx":"initandlisten","msg":"Detected unclean shutdown"}"#;
+        let reg = Registry::load(&[] as &[&str]).unwrap();
+        let m = Matcher::detect(&reg, data, None);
+        let mut s = m.scratch();
+        let want = [1_773_176_289_401_000_000, 1_773_176_290_004_000_000];
+        for (line, want) in data.split(|&b| b == b'\n').zip(want) {
+            match m.line(line, &mut s) {
+                Some(Hit::Stamp { stamp: Stamp::Instant(ns), .. }) => assert_eq!(ns, want),
+                h => panic!("{h:?}"),
+            }
+        }
+    }
+
+    /// FortiGate lines with definitions tried first: logfmt reads `time=` as a time of day
+    /// only, so the record takes the date, time and zone the finder reads in `date=`, `time=`
+    /// and `tz=`, and keeps logfmt's level (as `--input-format generic` gives the time).
+    #[test]
+    fn a_definitions_time_of_day_takes_the_date_the_finder_reads_on_the_line() {
+        // A Fortinet sample quoted in a public SIEM rule doc, and a FortiAnalyzer-forwarded
+        // line from a public pipeline example (see the finder's tests).
+        let lines = [
+            &br#"date=2022-09-26 time=10:57:08 devname="fortigate" devid="FGT60EABCDEF012" eventtime=1664215028981468505 tz="-0700" logid="0100041001" type="event" subtype="system" level="critical" vd="root" logdesc="FortiGate update failed" status="update" msg="Fortigate scheduled update failed""#[..],
+            br#"logver=700120523 timestamp=1694183556 devname="HA-Cluster" devid="FG200E4Q1790000" vd="root" date=2023-09-08 time=14:32:36 eventtime=1694176357211540851 tz="+0200" logid="0317013312" type="utm" subtype="webfilter" eventtype="ftgd_allow" level="notice" policyid=2"#,
+        ];
+        let data = lines.join(&b'\n');
+        let reg = Registry::load(&[] as &[&str]).unwrap();
+        let m = Matcher::detect(&reg, &data, None);
+        let mut s = m.scratch();
+        let want = [1_664_215_028_000_000_000, 1_694_176_356_000_000_000];
+        for (line, want) in lines.iter().zip(want) {
+            match m.line(line, &mut s) {
+                Some(Hit::Stamp { stamp: Stamp::Instant(ns), format, level, .. }) => {
+                    assert_eq!(ns, want);
+                    assert_eq!(reg.formats[format as usize].def.name, "logfmt");
+                    assert!(level.is_some());
+                }
+                h => panic!("{h:?}"),
+            }
+        }
+    }
 
     /// Detection that skips the formats whose regex the set says does not match picks the
     /// same candidates, in the same order, as trying every format on every sample line: on

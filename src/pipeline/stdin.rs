@@ -3,13 +3,19 @@
 //! warnings. A record is handed on as soon as it is known to be complete: the next record
 //! starts, the input ends, or the input stays quiet for `QUIET` (so `tail -f | deskew
 //! normalize` shows each record promptly, not when the next one arrives).
+//!
+//! Before the first record, the first lines are held (at most the finder's sample, and for
+//! at most `QUIET` after the first arrives) for the definition-free finder to learn from, as
+//! it does from a file's start; they are then read like the rest.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead};
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::diag;
 use crate::format::detect::Matcher;
+use crate::format::finder::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::record::{Record, LONG_TEXT, NO_TIME};
 use crate::time::clock::now;
 use crate::time::resolve::{Resolver, YearRule};
@@ -63,7 +69,17 @@ pub fn run(
     // (its output closed) must not wait for the next line to arrive.
     std::thread::spawn(move || read_lines(crate::input::stdin_lines(), tx, free_rx));
 
-    let matcher = Matcher::all(cx.reg, cx.forced);
+    let mut matcher = Matcher::all(cx.reg, cx.forced);
+    // What arrived while the finder's sample was gathered, read first.
+    let mut next = sample(&rx, quiet);
+    let mut sample: Vec<u8> = Vec::new();
+    for m in &next {
+        if let Msg::Lines(c) = m {
+            sample.extend_from_slice(c);
+        }
+    }
+    matcher.learn(&sample, cx.forced);
+    drop(sample);
     let mut scratch = matcher.scratch();
     let host_name = cx.settings.host.clone().unwrap_or_else(|| "-".into());
     let year = cx.settings.year.map_or(YearRule::NotAfter(now()), YearRule::Fixed);
@@ -82,7 +98,6 @@ pub fn run(
     let mut n = 0u64;
     let mut last_key = NO_TIME;
     let mut bad_utf8_reported = false;
-    let mut next: Option<Msg> = None;
     // The chunk to come starts inside the last line of the one before.
     let mut cont = false;
     // A record is being streamed: `Some(true)` when it ends at the end of its line (a line of
@@ -151,7 +166,7 @@ pub fn run(
     }
 
     'read: loop {
-        let msg = match next.take() {
+        let msg = match next.pop_front() {
             Some(m) => m,
             None if grouper.is_open() || streaming.is_some() => match rx.recv_timeout(quiet) {
                 Ok(m) => m,
@@ -293,8 +308,11 @@ pub fn run(
             }
         }
         let _ = free_tx.send(chunk);
+        if !next.is_empty() {
+            continue;
+        }
         match rx.try_recv() {
-            Ok(m) => next = Some(m),
+            Ok(m) => next.push_back(m),
             Err(TryRecvError::Empty) => {
                 if flush(&mut tail, &mut streaming, false, sink)? || sink(Event::Idle)? {
                     return Ok(());
@@ -333,6 +351,36 @@ pub fn run(
     }
     sink(Event::Idle)?;
     Ok(())
+}
+
+/// The first messages of the input, for the finder to learn from: until they hold its sample
+/// (`SAMPLE_LINES` lines or `SAMPLE_BYTES`), the input ends or fails, or `quiet` has passed
+/// since the first arrived (a slow stream, `tail -f`, learns from what it has then rather
+/// than hold its records back).
+fn sample(rx: &mpsc::Receiver<Msg>, quiet: Duration) -> VecDeque<Msg> {
+    let mut got = VecDeque::new();
+    let (mut bytes, mut lines) = (0usize, 0usize);
+    let mut until: Option<Instant> = None;
+    while bytes < SAMPLE_BYTES && lines < SAMPLE_LINES {
+        let m = match until {
+            None => rx.recv().ok(),
+            Some(t) => rx.recv_timeout(t.saturating_duration_since(Instant::now())).ok(),
+        };
+        match m {
+            Some(Msg::Lines(c)) => {
+                bytes += c.len();
+                lines += memchr::memchr_iter(b'\n', &c).count();
+                until.get_or_insert_with(|| Instant::now() + quiet);
+                got.push_back(Msg::Lines(c));
+            }
+            Some(failed) => {
+                got.push_back(failed);
+                break;
+            }
+            None => break,
+        }
+    }
+    got
 }
 
 /// The reader thread: whole lines in chunks, a chunk sent whenever the input has nothing more

@@ -58,6 +58,12 @@ fn iso_8601_numeric_offsets() {
     assert_eq!(lead("2021-03-06T04:07:38.251122+00:00 hostname").0, "2021-03-06T04:07:38.251122Z");
     assert_eq!(lead("2024-01-01T00:00:00-0700 x").0, "2024-01-01T07:00:00Z");
     assert_eq!(lead("2024-01-01T00:00:00+05 x").0, "2023-12-31T19:00:00Z");
+    // Hours alone, then the colon that ends the stamp (log4j `%d{yyyy-MM-dd HH:mm:ss.SSSX}:`,
+    // in log-viewer's format detector tests).
+    assert_eq!(
+        lead("2020-01-01 18:11:00.000+06: mmm"),
+        ("2020-01-01T12:11:00Z".into(), "2020-01-01 18:11:00.000+06")
+    );
     assert_eq!(
         lead("2024-01-01 00:00:00 +0000 x"),
         ("2024-01-01T00:00:00Z".into(), "2024-01-01 00:00:00 +0000")

@@ -72,7 +72,9 @@ pub fn parse_offset(s: &[u8]) -> Option<(i32, usize)> {
     let d = |i: usize| s.get(i).filter(|b| b.is_ascii_digit()).map(|b| i32::from(b - b'0'));
     let h = d(1)? * 10 + d(2)?;
     let (m, n) = match (s.get(3), d(3), d(4)) {
-        (Some(b':'), _, _) => (d(4)? * 10 + d(5)?, 6),
+        (Some(b':'), _, _) if d(4).is_some() => (d(4)? * 10 + d(5)?, 6),
+        // Hours alone before a colon that ends the stamp (log4j `%d{...SSSX}: msg`).
+        (Some(b':'), _, _) => (0, 3),
         (_, Some(a), Some(b)) => (a * 10 + b, 5),
         (_, Some(_), None) => return None,
         _ => (0, 3),

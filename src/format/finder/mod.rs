@@ -17,42 +17,14 @@ use super::{structured, Hit};
 use split::Split;
 
 mod extra;
+mod layouts;
 mod place;
 mod split;
 use crate::time::scan::{self, Layout};
 use crate::time::{Civil, Stamp};
 use place::{delim, field_place, field_start, json_start, token_start};
 
-/// Layouts the scanner does not read by itself, as `%`-specs (see `time::layout`), each with
-/// a public sample it was checked against (the tests read every one).
-pub const LAYOUTS: &[(&str, &str)] = &[
-    // Huawei/loghub `HealthApp`: `20171223-22:15:29:606|Step_LSC|...`.
-    ("%Y%m%d-%H:%M:%S:%f", "20171223-22:15:29:606"),
-    // loghub `Proxifier`: `[10.30 16:49:06] chrome.exe - ...` (month.day, no year).
-    ("%m.%d %H:%M:%S", "10.30 16:49:06"),
-    // Java `DateFormat.MEDIUM` (Tomcat/catalina.out): `Jan 7, 2023 3:04:05 PM`.
-    ("%b %e, %Y %I:%M:%S,%f %p %Z", "Jan 7, 2023 3:04:05,006 PM GMT"),
-    ("%b %e, %Y %I:%M:%S %p", "Nov 20, 2014 5:42:34 PM"),
-    // Day-first European dates (`dd.MM.yyyy HH:mm:ss`, Elasticsearch's finder tests).
-    ("%d.%m.%Y %H:%M:%S,%f", "14.03.2018 14:26:33,123"),
-    ("%d.%m.%Y %H:%M:%S", "14.03.2018 14:26:33"),
-    // `yyyy.MM.dd HH:mm:ss` (Elasticsearch's finder tests).
-    ("%Y.%m.%d %H:%M:%S", "2018.05.15 17:14:56"),
-    // Day-first with slashes (`dd/MM/yyyy HH:mm:ss`), chosen over US order by the sample.
-    ("%d/%m/%Y %H:%M:%S", "15/05/2018 17:14:56"),
-    // US with a two-digit year (`MM/dd/yy HH:mm:ss`, IIS/Windows tools).
-    ("%m/%d/%y %H:%M:%S", "05/15/18 17:14:56"),
-    // BGL/IBM `yyyy-MM-dd-HH.mm.ss.SSSSSS`.
-    ("%Y-%m-%d-%H.%M.%S.%f", "2005-06-03-15.42.50.675872"),
-    // lnav's generic test log: `20120702.102240,672:DEBUG:foo bar baz`.
-    ("%Y%m%d.%H%M%S,%f", "20120702.102240,672"),
-    // Compact `yyyyMMddHHmmss`.
-    ("%Y%m%d%H%M%S", "20180515171456"),
-    // CSV date and time columns: `12/31/19,23:59:01`.
-    ("%m/%d/%y,%H:%M:%S", "12/31/19,23:59:01"),
-    // The same with a four-digit year (a DHCP server log quoted in a public admin guide).
-    ("%m/%d/%Y,%H:%M:%S", "04/04/2026,10:15:22"),
-];
+pub use layouts::LAYOUTS;
 
 static TABLE: LazyLock<Vec<Layout>> = LazyLock::new(|| {
     LAYOUTS.iter().map(|(spec, _)| Layout::new(spec).expect("a built-in layout")).collect()
@@ -61,9 +33,10 @@ static TABLE: LazyLock<Vec<Layout>> = LazyLock::new(|| {
 /// Sample lines read by definitions that the finder learns from when there are definitions:
 /// it only has to agree with them on the place, and learning costs per line.
 pub const AFTER_DEFS_LINES: usize = 64;
-/// Lines and bytes of a line looked at when learning.
-const SAMPLE_LINES: usize = 300;
-const SAMPLE_BYTES: usize = 256 << 10;
+/// Lines and bytes looked at when learning (a stream buffers this much before its first
+/// record), and bytes of a line.
+pub const SAMPLE_LINES: usize = 300;
+pub const SAMPLE_BYTES: usize = 256 << 10;
 const LINE_BYTES: usize = 400;
 
 /// Where the timestamp is.
@@ -237,12 +210,17 @@ fn candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
         }
         true
     };
-    if let Some(j) = json_start(line) {
-        if structured::json_members(&line[j..], |k, v| keyed(k, v, j, true)) {
-            return;
-        }
+    let json = json_start(line)
+        .is_some_and(|j| structured::json_members(&line[j..], |k, v| keyed(k, v, j, true)));
+    if !json {
+        structured::logfmt_pairs(line, |k, v| keyed(k, v, 0, false));
     }
-    structured::logfmt_pairs(line, |k, v| keyed(k, v, 0, false));
+    // A line whose date is in a member of its own is no time-of-day line: its time member
+    // alone must not outvote the date, time and zone together where some lines lack the zone
+    // (which makes them a place of their own).
+    if out.iter().any(|c| matches!(c.0, Place::Split(_))) {
+        out.retain(|c| c.2 != Class::TimeOnly);
+    }
 }
 
 /// The combined candidates of a line (date, time, zone members).

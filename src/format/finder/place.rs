@@ -14,14 +14,22 @@ pub(super) fn level_letter(b: u8) -> bool {
 }
 
 /// bash's `HISTTIMEFORMAT` history: `#1500000000` before each command, the time of the
-/// command line after it.
-pub(super) fn hash_epoch(line: &[u8]) -> bool {
-    line.first() == Some(&b'#') && line.get(1).is_some_and(u8::is_ascii_digit)
+/// command line after it; tcsh's `savehist` writes `#+1162490366`. The bytes before the
+/// epoch (0: not such a line).
+pub(super) fn hash_epoch(line: &[u8]) -> usize {
+    let n = if line.starts_with(b"#+") { 2 } else { 1 };
+    let ok = line.first() == Some(&b'#') && line.get(n).is_some_and(u8::is_ascii_digit);
+    if ok {
+        n
+    } else {
+        0
+    }
 }
 
-/// Bytes that separate fields.
+/// Bytes that separate fields. `]` too: bracketed fields glued together put a stamp right
+/// after one (`[WARN][2020-01-01 18:11:00,000]`).
 pub(super) fn delim(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b',' | b'|' | b';' | b':' | b'=')
+    matches!(b, b' ' | b'\t' | b',' | b'|' | b';' | b':' | b'=' | b']')
 }
 
 /// Where a token may start: not inside a word, nor inside a number (`10.1.2.3`, `1.2.3`).
@@ -57,7 +65,7 @@ pub(super) fn field_place(line: &[u8], p: usize) -> Option<Place> {
         k -= 1;
         skip += 1;
     }
-    if k == 0 || (p == 1 && (level_letter(line[0]) || hash_epoch(line))) {
+    if k == 0 || (p == 1 && level_letter(line[0])) || (p > 0 && hash_epoch(line) == p) {
         return Some(Place::Field { delim: b' ', nth: 0, skip: p as u8, anchor: None });
     }
     let d = line[k - 1];
@@ -95,7 +103,8 @@ pub(super) fn field_start(line: &[u8], d: u8, nth: u16, skip: u8) -> Option<usiz
     }
     for _ in 0..skip {
         let b = *line.get(i)?;
-        if !(opener(b) || (i == 0 && nth == 0 && (level_letter(b) || hash_epoch(line)))) {
+        let glued = nth == 0 && ((i == 0 && level_letter(b)) || i < hash_epoch(line));
+        if !(opener(b) || glued) {
             return None;
         }
         i += 1;

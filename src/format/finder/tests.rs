@@ -223,8 +223,29 @@ fn date_time_and_zone_in_separate_members_are_read_as_one_stamp() {
     assert_eq!(run(&l).1[1].as_deref(), Some("2026-04-04T10:30:45Z"));
 }
 
+/// A file where some lines give date and time without their zone (FortiOS 5.4 wrote no `tz=`;
+/// 6.x does) is read at the date and time members on every line: the time member alone, which
+/// every line has, does not win as a time of day.
 #[test]
-fn tai64n_labels_bash_history_and_epoch_rfc5424_headers_are_read() {
+fn date_and_time_members_win_over_the_time_member_alone_when_the_zone_is_missing_on_some_lines() {
+    // The 5.4 line: a FortiOS 5.4 syslog sample quoted in a public log-parser profile (its
+    // `<189>` priority left out, as a syslog server's file has it); the others as above.
+    let l = [
+        r#"date=2019-04-04 time=09:19:21 devname=fw01 devid=FG800D0123456789 logid=0001000014 type=traffic subtype=local level=notice vd=root srcip=172.30.0.1 srcport=48770 srcintf="wan1" dstip=172.16.0.1 dstport=443 dstintf="root" sessionid=3841389285 proto=6 action=close policyid=0 policytype=local-in-policy"#,
+        r#"date=2022-09-26 time=10:57:08 devname="fortigate" devid="FGT60EABCDEF012" eventtime=1664215028981468505 tz="-0700" logid="0100041001" type="event" subtype="system" level="critical" vd="root" logdesc="FortiGate update failed" status="update" msg="Fortigate scheduled update failed""#,
+        r#"logver=700120523 timestamp=1694183556 devname="HA-Cluster" devid="FG200E4Q1790000" vd="root" date=2023-09-08 time=14:32:36 eventtime=1694176357211540851 tz="+0200" logid="0317013312" type="utm" subtype="webfilter" eventtype="ftgd_allow" level="notice" policyid=2"#,
+    ];
+    let (f, got) = run(&l);
+    assert!(f.places.iter().all(|p| p.class != Class::TimeOnly), "{}", f.describe());
+    let got: Vec<_> = got.iter().map(|t| t.as_deref()).collect();
+    assert_eq!(
+        got,
+        [Some("2019-04-04T09:19:21Z"), Some("2022-09-26T17:57:08Z"), Some("2023-09-08T12:32:36Z")]
+    );
+}
+
+#[test]
+fn tai64n_labels_bash_and_tcsh_history_and_epoch_rfc5424_headers_are_read() {
     // runit svlogd / daemontools multilog `current` files (label from cr.yp.to's tai64nlocal
     // page; the second from the TAI64 examples of keks.cypherpunks.su).
     let l = ["@4000000037c219bf2ef02e94 mark", "@40000000673DD3E136F121D4 run: sshd"];
@@ -238,6 +259,12 @@ fn tai64n_labels_bash_history_and_epoch_rfc5424_headers_are_read() {
     assert_eq!(got[0].as_deref(), Some("2017-07-14T02:40:00Z"));
     assert_eq!(got[1], None);
     assert_eq!(got[2].as_deref(), Some("2017-07-14T02:40:42Z"));
+    // tcsh's `savehist`: `#+epoch` (lnav's test/logfile_tcsh_history.0).
+    let l = ["#+1162490366", "./drive_vt52_curses", "#+1162490385", "exit"];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2006-11-02T17:59:26Z"));
+    assert_eq!(got[1], None);
+    assert_eq!(got[2].as_deref(), Some("2006-11-02T17:59:45Z"));
     // An RFC 5424 header whose TIMESTAMP field holds an epoch (the issue's shape).
     let l = [
         "<34>1 1650000000.123456789 mymachine su - ID47 - 'su root' failed for lonvick on /dev/pts/8",
@@ -332,7 +359,7 @@ mod props {
             for (i, &(m, d, s, ms)) in secs.iter().enumerate() {
                 let t = chrono::NaiveDate::from_ymd_opt(2024, m, d).unwrap()
                     .and_hms_milli_opt(s / 3600, s / 60 % 60, s % 60, ms).unwrap();
-                let fmt = spec.replace("%f", "%3f").replace("%Z", "GMT");
+                let fmt = spec.replace("%f", "%3f").replace("%Z", "GMT").replace("%z", "+0000");
                 let text = t.format(&fmt).to_string();
                 let secs_only = !spec.contains("%f");
                 let ns = t.and_utc().timestamp_nanos_opt().unwrap()
@@ -364,5 +391,55 @@ mod props {
                 let _ = f.describe();
             }
         }
+    }
+}
+
+/// log4j `%d{...}` patterns from log-viewer's format detector tests (sevdokimov/log-viewer,
+/// `LvDefaultFormatDetectorTest`), and an ordinal date from lnav's tests: each is found with its year, its fraction and after glued
+/// brackets. (`2020 Jan 01 ...` was read as a yearless `Jan 01 ...`, the year of the run.)
+#[test]
+fn log4j_date_patterns_are_read_with_their_year_and_fraction() {
+    let cases = [
+        ("[2020-Jan-01 18:11:00.000][WARN] ddddd", "2020-01-01T18:11:00Z"),
+        ("[2020-Dec-01_18:11:00.000][WARN] ddddd", "2020-12-01T18:11:00Z"),
+        ("[2020 Jan 01 18:11:00.000][WARN] ddddd", "2020-01-01T18:11:00Z"),
+        ("INFO 2018 Dec 01 00:00:00 ddddd", "2018-12-01T00:00:00Z"),
+        ("INFO 2018-Dec-01 00:00:00,999 ddddd", "2018-12-01T00:00:00.999Z"),
+        ("WARN 2020-01-01_18:11:00,000 mmm", "2020-01-01T18:11:00Z"),
+        ("20200101 181100 WARN ddddd", "2020-01-01T18:11:00Z"),
+        ("20200101_181100.555 WARN ddddd", "2020-01-01T18:11:00.555Z"),
+        ("INFO 20200101_181100,555 ddddd", "2020-01-01T18:11:00.555Z"),
+        ("INFO 20200101181100555 ddddd", "2020-01-01T18:11:00.555Z"),
+        // lnav's test/logfile_yday.0: an ordinal date.
+        ("2014-333T16:56:38,344:WARN:foo bar baz", "2014-11-29T16:56:38.344Z"),
+        ("[WARN][2020-01-01 18:11:00,000][zzz] mmm", "2020-01-01T18:11:00Z"),
+        ("[  WARN][2020-01-01 18:11:00,000] mmm", "2020-01-01T18:11:00Z"),
+    ];
+    for (line, want) in cases {
+        let (f, got) = run(&[line, line]);
+        assert_eq!(got[0].as_deref(), Some(want), "{line}: {}", f.describe());
+    }
+}
+
+/// Stamps from Elasticsearch's `TimestampFormatFinderTests` (its `DATESTAMP` variants with
+/// dashes throughout and fractions after day-first dates, Kibana's export, and a splunkd.log
+/// line) are read with their fraction and zone.
+#[test]
+fn elasticsearch_finder_test_stamps_are_read_with_fraction_and_zone() {
+    let cases = [
+        ("05-15-2018-17:14:56.374 x", "2018-05-15T17:14:56.374Z"),
+        ("15-05-2018-17:14:56,374 x", "2018-05-15T17:14:56.374Z"),
+        ("15-05-2018-17:14:56 x", "2018-05-15T17:14:56Z"),
+        ("15/05/2018 17:14:56.374 x", "2018-05-15T17:14:56.374Z"),
+        ("15.05.2018 17:14:56.374 x", "2018-05-15T17:14:56.374Z"),
+        ("May 15, 2018 @ 17:14:56.374 x", "2018-05-15T17:14:56.374Z"),
+        (
+            "10-28-2016 16:22:47.636 +0200 ERROR Network - Error encountered for connection from src=192.168.0.1:12345. Local side shutting down",
+            "2016-10-28T14:22:47.636Z",
+        ),
+    ];
+    for (line, want) in cases {
+        let (f, got) = run(&[line, line]);
+        assert_eq!(got[0].as_deref(), Some(want), "{line}: {}", f.describe());
     }
 }
