@@ -460,3 +460,66 @@ fn a_gzipped_256_mib_line_of_zeros_in_bounded_memory_from_a_file_and_stdin() {
         assert!(c.peak <= LONG_RUN_PEAK, "{cmd} {path}: peak RSS {} KiB", c.peak);
     }
 }
+
+#[test]
+fn a_spill_that_cannot_be_written_ends_the_merge_with_a_message_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Out of order, so that the records are held (and, past the tiny budget, spilled).
+    let mut f = std::io::BufWriter::new(std::fs::File::create(d.join("a.log")).unwrap());
+    for i in 0..20_000u32 {
+        let s = i.wrapping_mul(7919) % 86_400;
+        writeln!(f, "2026-01-01T{:02}:{:02}:{:02}Z a line {i}", s / 3600, s / 60 % 60, s % 60)
+            .unwrap();
+    }
+    drop(f);
+    // A TMPDIR that is not there fails like a full one: no temporary file can take them.
+    let o = bin()
+        .args(["merge", "-q", "--budget-bytes", "65536", "a.log"])
+        .env("TMPDIR", d.join("missing"))
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot spill") && err.contains("missing"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // No partial timeline: a merge missing records would look whole.
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn years_outside_1678_to_2261_are_lines_without_a_time_and_not_times_for_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("y.log"),
+        "2026-01-01T00:00:00Z h a\n9999-12-31T23:59:59Z h b\n0001-01-01T00:00:00Z h c\n",
+    )
+    .unwrap();
+    // The stamps i64 nanoseconds cannot hold do not start records: their lines stay, with
+    // the record before them (as every line without a time).
+    let o = run(&["merge", "-q", "y.log", "--output-format", "jsonl"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains(r"h a\n9999-12-31T23:59:59Z h b\n0001-01-01T00:00:00Z h c"), "{out}");
+    // And --since/--until outside them are usage errors saying why.
+    for (opt, t) in [("--since", "9999-12-31T23:59:59Z"), ("--until", "0001-01-01T00:00:00Z")] {
+        let o = run(&["merge", "y.log", opt, t], d);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("outside the years 1678 to 2261"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn dash_as_the_output_is_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_lines(&d.join("a.log"), "a", 3);
+    let o = run(&["merge", "-q", "a.log", "-o", "-"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 3);
+    assert!(!d.join("-").exists());
+}

@@ -375,7 +375,8 @@ impl MergeArgs {
             paths,
             settings,
             format,
-            output: self.output,
+            // `-o -` is stdout, as `-` is stdin among the PATHs (not a file named `-`).
+            output: self.output.filter(|p| p.as_os_str() != "-"),
             precision,
             min_level,
             offsets: self.offsets,

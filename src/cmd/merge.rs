@@ -25,10 +25,11 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         (_, false) => Vec::new(),
     };
     let window = run.settings.window_bytes;
-    let mut merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs);
+    let merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs);
     if let Some(b) = &cx.progress {
         b.finish_and_clear();
     }
+    let mut merge = merge.map_err(|e| Failure::Run(e.into()))?;
     // `--correlate`: what was inferred, before the records (which it corrects) go out.
     let correlation = merge.correlation.take();
     if let Some(c) = &correlation {

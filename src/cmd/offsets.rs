@@ -166,7 +166,8 @@ pub fn correlate(o: Correlate, paths: Vec<String>) -> Result<(), Failure> {
         (_, false) => Vec::new(),
     };
     let window = run.settings.window_bytes;
-    let mut merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs);
+    let mut merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs)
+        .map_err(|e| Failure::Run(e.into()))?;
     let Some(c) = merge.correlation.take() else { return Ok(()) };
     for e in &c.errors {
         crate::diag::error(e);

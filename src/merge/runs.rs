@@ -36,8 +36,19 @@ struct Budget {
     held: AtomicUsize,
     limit: usize,
     spill: Mutex<Option<SpillFile>>,
-    /// The spill file could not be made or written: keep records in memory from then on.
-    failed: std::sync::atomic::AtomicBool,
+    /// The spill file could not be made or written: the merge stops (holding the records in
+    /// memory instead would grow without bound, with a full TMPDIR the likeliest cause).
+    failed: Mutex<Option<SpillError>>,
+}
+
+/// The records past the memory budget could not be written to a temporary file.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: cannot spill parsed records to a temporary file in {dir} ({error}); the merge holds at most {budget:.1} MiB of records in memory: free space there or set TMPDIR to a directory with room")]
+pub struct SpillError {
+    source_name: String,
+    dir: String,
+    error: std::io::Error,
+    budget: f64,
 }
 
 impl Budget {
@@ -46,8 +57,13 @@ impl Budget {
             held: AtomicUsize::new(0),
             limit,
             spill: Mutex::new(None),
-            failed: Default::default(),
+            failed: Mutex::new(None),
         }
+    }
+
+    /// Whether spilling failed (the merge stops).
+    fn broken(&self) -> bool {
+        self.failed.lock().unwrap().is_some()
     }
 
     /// Take `n` bytes if they fit under the limit.
@@ -57,11 +73,6 @@ impl Budget {
                 (h.saturating_add(n) <= self.limit).then_some(h + n)
             })
             .is_ok()
-    }
-
-    /// Take `n` bytes whatever the limit (when spilling failed).
-    fn force(&self, n: usize) {
-        self.held.fetch_add(n, Ordering::AcqRel);
     }
 }
 
@@ -106,6 +117,9 @@ fn parse_source<'a>(
     let mut runs: Vec<Run> = Vec::new();
     let mut done = 0u64;
     while let Some(mut recs) = parser.next_window() {
+        if budget.broken() {
+            break;
+        }
         if let (Some(b), Some(r)) = (&cx.progress, recs.last()) {
             b.inc((r.end as u64).saturating_sub(done));
             done = r.end as u64;
@@ -114,6 +128,11 @@ fn parse_source<'a>(
             continue;
         }
         crate::merge::order_source(&mut recs);
+        // A small source's records are held to the end of the merge: no slack past them (a
+        // one-record Vec grown by push holds four; 200k one-line files).
+        if recs.len() < STAGE {
+            recs.shrink_to_fit();
+        }
         let (min, max) = (recs[0].key, recs[recs.len() - 1].key);
         let bytes = recs.capacity() * std::mem::size_of::<Record>();
         let segment = store(recs, bytes, budget, src);
@@ -133,9 +152,10 @@ fn parse_source<'a>(
 }
 
 /// Keep a window's records in memory if the budget allows, else append them to the spill
-/// file.
+/// file. When that fails, the records are dropped and the budget marked broken: the merge
+/// ends with the error (nothing of a partial timeline is written).
 fn store(recs: Vec<Record>, bytes: usize, budget: &Budget, src: &Source) -> Segment {
-    if budget.take(bytes) || budget.failed.load(Ordering::Relaxed) {
+    if budget.take(bytes) {
         return Segment::Mem(recs);
     }
     let mut spill = budget.spill.lock().unwrap();
@@ -149,16 +169,15 @@ fn store(recs: Vec<Record>, bytes: usize, budget: &Budget, src: &Source) -> Segm
     };
     match appended {
         Ok(extent) => Segment::Disk(extent),
-        Err(e) => {
-            // Memory then grows past the budget, but nothing is lost.
-            if !budget.failed.swap(true, Ordering::Relaxed) {
-                diag::note(format!(
-                    "{}: cannot spill records to a temporary file ({e}); keeping them in memory (set TMPDIR to a writable directory)",
-                    src.spec.display
-                ));
-            }
-            budget.force(bytes);
-            Segment::Mem(recs)
+        Err(error) => {
+            let mut failed = budget.failed.lock().unwrap();
+            failed.get_or_insert_with(|| SpillError {
+                source_name: src.spec.display.clone(),
+                dir: diag::path(std::env::temp_dir()),
+                error,
+                budget: budget.limit as f64 / f64::from(1 << 20),
+            });
+            Segment::Mem(Vec::new())
         }
     }
 }
@@ -219,7 +238,7 @@ impl<'a> RunMerge<'a> {
         plans: &[Option<Vec<Civil>>],
         budget: usize,
         regs: &'a [&'a Registry],
-    ) -> RunMerge<'a> {
+    ) -> Result<RunMerge<'a>, SpillError> {
         let budget = Budget::new(budget);
         let next = AtomicUsize::new(0);
         let parsed: Vec<Mutex<Option<Parsed>>> = sources.iter().map(|_| Mutex::new(None)).collect();
@@ -236,6 +255,9 @@ impl<'a> RunMerge<'a> {
                     // One hits buffer for all the sources this worker parses.
                     let mut buffer = Vec::new();
                     while let Some(&s) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        if budget.broken() {
+                            break;
+                        }
                         let (src, plan) = (&sources[s], plans[s].as_deref());
                         let p = parse_source(
                             cx,
@@ -252,6 +274,9 @@ impl<'a> RunMerge<'a> {
                 });
             }
         });
+        if let Some(e) = budget.failed.into_inner().unwrap() {
+            return Err(e);
+        }
         let mut cursors = Vec::with_capacity(sources.len());
         let mut links = crate::skew::infer::Collector::default();
         // Problems are reported per source in command-line order, as a sequential read would.
@@ -295,7 +320,7 @@ impl<'a> RunMerge<'a> {
                 m.heap.push(Reverse((r.key, cur.run.source, r.line, c)));
             }
         }
-        m
+        Ok(m)
     }
 
     /// Copy cursor `c`'s next records into its stage (loading its next block when this one
@@ -307,6 +332,8 @@ impl<'a> RunMerge<'a> {
         let cur = &mut self.cursors[c];
         let end = (cur.at + STAGE).min(cur.block.len());
         cur.stage.clear();
+        // Only as large as what is staged: a one-record run's stage stays one record.
+        cur.stage.reserve_exact(end - cur.at);
         cur.stage.extend_from_slice(&cur.block[cur.at..end]);
         cur.at = end;
         cur.next = 0;

@@ -19,7 +19,7 @@ pub enum WhenError {
     Unrecognized,
     #[error("{0}: no such date or time of day")]
     Invalid(String),
-    #[error("outside the years 1678 to 2261")]
+    #[error("outside the years 1678 to 2261, the times deskew reads (a log line stamped outside them is kept without a time)")]
     OutOfRange,
 }
 
@@ -30,6 +30,9 @@ pub fn parse(s: &str, now: Nanos, tz: &Tz) -> Result<Nanos, WhenError> {
     let t = s.trim();
     if let Some(i) = rfc3339::parse(t) {
         return Ok(i);
+    }
+    if rfc3339_out_of_range(t) {
+        return Err(WhenError::OutOfRange);
     }
     let lower = t.to_ascii_lowercase();
     let mut words = lower.split_ascii_whitespace();
@@ -76,6 +79,13 @@ pub fn parse(s: &str, now: Nanos, tz: &Tz) -> Result<Nanos, WhenError> {
         }
     }
     Err(FORMS)
+}
+
+/// Whether `s` is RFC 3339 but for its year, outside what i64 nanoseconds hold (say
+/// `9999-12-31T23:59:59Z`): the same text in year 2000 (a leap year, so Feb 29 passes) reads.
+fn rfc3339_out_of_range(s: &str) -> bool {
+    let Some(y) = s.get(..4).and_then(|y| y.parse::<i32>().ok()) else { return false };
+    !(1678..=2261).contains(&y) && rfc3339::parse(&format!("2000{}", &s[4..])).is_some()
 }
 
 /// The civil date `delta` days from today in `tz`.
@@ -305,5 +315,9 @@ mod tests {
         assert!(matches!(utc("25:00"), Err(WhenError::Invalid(_))));
         assert_eq!(utc("9999999999h ago"), Err(WhenError::OutOfRange));
         assert_eq!(utc("1500-01-01"), Err(WhenError::OutOfRange));
+        assert_eq!(utc("9999-12-31T23:59:59Z"), Err(WhenError::OutOfRange));
+        assert_eq!(utc("0001-01-01T00:00:00+01:00"), Err(WhenError::OutOfRange));
+        // Not a date in any year: that is said, not the range.
+        assert!(matches!(utc("9999-13-31T23:59:59Z"), Err(WhenError::Invalid(_))));
     }
 }
