@@ -487,6 +487,23 @@ fn a_spill_that_cannot_be_written_ends_the_merge_with_a_message_and_exit_1() {
     assert_eq!(err.lines().count(), 1, "{err}");
     // No partial timeline: a merge missing records would look whole.
     assert!(o.stdout.is_empty());
+    // An earlier timeline named by -o is left as it was, not emptied before the failure.
+    std::fs::write(d.join("out.txt"), "an earlier timeline\n").unwrap();
+    let o = bin()
+        .args(["merge", "-q", "--budget-bytes", "65536", "-o", "out.txt", "a.log"])
+        .env("TMPDIR", d.join("missing"))
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(d.join("out.txt")).unwrap(), "an earlier timeline\n");
+    // A run that succeeds replaces it whole, and one with no record leaves it empty.
+    let o = bin().args(["merge", "-q", "-o", "out.txt", "a.log"]).current_dir(d).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(d.join("out.txt")).unwrap();
+    assert_eq!(text.lines().count(), 20_000);
+    assert!(!text.contains("earlier"));
 }
 
 #[test]

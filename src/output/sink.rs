@@ -65,7 +65,15 @@ pub fn open(t: &Target) -> Result<Box<dyn Write + Send>, SinkError> {
     Ok(match t {
         Target::Stdout => Box::new(io::stdout()),
         Target::File(p) => {
-            Box::new(std::fs::File::create(p).map_err(|e| SinkError::Create(p.clone(), e))?)
+            // Opened (and created) now, so that a path that cannot be written is said before
+            // the inputs are read; emptied only when the first byte is written (`Truncating`).
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(p)
+                .map_err(|e| SinkError::Create(p.clone(), e))?;
+            Box::new(Truncating { file: f, pending: true })
         }
         Target::Tcp(a) => {
             let addrs = resolve(a).map_err(|e| SinkError::Address(a.clone(), e))?;
@@ -97,6 +105,44 @@ pub fn open(t: &Target) -> Result<Box<dyn Write + Send>, SinkError> {
             Box::new(UdpSink { socket: s, addr: a.clone(), pending: Vec::new(), cut: 0 })
         }
     })
+}
+
+/// An output file that keeps its old content until the run writes (or finishes): a merge that
+/// fails before its first record (a spill that cannot be written) leaves an earlier timeline
+/// in place instead of an empty file. Not a temporary file renamed at the end, so that a
+/// reader following the file (`tail -f`) sees records as they come.
+struct Truncating {
+    file: std::fs::File,
+    pending: bool,
+}
+
+impl Truncating {
+    fn truncate(&mut self) -> io::Result<()> {
+        if self.pending {
+            self.pending = false;
+            // Only a regular file has a length to cut (not a FIFO or a device).
+            if self.file.metadata()?.is_file() {
+                self.file.set_len(0)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Write for Truncating {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.truncate()?;
+        self.file.write(b)
+    }
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        self.truncate()?;
+        self.file.write_all(b)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        // A finished run with nothing to write leaves an empty file, as before.
+        self.truncate()?;
+        self.file.flush()
+    }
 }
 
 /// An error of a socket as the user should read it. A closed connection is not reported
