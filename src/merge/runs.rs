@@ -146,7 +146,6 @@ fn parse_source<'a>(
         }
     }
     *buffer = parser.take_buffer();
-    parser.seal_links();
     let links = parser.take_links();
     Parsed { runs, report: parser.finish_quietly(true), links }
 }

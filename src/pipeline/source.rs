@@ -329,16 +329,12 @@ impl<'a> SourceParser<'a> {
         Some(recs)
     }
 
-    /// `--correlate`: the spans of the ids seen (on the thread that parsed the source).
-    pub fn seal_links(&mut self) {
-        if let Some(l) = &mut self.links {
-            l.seal();
-        }
-    }
-
-    /// The ids this parser saw (`--correlate`).
+    /// The ids this parser saw (`--correlate`), sealed into spans here, on the thread that
+    /// parsed the source.
     pub fn take_links(&mut self) -> Option<crate::skew::infer::Collector> {
-        self.links.take()
+        let mut l = self.links.take()?;
+        l.seal();
+        Some(l)
     }
 
     /// Take the hits buffer (empty, its capacity kept), for the parser of the next source
