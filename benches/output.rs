@@ -12,6 +12,8 @@ use deskew::time::rfc3339;
 const LINE: &[u8] =
     b"2026-11-20T14:02:03.123456Z web01 nginx[311]: GET /api/orders?id=17 200 \"ok\"";
 
+const ACCESS: &[u8] = b"10.2.241.37 - - [22/Nov/2026:11:29:59 +0530] \"GET /product/8401804 HTTP/2.0\" 200 36981 \"https://shop.example.com/\" \"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1\"";
+
 fn record(key: i64, line: u64) -> Record {
     Record {
         key,
@@ -62,6 +64,25 @@ fn bench(c: &mut Criterion) {
     ] {
         let style = deskew::output::Style::new(fmt, Default::default(), None, false, &formats);
         let mut buf = Vec::with_capacity(512);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                write_record(&mut buf, &style, std::hint::black_box(&rec), &view, &names, 7);
+            })
+        });
+    }
+    g.finish();
+
+    // An access log's line: a quote every few dozen bytes, each escaped in JSON.
+    let view = SourceView { data: ACCESS, display_json: "logs/web01/access.log" };
+    let rec = Record { end: ACCESS.len(), raw_ts: (17, 43), ..rec };
+    let mut g = c.benchmark_group("write_record_access");
+    g.throughput(Throughput::Bytes(ACCESS.len() as u64));
+    for (name, fmt) in
+        [("text", OutputFormat::Text), ("jsonl", OutputFormat::Jsonl), ("ecs", OutputFormat::Ecs)]
+    {
+        let style = deskew::output::Style::new(fmt, Default::default(), None, false, &formats);
+        let mut buf = Vec::with_capacity(1024);
         g.bench_function(name, |b| {
             b.iter(|| {
                 buf.clear();
