@@ -92,6 +92,35 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
+    let mut g = c.benchmark_group("json_escape");
+    g.throughput(Throughput::Bytes(ACCESS.len() as u64));
+    let mut buf = Vec::with_capacity(1024);
+    g.bench_function("access_line", |b| {
+        b.iter(|| {
+            buf.clear();
+            deskew::output::json_escape(&mut buf, std::hint::black_box(ACCESS));
+        })
+    });
+    g.bench_function("raw_ts", |b| {
+        b.iter(|| {
+            buf.clear();
+            deskew::output::json_escape(&mut buf, std::hint::black_box(&ACCESS[17..43]));
+        })
+    });
+    g.bench_function("host", |b| {
+        b.iter(|| {
+            buf.clear();
+            deskew::output::json_escape(&mut buf, std::hint::black_box(b"db01"));
+        })
+    });
+    g.bench_function("copy", |b| {
+        b.iter(|| {
+            buf.clear();
+            buf.extend_from_slice(std::hint::black_box(ACCESS));
+        })
+    });
+    g.finish();
+
     // 8 sources of 100k records each, interleaved in time as a multi-host corpus is.
     let sources: Vec<Vec<Record>> = (0..8)
         .map(|s| (0..100_000).map(|i| record(i * 8_000 + s * 997, i as u64 + 1)).collect())

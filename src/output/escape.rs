@@ -74,8 +74,7 @@ fn copy_escaped(buf: &mut Vec<u8>, s: &[u8], mut i: usize, ascii_only: bool) -> 
         // Kept in a local: the stores through it would otherwise make the compiler load the
         // vector's pointer again each block.
         let mut dst = buf.as_mut_ptr();
-        let mut tail = [0u8; 16];
-        // SAFETY: loads read 16 bytes within `s` (`i + 16 <= n`) or within `tail`. Stores
+        // SAFETY: loads read 16 bytes within `s` (`i + 16 <= n`). Stores
         // write 16 bytes (a block) or 8 (an escape row) at `len`, and `capacity - len >=
         // room(i)` holds before each: the reserve makes it so, a block adds to `len` only
         // what it takes of `s` (so `len - i` stays), and after an escape it is made again.
@@ -94,8 +93,8 @@ fn copy_escaped(buf: &mut Vec<u8>, s: &[u8], mut i: usize, ascii_only: bool) -> 
                         buf.set_len(len);
                         return None;
                     }
-                    small_copy(&mut tail, &s[i..]);
-                    (_mm_loadu_si128(tail.as_ptr() as *const __m128i), (1u32 << left) - 1)
+                    let t = small_load(&s[i..]);
+                    (_mm_set_epi64x((t >> 64) as i64, t as i64), (1u32 << left) - 1)
                 };
                 _mm_storeu_si128(dst.add(len) as *mut __m128i, v);
                 // v <= 0x1f unsigned: max(v, 0x1f) == 0x1f.
@@ -141,23 +140,22 @@ fn copy_escaped(buf: &mut Vec<u8>, s: &[u8], mut i: usize, ascii_only: bool) -> 
     copy_escaped_swar(buf, s, i, ascii_only)
 }
 
-/// `s` (shorter than 16 bytes) into the start of `to`, by overlapping word loads: a
-/// `copy_from_slice` of a length not known would be a `memcpy` call, at the end of every
-/// string escaped.
+/// `s` (shorter than 16 bytes) as the low bytes of a number, the rest zero, from
+/// overlapping word loads (the overlapping bytes are equal, so OR joins them). Built in
+/// registers: bytes stored to a buffer and loaded again as one vector would stall the load
+/// (no store-to-load forwarding), at the end of every string escaped.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn small_copy(to: &mut [u8; 16], s: &[u8]) {
+fn small_load(s: &[u8]) -> u128 {
     let n = s.len();
+    let word = |at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap());
+    let half = |at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap());
     if n >= 8 {
-        to[..8].copy_from_slice(&s[..8]);
-        to[n - 8..n].copy_from_slice(&s[n - 8..]);
+        u128::from(word(0)) | (u128::from(word(n - 8)) << ((n - 8) * 8))
     } else if n >= 4 {
-        to[..4].copy_from_slice(&s[..4]);
-        to[n - 4..n].copy_from_slice(&s[n - 4..]);
+        u128::from(half(0)) | (u128::from(half(n - 4)) << ((n - 4) * 8))
     } else {
-        for (t, &c) in to.iter_mut().zip(s) {
-            *t = c;
-        }
+        s.iter().rev().fold(0, |v, &c| (v << 8) | u128::from(c))
     }
 }
 
