@@ -252,6 +252,14 @@ fn tai64n_labels_bash_and_tcsh_history_and_epoch_rfc5424_headers_are_read() {
     let (f, got) = run(&l);
     assert_eq!(f.places[0].how, How::Tai64n);
     assert_eq!(got[0].as_deref(), Some("1999-08-24T04:04:05.7874925Z"));
+    // Without the `@` (lnav's test/logfile_tai64n.0 labels, `@` dropped).
+    let l = [
+        "40000000433225833b6e1a8c tcpserver: status: 5/30",
+        "40000000433225833b6e2644 tcpserver: pid 26162 from 194.206.24.40",
+    ];
+    let (f, got) = run(&l);
+    assert_eq!(f.places[0].how, How::Tai64n);
+    assert_eq!(got[1].as_deref(), Some("2005-09-22T03:31:05.9970745Z"));
     // bash history with HISTTIMEFORMAT: the `#epoch` line starts the record, the command
     // after it is its continuation (shape from the issue).
     let l = ["#1500000000", "ls -la /tmp", "#1500000042", "git status"];
@@ -442,4 +450,52 @@ fn elasticsearch_finder_test_stamps_are_read_with_fraction_and_zone() {
         let (f, got) = run(&[line, line]);
         assert_eq!(got[0].as_deref(), Some(want), "{line}: {}", f.describe());
     }
+}
+
+#[test]
+fn crowdsec_hub_layouts_are_read_with_their_fraction() {
+    // Lines of crowdsecurity/hub's parser test logs (.tests/*/*.log).
+    let l = [
+        "07/11/2022-10:29:01.860293  [**] [1:2200074:2] SURICATA TCPv4 invalid checksum [**] [Classification: Generic Protocol Command Decode] [Priority: 3] {TCP} 2.57.122.209:28487 -> 172.31.18.55:80",
+        "07/11/2022-10:29:32.251216  [**] [1:2008578:4] ET SCAN Sipvicious Scan [**] [Classification: Attempted Information Leak] [Priority: 2] {UDP} 89.248.163.216:5116 -> 172.31.18.55:5060",
+    ];
+    assert_eq!(first(&l), "2022-07-11T10:29:01.860293Z");
+    let l = [
+        "[Nest] 7  - 08/02/2023, 7:32:47 PM    WARN [AuthService] Failed login attempt for user azaz@qsqs.com from ip address 192.168.0.254",
+        "[Nest] 7  - 08/02/2023, 7:32:54 PM    WARN [AuthService] Failed login attempt for user azaz@qsqs.com from ip address 192.168.0.254",
+    ];
+    assert_eq!(first(&l), "2023-08-02T19:32:47Z");
+    // The hour padded with a space: the time alone is no place of its own.
+    let l = [
+        "2021-11-09  5:13:11 8 [Warning] Access denied for user 'example-user'@'172.17.0.1' (using password: YES)",
+        "2021-11-09  5:13:12 8 [Warning] Access denied for user 'example-user'@'172.17.0.1' (using password: YES)",
+    ];
+    assert_eq!(first(&l), "2021-11-09T05:13:11Z");
+    // ZoneMinder, both its layouts: `%m/%d/%y %H:%M:%S` alone would drop the fraction.
+    let l = [
+        "01/25/22 16:08:02.393003 web_php[118770].ERR [2222:3333:444a:a300:3c65:1111:1111:1111] [Could not retrieve user test_user details]",
+        "01/25/22 16:08:03.531511 web_php[119601].ERR [2222:3333:444a:a300:3c65:1111:1111:1111] [Could not retrieve user test_user details]",
+        "12/17/22, 10:31:29 PM MST.557710 web_php[254894].ERR [10.0.1.5] [Could not retrieve user aaaa details]",
+        "12/17/22, 10:31:30 PM MST.557710 web_php[254894].ERR [10.0.1.5] [Could not retrieve user bbbb details]",
+    ];
+    let (f, got) = run(&l);
+    assert_eq!(f.places.len(), 2);
+    assert_eq!(got[0].as_deref(), Some("2022-01-25T16:08:02.393003Z"));
+    assert_eq!(got[2].as_deref(), Some("2022-12-18T05:31:29.55771Z"));
+}
+
+#[test]
+fn french_month_names_are_read() {
+    // lnav's test/logfile_syslog_fr.0 (syslog on a `fr_FR` system), its one line twice.
+    let l = [
+        "août 19 11:08:37 nlaptop symphorien[4961]: test",
+        "août 19 11:08:37 nlaptop symphorien[4961]: test",
+    ];
+    assert_eq!(first(&l), "2024-08-19T11:08:37Z");
+    // glibc's fr_FR `%b` abbreviations end in a dot, read with the name.
+    use crate::time::layout::month_fr;
+    assert_eq!(month_fr(b"d\xc3\xa9c. 3", 0), Some((12, 5)));
+    assert_eq!(month_fr(b"mars 3", 0), Some((3, 4)));
+    assert_eq!(month_fr(b"marsh 3", 0), None);
+    assert_eq!(month_fr(b"mai", 0), Some((5, 3)));
 }
