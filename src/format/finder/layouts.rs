@@ -64,6 +64,9 @@ pub const LAYOUTS: &[(&str, &str)] = &[
     // Syslog/journalctl on a French system (glibc `fr_FR` month names, lnav's
     // test/logfile_syslog_fr.0): `août 19 11:08:37 nlaptop symphorien[4961]: test`.
     ("%b %e %H:%M:%S", "août 19 11:08:37"),
+    // W3C extended log with quoted fields (Imperva Incapsula's logs API, lnav's
+    // test/logfile_w3c.4): `"2017-06-28" "07:26:35" "a1f36498-..." "Chrome" ...`.
+    ("%Y-%m-%d\" \"%H:%M:%S", "2017-06-28\" \"07:26:35"),
     // MariaDB's error log pads the hour with a space (crowdsecurity/hub test logs):
     // `2021-11-09  5:13:11 8 [Warning] Access denied for user ...`.
     ("%Y-%m-%d %H:%M:%S", "2021-11-09  5:13:11"),

@@ -499,3 +499,42 @@ fn french_month_names_are_read() {
     assert_eq!(month_fr(b"marsh 3", 0), None);
     assert_eq!(month_fr(b"mai", 0), Some((5, 3)));
 }
+
+#[test]
+fn quoted_w3c_date_and_time_fields_are_one_stamp() {
+    // lnav's test/logfile_w3c.4 (Incapsula logs API), its record lines, shortened.
+    let l = [
+        r#""2017-06-28" "07:26:35" "a1f36498-c34a-45b9-b3a5-ee0bd00f91b6" "Chrome" "Browser" "false" "true" "123.123.123.123" """#,
+        r#""2017-06-26" "18:21:17" "daf5e234-24fc-4a69-985c-ab923529b393" "Firefox" "Browser" "false" "true" "125.125.125.125" """#,
+    ];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2017-06-28T07:26:35Z"));
+    assert_eq!(got[1].as_deref(), Some("2017-06-26T18:21:17Z"));
+}
+
+#[test]
+fn further_places_take_yearless_syslog_and_clf_after_host_ident_and_user() {
+    // crowdsecurity/hub test logs that join layouts: strongSwan's charon in RFC 5424, then
+    // pfSense's BSD syslog; nginx error lines, then access lines with a user.
+    let l = [
+        "<30>1 2024-02-18T02:29:57+08:00 exmaple.com charon 15894 - [meta sequenceId=\"31\"] 06[NET] <3fdb463d-f7db-4140-ab65-17398e37efd8|83> sending packet: from 116.178.2.180[4500] to 116.178.2.170[28808] (",
+        "<30>1 2024-02-18T02:29:58+08:00 exmaple.com charon 15894 - [meta sequenceId=\"32\"] 06[NET] <3fdb463d-f7db-4140-ab65-17398e37efd8|83> received packet: from 116.178.2.170[28808] to 116.178.2.180[4500] ",
+        "<30>1 2024-02-18T02:29:59+08:00 exmaple.com charon 15894 - [meta sequenceId=\"33\"] 06[NET] <3fdb463d-f7db-4140-ab65-17398e37efd8|83> sending packet: from 116.178.2.180[4500] to 116.178.2.170[28808] (",
+        "Feb 22 20:23:03 pfSense charon[32532]: 08[IKE] <con2|1807> EAP-MS-CHAPv2 verification failed, retry (1)",
+        "Feb 22 20:23:03 pfSense charon[32532]: 08[IKE] <con2|1807> generating IKE_AUTH response 2 [ EAP/REQ/MSCHAPV2 ]",
+    ];
+    let (f, got) = run(&l);
+    assert_eq!(f.places.len(), 2);
+    assert_eq!(got[0].as_deref(), Some("2024-02-17T18:29:57Z"));
+    assert_eq!(got[3].as_deref(), Some("2024-02-22T20:23:03Z"));
+    let l = [
+        "2021/09/30 09:23:53 [error] 1925800#1925800: *17 user \"foo\" was not found in \"/tmp/a.htpasswd\", client: 127.0.0.1, server: _, request: \"GET / HTTP/1.1\", host: \"localhost\"",
+        "2021/09/30 09:23:53 [error] 1925800#1925800: *18 user \"foo\" was not found in \"/tmp/a.htpasswd\", client: 127.0.0.1, server: foo.com, request: \"GET / HTTP/1.1\", host: \"localhost\"",
+        "2021/09/30 09:23:54 [error] 1925800#1925800: *19 user \"foo\" was not found in \"/tmp/a.htpasswd\", client: 127.0.0.1, server: foo.com, request: \"GET / HTTP/1.1\", host: \"localhost\"",
+        "127.0.0.1 - test [06/Mar/2022:16:14:13 +0000] \"POST /client HTTP/1.1\" 401 141 \"http://127.0.0.1/\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\"",
+        "127.0.0.1 - test [06/Mar/2022:16:14:13 +0000] \"POST /client HTTP/1.1\" 401 141 \"http://127.0.0.1/\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\"",
+    ];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2021-09-30T09:23:53Z"));
+    assert_eq!(got[3].as_deref(), Some("2022-03-06T16:14:13Z"));
+}
