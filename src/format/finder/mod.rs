@@ -333,11 +333,13 @@ impl Finder {
                             || *n >= 2
                             || sampled == 1;
                     }
-                    // Further places: full date-times near the start of the line only.
+                    // Further places: date-times (with or without a year: BSD syslog lines
+                    // among RFC 5424 ones) near the start of the line only (CLF after host,
+                    // ident and user is the fourth field).
                     *n >= 2
-                        && *class == Class::Full
+                        && matches!(class, Class::Full | Class::NoYear)
                         && match place {
-                            Place::Field { nth, .. } => *nth <= 2,
+                            Place::Field { nth, .. } => *nth <= 3,
                             Place::Key { .. } | Place::Split(_) => true,
                         }
                 })
