@@ -123,21 +123,25 @@ impl<'r> Matcher<'r> {
                     matches!(f.parse(i, line, &mut scratch[i as usize]), Some(h) if !unreadable(&h))
                 })
             };
-            let mut learned =
-                Finder::learn_where(data, super::finder::AFTER_DEFS_LINES, &mut reads);
+            // The lines read and not read, as the learning walks the sample.
             let (mut read, mut unread) = (0usize, 0usize);
-            let others = Finder::learn_where(data, super::finder::SAMPLE_LINES, |line| {
-                let r = reads(line);
-                if r {
-                    read += 1;
-                } else {
-                    unread += 1;
-                }
-                !r
+            let mut learned = Finder::learn_where(data, super::finder::AFTER_DEFS_LINES, |l| {
+                let r = reads(l);
+                *if r { &mut read } else { &mut unread } += 1;
+                r
             });
-            if let (Some(l), Some(o)) = (learned.as_mut(), others) {
-                if unread > read {
-                    l.add_places(o, unread);
+            // Only where the lines walked so far are mostly unread is the rest worth a look.
+            if unread > read {
+                (read, unread) = (0, 0);
+                let others = Finder::learn_where(data, super::finder::SAMPLE_LINES, |l| {
+                    let r = reads(l);
+                    *if r { &mut read } else { &mut unread } += 1;
+                    !r
+                });
+                if let (Some(l), Some(o)) = (learned.as_mut(), others) {
+                    if unread > read {
+                        l.add_places(o, unread);
+                    }
                 }
             }
             learned

@@ -89,6 +89,21 @@ const MONTH_ABBR_FR: [&str; 12] = [
 /// A French month name at `i`, full or abbreviated: (month 1-12, end).
 pub fn month_fr(s: &[u8], i: usize) -> Option<(u8, usize)> {
     let rest = s.get(i..)?;
+    // The first two bytes of every name: most words are refused on them.
+    let (a, b) = (rest.first()? | 0x20, *rest.get(1)?);
+    let b = if b.is_ascii_alphabetic() { b | 0x20 } else { b };
+    if !matches!(
+        (a, b),
+        (b'j', b'a' | b'u')
+            | (b'm', b'a')
+            | (b'a', b'v' | b'o')
+            | (b's', b'e')
+            | (b'o', b'c')
+            | (b'n', b'o')
+            | (b'f' | b'd', 0xc3)
+    ) {
+        return None;
+    }
     let word = |n: &[u8]| {
         rest.len() >= n.len()
             && rest[..n.len()].eq_ignore_ascii_case(n)
