@@ -109,16 +109,42 @@ impl<'r> Matcher<'r> {
         // learns from the lines they read, so that it finds the time where they do. Where they
         // read no time on any sample line (MongoDB's `{"t":{"$date":...}}` is JSON, but its
         // time is no member a JSON definition names), it learns from the whole sample.
+        // Where most lines are none the definitions read and half of those keep a stamp at one
+        // place of their own (a file that mixes a layout no definition knows with some lines
+        // that one does), that place is tried too; lines left to multi-line rules (stack
+        // traces, apt's `End-Date:`) are no such half.
         let finder = if order.is_empty() || counts.iter().all(|&c| c == 0) {
             Finder::learn(data)
         } else {
             let mut scratch: Vec<_> = reg.formats.iter().map(|f| f.scratch()).collect();
-            Finder::learn_where(data, super::finder::AFTER_DEFS_LINES, |line| {
+            let mut reads = |line: &[u8]| {
                 order.iter().any(|&i| {
                     let f = &reg.formats[i as usize];
                     matches!(f.parse(i, line, &mut scratch[i as usize]), Some(h) if !unreadable(&h))
                 })
-            })
+            };
+            // The lines read and not read, as the learning walks the sample.
+            let (mut read, mut unread) = (0usize, 0usize);
+            let mut learned = Finder::learn_where(data, super::finder::AFTER_DEFS_LINES, |l| {
+                let r = reads(l);
+                *if r { &mut read } else { &mut unread } += 1;
+                r
+            });
+            // Only where the lines walked so far are mostly unread is the rest worth a look.
+            if unread > read {
+                (read, unread) = (0, 0);
+                let others = Finder::learn_where(data, super::finder::SAMPLE_LINES, |l| {
+                    let r = reads(l);
+                    *if r { &mut read } else { &mut unread } += 1;
+                    !r
+                });
+                if let (Some(l), Some(o)) = (learned.as_mut(), others) {
+                    if unread > read {
+                        l.add_places(o, unread);
+                    }
+                }
+            }
+            learned
         };
         let mut m = Self::with_order(reg, order, true, false);
         m.finder = finder;
@@ -284,6 +310,37 @@ mod tests {
                     assert_eq!(ns, want);
                     assert_eq!(reg.formats[format as usize].def.name, "logfmt");
                     assert!(level.is_some());
+                }
+                h => panic!("{h:?}"),
+            }
+        }
+    }
+
+    /// Nginx Proxy Manager's own access lines (`[24/Jan/2022:16:51:02 +0000] - 404 ...`), which
+    /// no definition reads, are most of a file whose few other lines (combined, nginx error)
+    /// definitions read: the finder learns their place from them too (crowdsecurity/hub's
+    /// .tests/nginx-proxy-manager-logs, shortened).
+    #[test]
+    fn a_layout_no_definition_reads_on_most_lines_gets_its_own_place() {
+        let lines = [
+            &br#"[24/Jan/2022:16:51:02 +0000] - 404 404 - GET http openresty.local "/sdfdsf" [Client 1.2.3.4] [Length 192] [Gzip 3.10] [Sent-to openresty] "Mozilla/5.0 (X11; Linux x86_64)" "-""#[..],
+            br#"1.2.3.4 - - [24/Jan/2022:16:22:14 +0000] "GET /d93rfgxd.axd HTTP/1.1" 404 552 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)""#,
+            br#"[24/Jan/2022:13:40:19 +0000] 444 - GET https 4.3.2.1 "/.env" [Client 207.32.219.89] [Length 0] [Gzip -] "Mozilla/5.0 (Linux; U; Android 4.4.2; en-US)""#,
+            br#"[24/Jan/2022:16:50:41 +0000] - 304 304 - GET http openresty.local "/" [Client 1.2.3.4] [Length 0] [Gzip -] [Sent-to openresty] "Mozilla/5.0 (X11; Linux x86_64)" "-""#,
+            br#"2022/01/24 16:33:06 [error] 334#334: *338 user "toto": password mismatch, client: 1.2.3.4, server: openresty.local, request: "GET / HTTP/1.1", host: "openresty.local""#,
+        ];
+        let data = lines.join(&b'\n');
+        let reg = Registry::load(&[] as &[&str]).unwrap();
+        let m = Matcher::detect(&reg, &data, None);
+        let mut s = m.scratch();
+        let want = [1_643_043_062, 1_643_041_334, 1_643_031_619, 1_643_043_041, 1_643_041_986];
+        for (line, want) in lines.iter().zip(want) {
+            match m.line(line, &mut s) {
+                Some(Hit::Stamp { stamp: Stamp::Instant(ns), .. }) => {
+                    assert_eq!(ns, want * 1_000_000_000);
+                }
+                Some(Hit::Stamp { stamp: Stamp::Civil(c), .. }) => {
+                    assert_eq!((c.hour, c.minute, c.second), (16, 33, 6));
                 }
                 h => panic!("{h:?}"),
             }

@@ -64,6 +64,63 @@ const MONTH_NAMES: [&str; 12] = [
     "november",
     "december",
 ];
+/// French month names as glibc's `fr_FR` locale writes them for `%B` and `%b` (journalctl and
+/// syslog on a French system: `août 19 11:08:37 host prog[4961]: ...`, lnav's
+/// test/logfile_syslog_fr.0): the abbreviations end in a dot, which is read with them.
+const MONTH_NAMES_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const MONTH_ABBR_FR: [&str; 12] = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+    "déc.",
+];
+
+/// A French month name at `i`, full or abbreviated: (month 1-12, end).
+pub fn month_fr(s: &[u8], i: usize) -> Option<(u8, usize)> {
+    let rest = s.get(i..)?;
+    // The first two bytes of every name: most words are refused on them.
+    let (a, b) = (rest.first()? | 0x20, *rest.get(1)?);
+    let b = if b.is_ascii_alphabetic() { b | 0x20 } else { b };
+    if !matches!(
+        (a, b),
+        (b'j', b'a' | b'u')
+            | (b'm', b'a')
+            | (b'a', b'v' | b'o')
+            | (b's', b'e')
+            | (b'o', b'c')
+            | (b'n', b'o')
+            | (b'f' | b'd', 0xc3)
+    ) {
+        return None;
+    }
+    let word = |n: &[u8]| {
+        rest.len() >= n.len()
+            && rest[..n.len()].eq_ignore_ascii_case(n)
+            && !rest.get(n.len()).is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80)
+    };
+    (0..12).find(|&k| word(MONTH_NAMES_FR[k].as_bytes()) || word(MONTH_ABBR_FR[k].as_bytes())).map(
+        |k| {
+            let n = if word(MONTH_NAMES_FR[k].as_bytes()) {
+                MONTH_NAMES_FR[k]
+            } else {
+                MONTH_ABBR_FR[k]
+            };
+            (k as u8 + 1, i + n.len())
+        },
+    )
+}
+
 const DAY_NAMES: [&str; 7] =
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
@@ -249,7 +306,9 @@ fn parse_items(items: &[Item], s: &[u8]) -> Option<(Stamp, usize)> {
                 i += 2;
             }
             Item::MonthName => {
-                let (k, e) = name_at(s, i, &MONTH_NAMES)
+                let (k, e) = month_fr(s, i)
+                    .map(|(m, e)| (usize::from(m - 1), e))
+                    .or_else(|| name_at(s, i, &MONTH_NAMES))
                     .or_else(|| Some((usize::from(month3(s, i)? - 1), i + 3)))?;
                 c.month = k as u8 + 1;
                 i = e;

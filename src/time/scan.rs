@@ -33,16 +33,21 @@ pub fn leading(s: &[u8]) -> Option<(Stamp, usize)> {
 }
 
 /// A civil stamp without a zone, read from a field that ends at `line[end]`, completed by a
-/// zone abbreviation written right after the field (`2026-01-01 00:00:00 CET`): a format's
-/// timestamp group rarely includes it, and read without it the stamp would be taken as local
-/// time. The same word reader as the built-in layouts (` PDT` after a time). Returns the
-/// stamp and the end of the abbreviation; `None` when no abbreviation follows.
+/// zone written right after the field and a space: an abbreviation (`2026-01-01 00:00:00 CET`)
+/// or an offset (`2023-04-23 22:07:05.311 -05:00` of .NET's Serilog, `[2022-06-29 14:06:40
+/// +1000]` of cPanel): a format's timestamp group rarely includes it, and read without it the
+/// stamp would be taken as local time. The same reader as the built-in layouts (` PDT`,
+/// ` +0200` after a time). Returns the stamp and the end of the zone; `None` when no zone
+/// follows.
 pub fn zone_after(stamp: &Stamp, line: &[u8], end: usize) -> Option<(Stamp, usize)> {
     let Stamp::Civil(c) = stamp else { return None };
     if c.zone != ZoneText::None || line.get(end) != Some(&b' ') {
         return None;
     }
-    let (zone, e) = abbrev(line, end + 1)?;
+    let (zone, e) = zone(line, end, true)?;
+    if zone == ZoneText::None {
+        return None;
+    }
     Some((finish(Civil { zone, ..*c })?, e))
 }
 

@@ -1034,3 +1034,29 @@ fn layout_text(
         _ => text,
     }
 }
+
+#[test]
+fn a_zone_after_a_field_completes_a_civil_stamp() {
+    // The field a definition captured, then a space and the zone (crowdsecurity/hub test logs:
+    // .NET Serilog in Bitwarden and Ombi, cPanel's login log).
+    for (line, field, want) in [
+        ("2023-04-23 22:07:05.311 -05:00 [WRN] Failed login", 23, "2023-04-24T03:07:05.311Z"),
+        ("2022-02-11 14:07:54.110 +02:00 [Warning] Failed", 23, "2022-02-11T12:07:54.11Z"),
+        ("[2022-06-29 14:06:40 +1000] info [cpaneld] 1.2.3.4", 20, "2022-06-29T04:06:40Z"),
+        ("2026-01-01 00:00:00 UTC worker", 19, "2026-01-01T00:00:00Z"),
+    ] {
+        let s = line.as_bytes();
+        let start = usize::from(s[0] == b'[');
+        let st = exact(&s[start..field]).unwrap();
+        let (st, end) = zone_after(&st, s, field).expect(line);
+        assert_eq!(utc(st), want, "{line}");
+        assert!(matches!(s.get(end), Some(b' ' | b']')), "{line}");
+    }
+    // No zone there: a number, a short signed number, a word that is no zone.
+    for line in
+        ["2026-01-01 00:00:00 42 x", "2026-01-01 00:00:00 -1 x", "2026-01-01 00:00:00 Worker"]
+    {
+        let st = exact(&line.as_bytes()[..19]).unwrap();
+        assert!(zone_after(&st, line.as_bytes(), 19).is_none(), "{line}");
+    }
+}

@@ -10,12 +10,23 @@ use crate::time::{Civil, Stamp, ZoneText, NANOS_PER_SEC};
 /// by daemontools and runit) writes that on a system clock kept in UTC, and their
 /// `tai64nlocal` reads it back so. (True TAI, as skalibs/s6 writes with its leap-second
 /// table, is 27 s later since 2017; the label does not say which was meant.)
+///
+/// The label alone, without its `@` (a collector that dropped it, a `cut` of the line), only
+/// where it is clearly one: 24 hex digits that start `4000000` (years 1970 to 2106) and end
+/// at a word boundary.
 pub fn tai64n(s: &[u8]) -> Option<(Stamp, usize)> {
-    if s.first() != Some(&b'@') || s.len() < 25 {
+    let at = usize::from(s.first() == Some(&b'@'));
+    if s.len() < 24 + at {
         return None;
     }
-    let hex = std::str::from_utf8(&s[1..25]).ok()?;
+    let hex = std::str::from_utf8(&s[at..24 + at]).ok()?;
     if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    if at == 0
+        && (!hex.starts_with("4000000")
+            || s.get(24).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_'))
+    {
         return None;
     }
     let secs = u64::from_str_radix(&hex[..16], 16).ok()?;
@@ -24,7 +35,7 @@ pub fn tai64n(s: &[u8]) -> Option<(Stamp, usize)> {
     if nanos >= 1_000_000_000 {
         return None;
     }
-    Some((Stamp::Instant(unix.checked_mul(NANOS_PER_SEC)? + i64::from(nanos)), 25))
+    Some((Stamp::Instant(unix.checked_mul(NANOS_PER_SEC)? + i64::from(nanos)), 24 + at))
 }
 
 /// Windows time zone names (the registry key, and the standard name Windows shows where it
@@ -157,5 +168,11 @@ mod tests {
         let (st, n) = tai64n(b"@4000000037c219bf2ef02e94 mark").unwrap();
         assert_eq!(n, 25);
         assert_eq!(st, Stamp::Instant(935_467_445_787_492_500));
+        // The same label without its `@`; hex runs that are no label are refused.
+        let (st, n) = tai64n(b"4000000037c219bf2ef02e94 mark").unwrap();
+        assert_eq!((st, n), (Stamp::Instant(935_467_445_787_492_500), 24));
+        assert!(tai64n(b"5000000037c219bf2ef02e94 mark").is_none());
+        assert!(tai64n(b"4000000037c219bf2ef02e94ff mark").is_none());
+        assert!(tai64n(b"40000000433225833b6e1a8c").is_some());
     }
 }

@@ -61,4 +61,22 @@ pub const LAYOUTS: &[(&str, &str)] = &[
     ("%Y%m%d_%H%M%S", "20200101_181100"),
     ("%Y%m%d %H%M%S", "20200101 181100"),
     ("%Y%m%d%H%M%S%f", "20200101181100555"),
+    // Syslog/journalctl on a French system (glibc `fr_FR` month names, lnav's
+    // test/logfile_syslog_fr.0): `août 19 11:08:37 nlaptop symphorien[4961]: test`.
+    ("%b %e %H:%M:%S", "août 19 11:08:37"),
+    // W3C extended log with quoted fields (Imperva Incapsula's logs API, lnav's
+    // test/logfile_w3c.4): `"2017-06-28" "07:26:35" "a1f36498-..." "Chrome" ...`.
+    ("%Y-%m-%d\" \"%H:%M:%S", "2017-06-28\" \"07:26:35"),
+    // MariaDB's error log pads the hour with a space (crowdsecurity/hub test logs):
+    // `2021-11-09  5:13:11 8 [Warning] Access denied for user ...`.
+    ("%Y-%m-%d %H:%M:%S", "2021-11-09  5:13:11"),
+    // Suricata's `fast.log` (crowdsecurity/hub test logs): `07/11/2022-10:29:01.860293  [**] ...`.
+    ("%m/%d/%Y-%H:%M:%S.%f", "07/11/2022-10:29:01.860293"),
+    // NestJS's console logger (`toLocaleString` en-US; Immich):
+    // `[Nest] 7  - 08/02/2023, 7:32:47 PM    WARN [AuthService] ...`.
+    ("%m/%d/%Y, %I:%M:%S %p", "08/02/2023, 7:32:47 PM"),
+    // ZoneMinder's `web_php` log: `01/25/22 16:08:02.393003 web_php[118770].ERR ...`, and since
+    // its PHP `IntlDateFormatter` change `12/17/22, 10:31:29 PM MST.557710 web_php[...]`.
+    ("%m/%d/%y %H:%M:%S.%f", "01/25/22 16:08:02.393003"),
+    ("%m/%d/%y, %I:%M:%S %p %Z.%f", "12/17/22, 10:31:29 PM MST.557710"),
 ];

@@ -182,9 +182,11 @@ fn hows() -> impl Iterator<Item = How> {
 /// Every candidate of one line: (place, how, class, start).
 fn candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
     out.clear();
+    let mut dated: Vec<(usize, usize)> = Vec::new();
     let lim = line.len().min(LINE_BYTES);
     for p in 0..lim {
-        if line[p] == b'@' && (p == 0 || delim(line[p - 1])) {
+        if (line[p] == b'@' || line[p..].starts_with(b"4000000")) && (p == 0 || delim(line[p - 1]))
+        {
             if let (Some(place), Some((_, class, _))) =
                 (field_place(line, p), read_at(line, p, How::Tai64n))
             {
@@ -192,17 +194,36 @@ fn candidates(line: &[u8], out: &mut Vec<(Place, How, Class, usize)>) {
             }
             continue;
         }
-        // No layout starts with a lowercase letter: most words are passed over on it.
-        if line[p].is_ascii_lowercase() || !token_start(line, p) {
+        // No layout starts with a lowercase letter but a French month name (glibc's `fr_FR`
+        // `%b`): most words are passed over on it.
+        if !token_start(line, p)
+            || line[p].is_ascii_lowercase() && crate::time::layout::month_fr(line, p).is_none()
+        {
             continue;
         }
         let Some(place) = field_place(line, p) else { continue };
+        // The readers that read the longest stamp here: a layout that stops before a fraction
+        // (`%m/%d/%y %H:%M:%S` on `01/25/22 16:08:02.393003`) would lose it.
+        let from = out.len();
+        let mut longest = 0;
         for how in hows() {
-            if let Some((_, class, _)) = read_at(line, p, how) {
-                out.push((place.clone(), how, class, p));
+            if let Some((_, class, end)) = read_at(line, p, how) {
+                if end > longest {
+                    out.truncate(from);
+                    longest = end;
+                }
+                if end == longest {
+                    out.push((place.clone(), how, class, p));
+                }
             }
         }
+        if longest > 0 && out[from].2 != Class::TimeOnly {
+            dated.push((p, longest));
+        }
     }
+    // A time of day inside a dated stamp read at an earlier start (`2021-11-09  5:13:11`) is
+    // no place of its own: it would explain the lines of every date layout at once.
+    out.retain(|c| c.2 != Class::TimeOnly || !dated.iter().any(|&(a, e)| a < c.3 && c.3 < e));
     split_candidates(line, out);
     let mut keyed = |k: &[u8], v: structured::Value, base: usize, json: bool| {
         if let Some((_, class, how)) = read_value(&line[base + v.start..base + v.end]) {
@@ -312,11 +333,13 @@ impl Finder {
                             || *n >= 2
                             || sampled == 1;
                     }
-                    // Further places: full date-times near the start of the line only.
+                    // Further places: date-times (with or without a year: BSD syslog lines
+                    // among RFC 5424 ones) near the start of the line only (CLF after host,
+                    // ident and user is the fourth field).
                     *n >= 2
-                        && *class == Class::Full
+                        && matches!(class, Class::Full | Class::NoYear)
                         && match place {
-                            Place::Field { nth, .. } => *nth <= 2,
+                            Place::Field { nth, .. } => *nth <= 3,
                             Place::Key { .. } | Place::Split(_) => true,
                         }
                 })
@@ -359,6 +382,19 @@ impl Finder {
             return None;
         }
         Some(Finder { places, sampled })
+    }
+
+    /// Add the places `other` learned from `lines` other sample lines, each that explains half
+    /// of them and at least two, after this one's (up to `MAX_PLACES`).
+    pub fn add_places(&mut self, other: Finder, lines: usize) {
+        for l in other.places {
+            if self.places.len() >= MAX_PLACES || l.explained < 2 || l.explained * 2 < lines {
+                break;
+            }
+            if !self.places.iter().any(|p| p.place == l.place && p.how == l.how) {
+                self.places.push(l);
+            }
+        }
     }
 
     /// The record hit of `line` at the learned place, or a header date for a time-only place.

@@ -252,6 +252,14 @@ fn tai64n_labels_bash_and_tcsh_history_and_epoch_rfc5424_headers_are_read() {
     let (f, got) = run(&l);
     assert_eq!(f.places[0].how, How::Tai64n);
     assert_eq!(got[0].as_deref(), Some("1999-08-24T04:04:05.7874925Z"));
+    // Without the `@` (lnav's test/logfile_tai64n.0 labels, `@` dropped).
+    let l = [
+        "40000000433225833b6e1a8c tcpserver: status: 5/30",
+        "40000000433225833b6e2644 tcpserver: pid 26162 from 194.206.24.40",
+    ];
+    let (f, got) = run(&l);
+    assert_eq!(f.places[0].how, How::Tai64n);
+    assert_eq!(got[1].as_deref(), Some("2005-09-22T03:31:05.9970745Z"));
     // bash history with HISTTIMEFORMAT: the `#epoch` line starts the record, the command
     // after it is its continuation (shape from the issue).
     let l = ["#1500000000", "ls -la /tmp", "#1500000042", "git status"];
@@ -442,4 +450,91 @@ fn elasticsearch_finder_test_stamps_are_read_with_fraction_and_zone() {
         let (f, got) = run(&[line, line]);
         assert_eq!(got[0].as_deref(), Some(want), "{line}: {}", f.describe());
     }
+}
+
+#[test]
+fn crowdsec_hub_layouts_are_read_with_their_fraction() {
+    // Lines of crowdsecurity/hub's parser test logs (.tests/*/*.log).
+    let l = [
+        "07/11/2022-10:29:01.860293  [**] [1:2200074:2] SURICATA TCPv4 invalid checksum [**] [Classification: Generic Protocol Command Decode] [Priority: 3] {TCP} 2.57.122.209:28487 -> 172.31.18.55:80",
+        "07/11/2022-10:29:32.251216  [**] [1:2008578:4] ET SCAN Sipvicious Scan [**] [Classification: Attempted Information Leak] [Priority: 2] {UDP} 89.248.163.216:5116 -> 172.31.18.55:5060",
+    ];
+    assert_eq!(first(&l), "2022-07-11T10:29:01.860293Z");
+    let l = [
+        "[Nest] 7  - 08/02/2023, 7:32:47 PM    WARN [AuthService] Failed login attempt for user azaz@qsqs.com from ip address 192.168.0.254",
+        "[Nest] 7  - 08/02/2023, 7:32:54 PM    WARN [AuthService] Failed login attempt for user azaz@qsqs.com from ip address 192.168.0.254",
+    ];
+    assert_eq!(first(&l), "2023-08-02T19:32:47Z");
+    // The hour padded with a space: the time alone is no place of its own.
+    let l = [
+        "2021-11-09  5:13:11 8 [Warning] Access denied for user 'example-user'@'172.17.0.1' (using password: YES)",
+        "2021-11-09  5:13:12 8 [Warning] Access denied for user 'example-user'@'172.17.0.1' (using password: YES)",
+    ];
+    assert_eq!(first(&l), "2021-11-09T05:13:11Z");
+    // ZoneMinder, both its layouts: `%m/%d/%y %H:%M:%S` alone would drop the fraction.
+    let l = [
+        "01/25/22 16:08:02.393003 web_php[118770].ERR [2222:3333:444a:a300:3c65:1111:1111:1111] [Could not retrieve user test_user details]",
+        "01/25/22 16:08:03.531511 web_php[119601].ERR [2222:3333:444a:a300:3c65:1111:1111:1111] [Could not retrieve user test_user details]",
+        "12/17/22, 10:31:29 PM MST.557710 web_php[254894].ERR [10.0.1.5] [Could not retrieve user aaaa details]",
+        "12/17/22, 10:31:30 PM MST.557710 web_php[254894].ERR [10.0.1.5] [Could not retrieve user bbbb details]",
+    ];
+    let (f, got) = run(&l);
+    assert_eq!(f.places.len(), 2);
+    assert_eq!(got[0].as_deref(), Some("2022-01-25T16:08:02.393003Z"));
+    assert_eq!(got[2].as_deref(), Some("2022-12-18T05:31:29.55771Z"));
+}
+
+#[test]
+fn french_month_names_are_read() {
+    // lnav's test/logfile_syslog_fr.0 (syslog on a `fr_FR` system), its one line twice.
+    let l = [
+        "août 19 11:08:37 nlaptop symphorien[4961]: test",
+        "août 19 11:08:37 nlaptop symphorien[4961]: test",
+    ];
+    assert_eq!(first(&l), "2024-08-19T11:08:37Z");
+    // glibc's fr_FR `%b` abbreviations end in a dot, read with the name.
+    use crate::time::layout::month_fr;
+    assert_eq!(month_fr(b"d\xc3\xa9c. 3", 0), Some((12, 5)));
+    assert_eq!(month_fr(b"mars 3", 0), Some((3, 4)));
+    assert_eq!(month_fr(b"marsh 3", 0), None);
+    assert_eq!(month_fr(b"mai", 0), Some((5, 3)));
+}
+
+#[test]
+fn quoted_w3c_date_and_time_fields_are_one_stamp() {
+    // lnav's test/logfile_w3c.4 (Incapsula logs API), its record lines, shortened.
+    let l = [
+        r#""2017-06-28" "07:26:35" "a1f36498-c34a-45b9-b3a5-ee0bd00f91b6" "Chrome" "Browser" "false" "true" "123.123.123.123" """#,
+        r#""2017-06-26" "18:21:17" "daf5e234-24fc-4a69-985c-ab923529b393" "Firefox" "Browser" "false" "true" "125.125.125.125" """#,
+    ];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2017-06-28T07:26:35Z"));
+    assert_eq!(got[1].as_deref(), Some("2017-06-26T18:21:17Z"));
+}
+
+#[test]
+fn further_places_take_yearless_syslog_and_clf_after_host_ident_and_user() {
+    // crowdsecurity/hub test logs that join layouts: strongSwan's charon in RFC 5424, then
+    // pfSense's BSD syslog; nginx error lines, then access lines with a user.
+    let l = [
+        "<30>1 2024-02-18T02:29:57+08:00 exmaple.com charon 15894 - [meta sequenceId=\"31\"] 06[NET] <3fdb463d-f7db-4140-ab65-17398e37efd8|83> sending packet: from 116.178.2.180[4500] to 116.178.2.170[28808] (",
+        "<30>1 2024-02-18T02:29:58+08:00 exmaple.com charon 15894 - [meta sequenceId=\"32\"] 06[NET] <3fdb463d-f7db-4140-ab65-17398e37efd8|83> received packet: from 116.178.2.170[28808] to 116.178.2.180[4500] ",
+        "<30>1 2024-02-18T02:29:59+08:00 exmaple.com charon 15894 - [meta sequenceId=\"33\"] 06[NET] <3fdb463d-f7db-4140-ab65-17398e37efd8|83> sending packet: from 116.178.2.180[4500] to 116.178.2.170[28808] (",
+        "Feb 22 20:23:03 pfSense charon[32532]: 08[IKE] <con2|1807> EAP-MS-CHAPv2 verification failed, retry (1)",
+        "Feb 22 20:23:03 pfSense charon[32532]: 08[IKE] <con2|1807> generating IKE_AUTH response 2 [ EAP/REQ/MSCHAPV2 ]",
+    ];
+    let (f, got) = run(&l);
+    assert_eq!(f.places.len(), 2);
+    assert_eq!(got[0].as_deref(), Some("2024-02-17T18:29:57Z"));
+    assert_eq!(got[3].as_deref(), Some("2024-02-22T20:23:03Z"));
+    let l = [
+        "2021/09/30 09:23:53 [error] 1925800#1925800: *17 user \"foo\" was not found in \"/tmp/a.htpasswd\", client: 127.0.0.1, server: _, request: \"GET / HTTP/1.1\", host: \"localhost\"",
+        "2021/09/30 09:23:53 [error] 1925800#1925800: *18 user \"foo\" was not found in \"/tmp/a.htpasswd\", client: 127.0.0.1, server: foo.com, request: \"GET / HTTP/1.1\", host: \"localhost\"",
+        "2021/09/30 09:23:54 [error] 1925800#1925800: *19 user \"foo\" was not found in \"/tmp/a.htpasswd\", client: 127.0.0.1, server: foo.com, request: \"GET / HTTP/1.1\", host: \"localhost\"",
+        "127.0.0.1 - test [06/Mar/2022:16:14:13 +0000] \"POST /client HTTP/1.1\" 401 141 \"http://127.0.0.1/\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\"",
+        "127.0.0.1 - test [06/Mar/2022:16:14:13 +0000] \"POST /client HTTP/1.1\" 401 141 \"http://127.0.0.1/\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\"",
+    ];
+    let (_, got) = run(&l);
+    assert_eq!(got[0].as_deref(), Some("2021-09-30T09:23:53Z"));
+    assert_eq!(got[3].as_deref(), Some("2022-03-06T16:14:13Z"));
 }
