@@ -315,8 +315,73 @@ pub fn write_marks(buf: &mut Vec<u8>, fmt: OutputFormat, late: bool, provisional
     buf.extend_from_slice(b"}\n");
 }
 
+/// How many decimal digits `n` has.
+#[inline]
+fn digit_count(n: u64) -> usize {
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    // log10 from log2 (1233/4096 is about log10(2)), corrected by one compare.
+    let guess = ((64 - (n | 1).leading_zeros() as usize) * 1233) >> 12;
+    (guess + usize::from(guess < 20 && n >= POW10[guess])).max(1)
+}
+
+/// "00" to "99", for two digits a division.
+const PAIRS: &[u8; 200] = &{
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The last `d.len()` decimal digits of `n` into `d`, with leading zeros. Eight digits a
+/// division by 10^8, split in two groups of four whose pairs do not wait on each other: a
+/// 19-digit `ts_ns` is then three short chains, not ten divisions one after another.
+#[inline]
+fn put_digits(d: &mut [u8], mut n: u64) {
+    let pair = |d: &mut [u8], v: u32| {
+        let p = v as usize * 2;
+        d.copy_from_slice(&PAIRS[p..p + 2]);
+    };
+    let mut i = d.len();
+    while i >= 8 {
+        let c = (n % 100_000_000) as u32;
+        n /= 100_000_000;
+        i -= 8;
+        let (a, b) = (c / 10_000, c % 10_000);
+        pair(&mut d[i..i + 2], a / 100);
+        pair(&mut d[i + 2..i + 4], a % 100);
+        pair(&mut d[i + 4..i + 6], b / 100);
+        pair(&mut d[i + 6..i + 8], b % 100);
+    }
+    while i >= 2 {
+        i -= 2;
+        pair(&mut d[i..i + 2], (n % 100) as u32);
+        n /= 100;
+    }
+    if i == 1 {
+        d[0] = b'0' + (n % 10) as u8;
+    }
+}
+
+/// Append `n` in decimal. The digits are written in place in `buf` (a fixed-size piece
+/// appended, then cut): `itoa` writes them to its own buffer, whose copy of a run-time length
+/// is a `memcpy` call, several a record.
 pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
-    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    let (start, len) = (buf.len(), digit_count(n));
+    buf.extend_from_slice(&[0u8; 20]);
+    put_digits(&mut buf[start..start + len], n);
+    buf.truncate(start + len);
 }
 
 /// Nanoseconds as decimal seconds, exactly (no float rounding): 2500000000 -> `2.5`.
@@ -326,21 +391,16 @@ pub fn push_seconds(buf: &mut Vec<u8>, ns: i64) {
     }
     let a = ns.unsigned_abs();
     push_u64(buf, a / 1_000_000_000);
-    let mut frac = a % 1_000_000_000;
+    let frac = a % 1_000_000_000;
     if frac != 0 {
-        buf.push(b'.');
-        let mut digits = 9;
-        while frac.is_multiple_of(10) {
-            frac /= 10;
-            digits -= 1;
+        let start = buf.len();
+        buf.extend_from_slice(b".000000000");
+        put_digits(&mut buf[start + 1..start + 10], frac);
+        let mut len = 10;
+        while buf[start + len - 1] == b'0' {
+            len -= 1;
         }
-        // `digits` digits, leading zeros included, without a String per record.
-        let mut d = [b'0'; 9];
-        for slot in d[..digits].iter_mut().rev() {
-            *slot = b'0' + (frac % 10) as u8;
-            frac /= 10;
-        }
-        buf.extend_from_slice(&d[..digits]);
+        buf.truncate(start + len);
     }
 }
 
@@ -359,5 +419,25 @@ mod tests {
         assert_eq!(f(2_500_000_000), "2.5");
         assert_eq!(f(-1_234), "-0.000001234");
         assert_eq!(f(-3_000_000_000), "-3");
+        assert_eq!(f(i64::MIN), "-9223372036.854775808");
+        assert_eq!(f(i64::MAX), "9223372036.854775807");
+        assert_eq!(f(1_000_000_000), "1");
+        assert_eq!(f(10_000_000_001), "10.000000001");
+    }
+
+    #[test]
+    fn numbers_are_written_as_itoa_writes_them() {
+        let mut b = vec![];
+        for n in (0..20)
+            .flat_map(|p| {
+                let t = 10u64.pow(p);
+                [t - 1, t, t + 1, t.wrapping_mul(7) / 3]
+            })
+            .chain([0, 9, 10, 99, 100, u64::MAX, u64::MAX - 1])
+        {
+            b.clear();
+            push_u64(&mut b, n);
+            assert_eq!(String::from_utf8(b.clone()).unwrap(), n.to_string());
+        }
     }
 }

@@ -10,28 +10,31 @@ use super::{scan, Nanos, Stamp, NANOS_PER_SEC};
 pub fn write(buf: &mut Vec<u8>, t: Nanos) {
     let secs = t.div_euclid(NANOS_PER_SEC);
     let nanos = t.rem_euclid(NANOS_PER_SEC) as u32;
-    let mut out = [0u8; 30];
-    out[..19].copy_from_slice(&seconds(secs));
-    let mut len = 19;
+    // Pieces of a known size go straight into `buf`, digits written in place: no `memcpy`
+    // call of a run-time length, and no bytes stored to a scratch array and loaded again as
+    // wider words (a stall: stores of single bytes do not forward to a wider load).
+    buf.extend_from_slice(&seconds(secs));
     if nanos != 0 {
         // Nine digits in three groups, then the trailing zeros dropped: whole groups first
         // (most stamps are whole ms or us), then at most two more (`nanos != 0`).
-        out[19] = b'.';
+        let start = buf.len();
+        buf.extend_from_slice(b".000000000");
+        let f = &mut buf[start + 1..start + 10];
         let (hi, mid, lo) = (nanos / 1_000_000, nanos / 1000 % 1000, nanos % 1000);
-        put3(&mut out[20..23], hi);
-        put3(&mut out[23..26], mid);
-        put3(&mut out[26..29], lo);
-        len = match (mid, lo) {
-            (0, 0) => 23,
-            (_, 0) => 26,
-            _ => 29,
+        put3(&mut f[0..3], hi);
+        put3(&mut f[3..6], mid);
+        put3(&mut f[6..9], lo);
+        let mut len = match (mid, lo) {
+            (0, 0) => 4,
+            (_, 0) => 7,
+            _ => 10,
         };
-        while out[len - 1] == b'0' {
+        while buf[start + len - 1] == b'0' {
             len -= 1;
         }
+        buf.truncate(start + len);
     }
-    out[len] = b'Z';
-    buf.extend_from_slice(&out[..=len]);
+    buf.push(b'Z');
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` of a second. Records come nearly in time order, so consecutive
