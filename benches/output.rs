@@ -30,6 +30,30 @@ fn record(key: i64, line: u64) -> Record {
     }
 }
 
+/// One record written in each of `formats`, a bench each.
+fn records(
+    c: &mut Criterion,
+    group: &str,
+    rec: &Record,
+    view: &SourceView,
+    names: &Names,
+    formats: &[(&str, OutputFormat)],
+) {
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Bytes(view.data.len() as u64));
+    for &(name, fmt) in formats {
+        let style = deskew::output::Style::new(fmt, Default::default(), None, false, names.formats);
+        let mut buf = Vec::with_capacity(1024);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                write_record(&mut buf, &style, std::hint::black_box(rec), view, names, 7);
+            })
+        });
+    }
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("rfc3339_write");
     g.throughput(Throughput::Elements(1));
@@ -53,44 +77,18 @@ fn bench(c: &mut Criterion) {
     let names = Names { hosts: &hosts, formats: &formats };
     let view = SourceView { data: LINE, display_json: "logs/web01/app.log" };
     let rec = record(1_763_647_323_123_456_789, 42);
-    let mut g = c.benchmark_group("write_record");
-    g.throughput(Throughput::Bytes(LINE.len() as u64));
-    for (name, fmt) in [
+    let all = [
         ("text", OutputFormat::Text),
         ("jsonl", OutputFormat::Jsonl),
         ("ecs", OutputFormat::Ecs),
         ("otlp", OutputFormat::Otlp),
         ("rfc5424", OutputFormat::Rfc5424),
-    ] {
-        let style = deskew::output::Style::new(fmt, Default::default(), None, false, &formats);
-        let mut buf = Vec::with_capacity(512);
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                buf.clear();
-                write_record(&mut buf, &style, std::hint::black_box(&rec), &view, &names, 7);
-            })
-        });
-    }
-    g.finish();
-
+    ];
+    records(c, "write_record", &rec, &view, &names, &all);
     // An access log's line: a quote every few dozen bytes, each escaped in JSON.
     let view = SourceView { data: ACCESS, display_json: "logs/web01/access.log" };
     let rec = Record { end: ACCESS.len(), raw_ts: (17, 43), ..rec };
-    let mut g = c.benchmark_group("write_record_access");
-    g.throughput(Throughput::Bytes(ACCESS.len() as u64));
-    for (name, fmt) in
-        [("text", OutputFormat::Text), ("jsonl", OutputFormat::Jsonl), ("ecs", OutputFormat::Ecs)]
-    {
-        let style = deskew::output::Style::new(fmt, Default::default(), None, false, &formats);
-        let mut buf = Vec::with_capacity(1024);
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                buf.clear();
-                write_record(&mut buf, &style, std::hint::black_box(&rec), &view, &names, 7);
-            })
-        });
-    }
-    g.finish();
+    records(c, "write_record_access", &rec, &view, &names, &all[..3]);
 
     let mut g = c.benchmark_group("json_escape");
     g.throughput(Throughput::Bytes(ACCESS.len() as u64));

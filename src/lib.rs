@@ -9,7 +9,8 @@
 //! Beside it, `sync` is the NTP client that records offset histories.
 
 // No unsafe code, except in `input::mapped`, which maps files and guards the mappings against
-// SIGBUS, and in `output::escape`'s SSE2 scan (their `#[allow]`s say why). `deny`, not `forbid`: `forbid` could not be lifted there.
+// SIGBUS, and in `output::escape`'s SSE2 scan (their `#[allow]`s say why). `deny`, not
+// `forbid`: `forbid` could not be lifted there.
 #![deny(unsafe_code)]
 
 pub mod cmd;

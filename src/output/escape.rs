@@ -75,7 +75,7 @@ fn copy_escaped(buf: &mut Vec<u8>, s: &[u8], mut i: usize, ascii_only: bool) -> 
         // Kept in a local: the stores through it would otherwise make the compiler load the
         // vector's pointer again each block.
         let mut dst = buf.as_mut_ptr();
-        // SAFETY: loads read 16 bytes within `s` (`i + 16 <= n`, `p + 16 <= n`). At the
+        // SAFETY: loads (`load16`) stay within `s`. At the
         // start of each block `capacity - len >= room(i)`: the reserve makes it so, a clean
         // block adds to `len` what it takes of `s`, and after a block with escapes it is
         // made again. Within a block, stores (a block of 16, a row of 7, 16 after a row)
@@ -88,16 +88,12 @@ fn copy_escaped(buf: &mut Vec<u8>, s: &[u8], mut i: usize, ascii_only: bool) -> 
             let ctl = _mm_set1_epi8(0x1f);
             loop {
                 let left = n - i;
-                let (v, valid) = if left >= 16 {
-                    (_mm_loadu_si128(s.as_ptr().add(i) as *const __m128i), u32::MAX)
-                } else {
-                    if left == 0 {
-                        buf.set_len(len);
-                        return None;
-                    }
-                    let t = small_load(&s[i..]);
-                    (_mm_set_epi64x((t >> 64) as i64, t as i64), (1u32 << left) - 1)
-                };
+                if left == 0 {
+                    buf.set_len(len);
+                    return None;
+                }
+                let v = load16(s, i);
+                let valid = if left >= 16 { u32::MAX } else { (1u32 << left) - 1 };
                 _mm_storeu_si128(dst.add(len) as *mut __m128i, v);
                 // v <= 0x1f unsigned: max(v, 0x1f) == 0x1f.
                 let low = _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl);
@@ -134,13 +130,7 @@ fn copy_escaped(buf: &mut Vec<u8>, s: &[u8], mut i: usize, ascii_only: bool) -> 
                     std::ptr::copy_nonoverlapping(row.as_ptr().add(1), dst.add(len), 7);
                     len += row[0] as usize;
                     p = j + 1;
-                    let w = if p + 16 <= n {
-                        _mm_loadu_si128(s.as_ptr().add(p) as *const __m128i)
-                    } else {
-                        let t = small_load(&s[p..]);
-                        _mm_set_epi64x((t >> 64) as i64, t as i64)
-                    };
-                    _mm_storeu_si128(dst.add(len) as *mut __m128i, w);
+                    _mm_storeu_si128(dst.add(len) as *mut __m128i, load16(s, p));
                     m &= m - 1;
                     if m == 0 {
                         break;
@@ -158,6 +148,22 @@ fn copy_escaped(buf: &mut Vec<u8>, s: &[u8], mut i: usize, ascii_only: bool) -> 
     }
     #[cfg(not(target_arch = "x86_64"))]
     copy_escaped_swar(buf, s, i, ascii_only)
+}
+
+/// The sixteen bytes of `s` from `p`, or those left (zeros after them).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn load16(s: &[u8], p: usize) -> std::arch::x86_64::__m128i {
+    use std::arch::x86_64::*;
+    // SAFETY: the load reads `s[p..p + 16]`, within `s`; SSE2 is part of x86_64.
+    unsafe {
+        if p + 16 <= s.len() {
+            _mm_loadu_si128(s.as_ptr().add(p) as *const __m128i)
+        } else {
+            let t = small_load(&s[p..]);
+            _mm_set_epi64x((t >> 64) as i64, t as i64)
+        }
+    }
 }
 
 /// `s` (shorter than 16 bytes) as the low bytes of a number, the rest zero, from
