@@ -29,7 +29,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         // A record too long to hold (stdin::Event::Head) being written in pieces; `Some(None)`:
         // one that is not written (outside --since/--until, below --level).
         let mut long: Option<Option<LongWriter>> = None;
-        let streams = out::long::streams(run.format);
+        let streams = out::long::streams_once(&style);
         // Written out whenever the input has nothing more at hand, so a pipe stays live.
         let mut sink = |e: stdin::Event| -> io::Result<bool> {
             match e {

@@ -19,6 +19,9 @@ use crate::record::{Record, NO_TIME};
 /// The ECS version the fields follow.
 pub const ECS_VERSION: &str = "8.11.0";
 
+/// What goes between `message`'s text and `event.original`'s.
+pub const BETWEEN: &[u8] = b"\",\"event\":{\"original\":\"";
+
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     buf: &mut Vec<u8>,
@@ -30,6 +33,36 @@ pub fn write(
     severity: Option<Severity>,
     seq: u64,
 ) {
+    open(buf, rec);
+    let start = buf.len();
+    json_lines(buf, rec, text);
+    let end = buf.len();
+    buf.extend_from_slice(BETWEEN);
+    // The same escaped text again: copied, not escaped twice.
+    buf.extend_from_within(start..end);
+    close(buf, rec, text, host, src, names, severity, seq);
+}
+
+/// What goes before the text and after its second copy, for a record written in pieces
+/// (`output::long`); `text` is its first bytes (its stamp and level lie there).
+#[allow(clippy::too_many_arguments)]
+pub fn around(
+    rec: &Record,
+    text: &[u8],
+    host: &str,
+    src: &SourceView,
+    names: &Names,
+    severity: Option<Severity>,
+    seq: u64,
+) -> (Vec<u8>, Vec<u8>) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    open(&mut a, rec);
+    close(&mut b, rec, text, host, src, names, severity, seq);
+    (a, b)
+}
+
+/// Up to `message`'s text.
+fn open(buf: &mut Vec<u8>, rec: &Record) {
     buf.push(b'{');
     if rec.key != NO_TIME {
         buf.extend_from_slice(b"\"@timestamp\":\"");
@@ -37,12 +70,20 @@ pub fn write(
         buf.extend_from_slice(b"\",");
     }
     buf.extend_from_slice(b"\"message\":\"");
-    let start = buf.len();
-    json_lines(buf, rec, text);
-    let end = buf.len();
-    buf.extend_from_slice(b"\",\"event\":{\"original\":\"");
-    // The same escaped text again: copied, not escaped twice.
-    buf.extend_from_within(start..end);
+}
+
+/// From the end of `event.original`'s text.
+#[allow(clippy::too_many_arguments)]
+fn close(
+    buf: &mut Vec<u8>,
+    rec: &Record,
+    text: &[u8],
+    host: &str,
+    src: &SourceView,
+    names: &Names,
+    severity: Option<Severity>,
+    seq: u64,
+) {
     buf.extend_from_slice(b"\",\"sequence\":");
     push_u64(buf, seq);
     buf.extend_from_slice(b"},\"host\":{\"name\":\"");

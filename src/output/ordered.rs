@@ -11,7 +11,7 @@ use crate::input;
 use crate::pipeline::Source;
 use crate::record::{Ordered, Record, TimeWindow};
 
-use super::long::{self, LongWriter};
+use super::long;
 use super::{write_record, Names, SourceView, Style};
 
 /// Mapped bytes the output may bring into memory before they are dropped again.
@@ -66,7 +66,7 @@ enum Out {
 
 /// Write a long record of `src` to `out` a block at a time, read from its file (never through
 /// the mapping: its pages would count against the process's memory). A read that fails (the
-/// file was cut under it) ends the record there: the cut is reported by the caller's checks.
+/// file was cut under it) ends the record there, and the cut is reported.
 fn write_long(
     out: &mut (dyn Write + Send),
     style: &Style,
@@ -76,45 +76,31 @@ fn write_long(
     names: &Names,
     seq: u64,
 ) -> std::io::Result<()> {
-    let mut block = vec![0u8; long::LONG];
-    let mut buf = Vec::with_capacity(long::LONG + 4096);
-    let read = |at: usize, dst: &mut Vec<u8>| -> bool {
-        let n = dst.len().min(rec.end - at);
-        dst.truncate(n);
-        match &src.data {
+    let read = |at: usize, dst: &mut [u8]| -> bool {
+        let ok = match &src.data {
             input::Data::Mapped(m) => m.read_at(dst, at).is_ok(),
             input::Data::Owned(v) => {
-                dst.copy_from_slice(&v[at..at + n]);
+                dst.copy_from_slice(&v[at..at + dst.len()]);
                 true
             }
-        }
-    };
-    let mut at = rec.start;
-    if !read(at, &mut block) {
-        return Ok(());
-    }
-    let Some(mut w) =
-        LongWriter::begin(&mut buf, style, rec, &block, view.display_json, names, seq)
-    else {
-        return Ok(());
-    };
-    at += block.len();
-    while at < rec.end {
-        block.resize(long::LONG, 0);
-        if !read(at, &mut block) {
+        };
+        if !ok {
             let len = src.data.shrunk().unwrap_or(at);
             src.report_shrink(len, 0);
-            break;
         }
-        w.feed(&mut buf, &block);
-        at += block.len();
-        if buf.len() >= long::LONG {
-            out.write_all(&buf)?;
-            buf.clear();
-        }
+        ok
+    };
+    let mut head = vec![0u8; long::LONG.min(rec.text_len())];
+    if !read(rec.start, &mut head) {
+        return Ok(());
     }
-    w.end(&mut buf);
-    out.write_all(&buf)
+    let Some(plan) = long::plan(style, rec, &head, view.display_json, names, seq) else {
+        return Ok(());
+    };
+    drop(head);
+    let start = rec.start;
+    let mut read = |at: usize, dst: &mut [u8]| read(start + at, dst);
+    long::write_pieces(out, &plan, rec.text_len(), long::LONG, &mut read)
 }
 
 /// Where a record of an output chunk was read to: the file's bytes from `lo` (through the

@@ -41,6 +41,36 @@ pub fn write(
     src: &SourceView,
     severity: Option<Severity>,
 ) {
+    open(buf, style, rec, text, host, severity);
+    json_lines(buf, rec, text);
+    close(buf, rec, text, src);
+}
+
+/// What goes before and after the text, for a record written in pieces (`output::long`);
+/// `text` is its first bytes (its stamp and level lie there).
+pub fn around(
+    style: &Style,
+    rec: &Record,
+    text: &[u8],
+    host: &str,
+    src: &SourceView,
+    severity: Option<Severity>,
+) -> (Vec<u8>, Vec<u8>) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    open(&mut a, style, rec, text, host, severity);
+    close(&mut b, rec, text, src);
+    (a, b)
+}
+
+/// Up to the body's text.
+fn open(
+    buf: &mut Vec<u8>,
+    style: &Style,
+    rec: &Record,
+    text: &[u8],
+    host: &str,
+    severity: Option<Severity>,
+) {
     buf.extend_from_slice(b"{\"resourceLogs\":[{\"resource\":{\"attributes\":[");
     string_attr(buf, "host.name", |b| json_escape(b, host.as_bytes()));
     buf.extend_from_slice(b"]},\"scopeLogs\":[{\"scope\":{\"name\":\"deskew\",\"version\":\"");
@@ -62,7 +92,10 @@ pub fn write(
         json_field(buf, b",\"severityText\":\"", l);
     }
     buf.extend_from_slice(b",\"body\":{\"stringValue\":\"");
-    json_lines(buf, rec, text);
+}
+
+/// From the end of the body's text.
+fn close(buf: &mut Vec<u8>, rec: &Record, text: &[u8], src: &SourceView) {
     buf.extend_from_slice(b"\"},\"attributes\":[");
     string_attr(buf, "log.file.path", |b| b.extend_from_slice(src.display_json.as_bytes()));
     buf.extend_from_slice(b",{\"key\":\"deskew.line\",\"value\":{\"intValue\":\"");

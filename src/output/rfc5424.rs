@@ -66,7 +66,9 @@ pub fn app_procid<'t>(format: &str, text: &'t [u8], ts_end: usize) -> (&'t [u8],
     if !matches!(format, "rfc3164" | "journald_short_iso" | "rfc5424" | "haproxy") {
         return NONE;
     }
-    let line = &text[ts_end.min(text.len())..];
+    // Only the first `LONG` bytes are looked at, as for a record written in pieces.
+    let end = text.len().min(super::long::LONG);
+    let line = &text[ts_end.min(end)..end];
     let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
     let mut words = line.split(|&c| c == b' ').filter(|w| !w.is_empty());
     let _host = words.next();
@@ -93,6 +95,46 @@ pub fn write(
     severity: Option<Severity>,
 ) {
     let start = buf.len();
+    header(buf, style, rec, text, host, format, src, severity);
+    // The record's lines, CR line ends dropped.
+    let mut rest = text;
+    loop {
+        let (l, more) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        buf.extend_from_slice(l.strip_suffix(b"\r").unwrap_or(l));
+        match more {
+            Some(r) => {
+                buf.extend_from_slice(if style.framed { b"\n" } else { b"#012" });
+                rest = r;
+            }
+            None => break,
+        }
+    }
+    if style.framed {
+        let mut head = Vec::with_capacity(8);
+        super::push_u64(&mut head, (buf.len() - start) as u64);
+        head.push(b' ');
+        buf.splice(start..start, head);
+    } else {
+        buf.push(b'\n');
+    }
+}
+
+/// The message up to its text (`MSG`); `text` is the record's text or its first bytes (its
+/// stamp, level and syslog tag lie there).
+#[allow(clippy::too_many_arguments)]
+pub fn header(
+    buf: &mut Vec<u8>,
+    style: &Style,
+    rec: &Record,
+    text: &[u8],
+    host: &str,
+    format: &str,
+    src: &SourceView,
+    severity: Option<Severity>,
+) {
     buf.push(b'<');
     super::push_u64(buf, u64::from(FACILITY * 8 + syslog_severity(severity)));
     buf.extend_from_slice(b">1 ");
@@ -129,30 +171,6 @@ pub fn write(
         buf.push(b'"');
     }
     buf.extend_from_slice(b"] ");
-    // The record's lines, CR line ends dropped.
-    let mut rest = text;
-    loop {
-        let (l, more) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        buf.extend_from_slice(l.strip_suffix(b"\r").unwrap_or(l));
-        match more {
-            Some(r) => {
-                buf.extend_from_slice(if style.framed { b"\n" } else { b"#012" });
-                rest = r;
-            }
-            None => break,
-        }
-    }
-    if style.framed {
-        let mut head = Vec::with_capacity(8);
-        super::push_u64(&mut head, (buf.len() - start) as u64);
-        head.push(b' ');
-        buf.splice(start..start, head);
-    } else {
-        buf.push(b'\n');
-    }
 }
 
 #[cfg(test)]
