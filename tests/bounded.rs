@@ -404,6 +404,26 @@ fn a_200_mib_record_on_stdin_streams_through_normalize_and_merge_in_bounded_memo
 }
 
 #[test]
+fn a_200_mib_record_on_stdin_streams_through_ecs_otlp_and_rfc5424_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    for fmt in ["ecs", "otlp", "rfc5424"] {
+        for cmd in ["normalize", "merge"] {
+            let args = [cmd, "-q", "--no-progress", "--output-format", fmt, "-"];
+            let c = counted(&args, dir.path(), Some(one_long_record()));
+            assert_eq!(c.code, Some(0), "{cmd} {fmt}: {}", c.stderr);
+            // One line a record, the long one's 200k lines inside it; ECS has its text
+            // twice (message and event.original).
+            assert_eq!(c.lines, 2, "{cmd} {fmt}");
+            let copies = if fmt == "ecs" { 2 } else { 1 };
+            assert!(c.bytes > copies * (200 << 20), "{cmd} {fmt}: {} bytes", c.bytes);
+            assert!(c.last.windows(4).any(|w| w == b"last"), "{cmd} {fmt}");
+            eprintln!("{cmd} {fmt}: a 200 MiB record on stdin, peak RSS {} KiB", c.peak);
+            assert!(c.peak <= LONG_RUN_PEAK, "{cmd} {fmt}: peak RSS {} KiB", c.peak);
+        }
+    }
+}
+
+#[test]
 fn a_sparse_file_of_one_512_mib_line_and_two_more_in_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sparse.log");

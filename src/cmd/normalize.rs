@@ -25,7 +25,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
         let mut buf = Vec::with_capacity(1 << 16);
         let style = style(&run, &formats);
         let mut seq = 0u64;
-        let mut pending: Option<(crate::record::Record, Vec<u8>)> = None;
+        let mut pending: Option<Spooled> = None;
         // A record too long to hold (stdin::Event::Head) being written in pieces; `Some(None)`:
         // one that is not written (outside --since/--until, below --level).
         let mut long: Option<Option<LongWriter>> = None;
@@ -58,9 +58,11 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                             let t = &text[r.start..r.end];
                             LongWriter::begin(&mut buf, &style, r, t, "-", &names, seq - 1)
                         } else {
-                            // A format that cannot be written in pieces: the record is
-                            // gathered whole (see output::long).
-                            pending = Some((*r, text[..r.end].to_vec()));
+                            // A format that cannot be written in one pass: the rest of the
+                            // text goes to a temporary file, and the record is written from
+                            // there once complete.
+                            pending = Some(Spooled::new(*r, &text[r.start..r.end], seq)?);
+                            seq += 1;
                             None
                         });
                     }
@@ -69,8 +71,9 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     }
                 }
                 stdin::Event::More(piece) => {
-                    if let Some((_, t)) = &mut pending {
-                        t.extend_from_slice(piece);
+                    if let Some(p) = &mut pending {
+                        p.file.write_all(piece).map_err(spool_error)?;
+                        p.len += piece.len();
                     } else if let Some(Some(w)) = &mut long {
                         w.feed(&mut buf, piece);
                     }
@@ -82,13 +85,15 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                     if let Some(Some(w)) = long.take() {
                         w.end(&mut buf);
                     }
-                    if let Some((mut r, t)) = pending.take() {
-                        r.end = t.len();
+                    if let Some(p) = pending.take() {
                         let hosts = cx.hosts.lock().unwrap();
                         let names = Names { hosts: hosts.names(), formats: &formats };
-                        let view = SourceView { data: &t, display_json: "-" };
-                        out::write_record(&mut buf, &style, &r, &view, &names, seq);
-                        seq += 1;
+                        w.write_all(&buf)?;
+                        buf.clear();
+                        match p.write(&mut w, &style, &names) {
+                            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(true),
+                            r => r?,
+                        }
                     }
                 }
                 stdin::Event::Idle => {}
@@ -183,4 +188,53 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     }
     super::summarize(&run, &cx, &cx.corrector, &[]);
     Ok(())
+}
+
+/// A record from stdin too long to hold, in a format written in two passes over its text
+/// (ECS, framed RFC 5424): its first bytes in memory, the rest in an unlinked file in
+/// `TMPDIR` as it comes.
+struct Spooled {
+    rec: Record,
+    head: Vec<u8>,
+    file: std::fs::File,
+    /// Bytes in `file`.
+    len: usize,
+    seq: u64,
+}
+
+fn spool_error(e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("cannot keep a long record in TMPDIR: {e}"))
+}
+
+impl Spooled {
+    fn new(rec: Record, head: &[u8], seq: u64) -> io::Result<Spooled> {
+        let file = tempfile::tempfile().map_err(spool_error)?;
+        Ok(Spooled { rec, head: head.to_vec(), file, len: 0, seq })
+    }
+
+    /// Write the record by its plan, the text read back a block at a time.
+    fn write(mut self, w: &mut dyn Write, style: &out::Style, names: &Names) -> io::Result<()> {
+        use std::os::unix::fs::FileExt as _;
+        self.file.flush()?;
+        let plan = out::long::plan(style, &self.rec, &self.head, "-", names, self.seq);
+        let Some(plan) = plan else { return Ok(()) };
+        let (head, file) = (&self.head, &self.file);
+        let mut failed = None;
+        let mut read = |at: usize, b: &mut [u8]| {
+            // A block may straddle the head and the file.
+            let n = head.len().saturating_sub(at).min(b.len());
+            b[..n].copy_from_slice(&head[at.min(head.len())..][..n]);
+            let off = (at + n - head.len()) as u64;
+            match file.read_exact_at(&mut b[n..], off) {
+                Ok(()) => true,
+                Err(e) => {
+                    failed = Some(spool_error(e));
+                    false
+                }
+            }
+        };
+        let len = self.head.len() + self.len;
+        out::long::write_pieces(w, &plan, len, out::long::LONG, &mut read)?;
+        failed.map_or(Ok(()), Err)
+    }
 }
