@@ -551,6 +551,45 @@ fn years_outside_1678_to_2261_are_lines_without_a_time_and_not_times_for_since()
 }
 
 #[test]
+fn lines_stamped_outside_1678_to_2261_are_told_once_per_source_and_kept_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lines = vec![
+        "2026-01-01T00:00:00Z h a".to_string(),
+        "9999-12-31T23:59:59Z h b".into(),
+        "  at x".into(),
+        "0001-01-01T00:00:00Z h c".into(),
+    ];
+    lines.extend((0..2000).map(|i| format!("9999-01-01T00:00:00Z h n{i}")));
+    lines.push("2026-01-01T00:00:01Z h z".into());
+    let text = lines.join("\n") + "\n";
+    std::fs::write(d.join("y.log"), &text).unwrap();
+    let told = |o: &Output, name: &str| {
+        let e = stderr(o);
+        let said: Vec<&str> = e.lines().filter(|l| l.contains("outside the years")).collect();
+        assert_eq!(said.len(), 1, "{e}");
+        assert!(said[0].starts_with(&format!("deskew: {name}:2: ")), "{e}");
+        assert!(said[0].contains("(2002 lines like it in this source)"), "{e}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        for l in &lines {
+            assert_eq!(out.matches(&format!("{l}\n")).count(), 1, "{l} in {out}");
+        }
+        assert_eq!(out.lines().count(), lines.len());
+        // A warning: the exit status stays 0, and --strict makes it 1.
+        assert_eq!(o.status.code(), Some(0), "{e}");
+    };
+    for cmd in ["merge", "normalize"] {
+        // Whole, and in windows of 100 bytes (the count and first line carried across them).
+        for w in ["8388608", "100"] {
+            told(&run(&[cmd, "y.log", "--window-bytes", w], d), "y.log");
+        }
+        told(&crate::util::run_stdin(&[cmd, "-"], text.as_bytes()), "-");
+        let o = run(&[cmd, "--strict", "y.log"], d);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    }
+}
+
+#[test]
 fn dash_as_the_output_is_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

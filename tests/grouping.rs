@@ -18,8 +18,8 @@ const OPTS: [&str; 9] =
     ["normalize", "--output-format", "jsonl", "--tz", "UTC", "--year", "2026", "--host", "h"];
 
 /// Lines of the kinds grouping tells apart: timestamps of several formats (one that only the
-/// finder reads), a timestamp that names no real instant, a time of day with no date, untimed
-/// continuation lines, blank lines, invalid UTF-8.
+/// finder reads), a timestamp that names no real instant, one of a year out of range, a time
+/// of day with no date, untimed continuation lines, blank lines, invalid UTF-8.
 fn any_line() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         (0u32..60).prop_map(|s| format!("2026-11-20T14:00:{s:02}Z info request done").into_bytes()),
@@ -31,6 +31,8 @@ fn any_line() -> impl Strategy<Value = Vec<u8>> {
         (0u32..60)
             .prop_map(|s| format!("WARN  [pool-2] 2026-11-20 14:00:{s:02},333 pool").into_bytes()),
         Just(b"2026-02-30T10:00:00Z impossible day".to_vec()),
+        // A year i64 nanoseconds do not hold: no time, and one warning per source.
+        Just(b"9999-12-31T23:59:59Z far future".to_vec()),
         Just(b"    at com.example.Main.run(Main.java:42)".to_vec()),
         "[a-z ]{0,12}".prop_map(String::into_bytes),
         Just(Vec::new()),

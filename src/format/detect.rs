@@ -243,6 +243,35 @@ impl<'r> Matcher<'r> {
 }
 
 impl Matcher<'_> {
+    /// Whether `line`, which got no time (`line` gave no record start), starts with a stamp
+    /// that the built-in layouts or one of the source's formats read but for its year, outside 1678..=2261 (say
+    /// `9999-12-31T23:59:59Z`): the line with the year 2000 in its place (a leap year, so
+    /// Feb 29 passes) starts a record. Asked only of lines that got no time, and a line not
+    /// shaped so (`time::scan::far_year`) costs a few byte compares: no extra work per timed
+    /// line.
+    pub fn far_year(&self, line: &[u8], s: &mut Scratch) -> bool {
+        if !crate::time::scan::far_year(line) {
+            return false;
+        }
+        self.far_year_read(line, s)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn far_year_read(&self, line: &[u8], s: &mut Scratch) -> bool {
+        let mut copy = line.to_vec();
+        copy[..4].copy_from_slice(b"2000");
+        // The built-in layouts first: a source whose only stamps of a layout are out of range
+        // has no format for them among its candidates (detection found none on the sample).
+        if crate::time::scan::leading(&copy).is_some() {
+            return true;
+        }
+        let last = s.last;
+        let hit = self.line(&copy, s);
+        s.last = last;
+        matches!(hit, Some(Hit::Stamp { stamp, .. }) if !matches!(stamp, Stamp::Unreadable))
+    }
+
     /// A definition's hit whose time field holds only a time of day (logfmt's `time=23:59:58`
     /// in a FortiGate line, whose date and zone are in `date=` and `tz=`) takes its stamp from
     /// the finder when the finder reads a date on the line; its host and level stay the
@@ -267,6 +296,30 @@ impl Matcher<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_stamped_outside_the_years_read_is_far_when_its_year_2000_twin_has_a_time() {
+        let data =
+            b"2026-01-01T00:00:00Z h a\n9999-12-31T23:59:59Z h b\n0001-01-01T00:00:00Z h c\n";
+        let reg = Registry::load(&[] as &[&str]).unwrap();
+        let m = Matcher::detect(&reg, data, None);
+        let mut s = m.scratch();
+        for line in [&b"9999-12-31T23:59:59Z h b"[..], b"0001-01-01T00:00:00Z h c"] {
+            assert!(m.line(line, &mut s).is_none());
+            assert!(m.far_year(line, &mut s), "{}", String::from_utf8_lossy(line));
+        }
+        // Where detection found no format for such lines (their only stamps are far), the
+        // built-in layouts still read them.
+        let syslog = b"9999-12-31T23:59:59Z far\nNov 20 14:00:00 web01 sshd[1]: accepted\n";
+        let m2 = Matcher::detect(&reg, syslog, None);
+        assert!(m2.far_year(b"9999-12-31T23:59:59Z far", &mut m2.scratch()));
+        // A year's shape without a stamp after it, or a date that is not one, is not.
+        for line in
+            [&b"9999-99-99T23:59:59Z x"[..], b"0001-01 oops", b"  at x", b"2026-01-01T00:00:00Z h"]
+        {
+            assert!(!m.far_year(line, &mut s), "{}", String::from_utf8_lossy(line));
+        }
+    }
 
     /// MongoDB 4.4+ lines are JSON whose time is `{"t":{"$date":"..."}}`, no member a JSON
     /// definition names: the definitions read no time on the sample, so the finder learns

@@ -79,6 +79,8 @@ pub struct SourceParser<'a> {
     report: bool,
     problems: Vec<Problem>,
     bad_utf8: Option<u64>,
+    /// Lines stamped outside the years deskew reads (told once, at the end).
+    far: scan::FarYears,
     shrunk_to: Option<usize>,
     /// A line too long to take whole (longer than `LONG_TEXT`) that a window ended in: its
     /// start and 0-based line number. The next window goes on from its end.
@@ -160,6 +162,7 @@ impl<'a> SourceParser<'a> {
             report,
             problems: Vec::new(),
             bad_utf8: None,
+            far: Default::default(),
             shrunk_to: None,
             long_line: None,
             done: false,
@@ -231,9 +234,9 @@ impl<'a> SourceParser<'a> {
         all.clear();
         let range = self.pos..end;
         let n = if self.parallel {
-            scan::scan_into(data, range, self.line, &self.matcher, &mut all)
+            scan::scan_into(data, range, self.line, &self.matcher, &mut all, &mut self.far)
         } else {
-            scan::scan_here(data, range, self.line, &self.matcher, &mut all)
+            scan::scan_here(data, range, self.line, &self.matcher, &mut all, &mut self.far)
         };
         if self.report && self.bad_utf8.is_none() {
             if let Some(l) = scan::first_bad_utf8(&data[self.pos..end]) {
@@ -373,6 +376,9 @@ impl<'a> SourceParser<'a> {
                     diag::Kind::Utf8,
                     format!("{display}:{line}: invalid UTF-8 ({fate})"),
                 ));
+            }
+            if let Some(m) = self.far.message(display) {
+                said.push(Said::Warn(diag::Kind::Time, m));
             }
             let problems = group::problem_messages(display, &self.problems);
             said.extend(problems.into_iter().map(|m| Said::Error(diag::Kind::Time, m)));

@@ -22,7 +22,7 @@ use crate::time::resolve::{Resolver, YearRule};
 
 use super::context::Context;
 use super::group::{self, fill_keys, Grouper};
-use super::scan::LineHit;
+use super::scan::{FarYears, LineHit};
 
 /// How long the input may pause before the record it left open is handed on. A writer puts a
 /// multi-line record (a stack trace) out at once, well within this; a person watching
@@ -98,6 +98,7 @@ pub fn run(
     let mut n = 0u64;
     let mut last_key = NO_TIME;
     let mut bad_utf8_reported = false;
+    let mut far = FarYears::default();
     // The chunk to come starts inside the last line of the one before.
     let mut cont = false;
     // A record is being streamed: `Some(true)` when it ends at the end of its line (a line of
@@ -255,7 +256,11 @@ pub fn run(
             let trimmed = if complete { line.strip_suffix(b"\r").unwrap_or(line) } else { line };
             // A long line is matched on its start, as in a file (`scan`).
             let trimmed = &trimmed[..trimmed.len().min(LONG_TEXT)];
-            match matcher.line(trimmed, &mut scratch) {
+            let hit = matcher.line(trimmed, &mut scratch);
+            if hit.is_none() && matcher.far_year(trimmed, &mut scratch) {
+                far.add(n);
+            }
+            match hit {
                 Some(hit) => {
                     if flush(&mut tail, &mut streaming, true, sink)? {
                         return Ok(());
@@ -337,6 +342,10 @@ pub fn run(
         first_year: grouper.resolver().first_year(),
     };
     cx.add_reading(grouper.tallies(), &reading);
+    // Before the rest, in the order a file's parser says them.
+    if let Some(m) = far.message("-") {
+        diag::warn(diag::Kind::Time, m);
+    }
     if n > 0 && grouper.tallies().is_empty() {
         diag::warn(
             diag::Kind::Untimed,

@@ -51,6 +51,26 @@ pub fn zone_after(stamp: &Stamp, line: &[u8], end: usize) -> Option<(Stamp, usiz
     Some((finish(Civil { zone, ..*c })?, e))
 }
 
+/// Whether `s` starts with a year outside 1678..=2261 (the years i64 nanoseconds hold) in
+/// the shape of a dated stamp: four digits and `-` or `/` (`9999-12-31T23:59:59Z`,
+/// `0001/01/01`), or eight digits and `T` (`99991231T000000Z`). Bytes only, no parse: the
+/// cheap first test of a line that got no time, before the costlier one (the same line read
+/// again with the year 2000, see `Matcher::far_year`). Lines that got a time never come here.
+pub fn far_year(s: &[u8]) -> bool {
+    let digits =
+        |r: std::ops::Range<usize>| s.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if !digits(0..4) {
+        return false;
+    }
+    let shaped = match s.get(4) {
+        Some(b'-' | b'/') => true,
+        Some(b'0'..=b'9') => digits(4..8) && s.get(8) == Some(&b'T'),
+        _ => false,
+    };
+    let y = s[..4].iter().fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
+    shaped && !(1678..=2261).contains(&y)
+}
+
 /// Parse the whole of `s` (a captured field) as a timestamp. Leading/trailing ASCII spaces
 /// are allowed; anything else left over means `None`.
 pub fn exact(s: &[u8]) -> Option<Stamp> {
@@ -445,3 +465,43 @@ pub(super) fn relative(s: &[u8], i: usize) -> Option<(Stamp, usize)> {
 #[cfg(test)]
 #[path = "scan_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod far_year_tests {
+    use super::{far_year, leading};
+
+    #[test]
+    fn a_dated_stamp_of_a_year_past_i64_nanoseconds_is_far_and_gets_no_time() {
+        for s in [
+            "9999-12-31T23:59:59Z h b",
+            "0001-01-01T00:00:00Z h c",
+            "1677-12-31 x",
+            "2262/01/01 x",
+            "99991231T000000Z x",
+        ] {
+            assert!(far_year(s.as_bytes()), "{s}");
+        }
+        // The scanner refuses those with a zone (no instant): they are the lines to tell of.
+        assert_eq!(leading(b"9999-12-31T23:59:59Z h b"), None);
+        assert_eq!(leading(b"0001-01-01T00:00:00Z h c"), None);
+    }
+
+    #[test]
+    fn years_deskew_reads_and_other_shapes_are_not_far() {
+        for s in [
+            "1678-01-01T00:00:00Z",
+            "2261-12-31 x",
+            "2026-01-01",
+            "9999",
+            "9999 x",
+            "99999-01-01",
+            "12345678 x",
+            "99991231 x",
+            "999-01-01",
+            "",
+            "at 9999-01-01",
+        ] {
+            assert!(!far_year(s.as_bytes()), "{s}");
+        }
+    }
+}
