@@ -14,6 +14,9 @@ const LINE: &[u8] =
 
 const ACCESS: &[u8] = b"10.2.241.37 - - [22/Nov/2026:11:29:59 +0530] \"GET /product/8401804 HTTP/2.0\" 200 36981 \"https://shop.example.com/\" \"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1\"";
 
+/// A JSON log line: a quote every few bytes.
+const JSON_LINE: &[u8] = br#"{"ts":"2026-11-22T06:00:00.220368Z","level":"info","host":"web01","svc":"accounts","msg":"circuit breaker half-open","trace_id":"b65971c04166beffa59154d0e91ed8cf","span_id":"01561442aae1487c","user_id":425991,"session":"7ca1fcd7251afbb0"}"#;
+
 fn record(key: i64, line: u64) -> Record {
     Record {
         key,
@@ -97,6 +100,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             buf.clear();
             deskew::output::json_escape(&mut buf, std::hint::black_box(ACCESS));
+        })
+    });
+    g.bench_function("json_line", |b| {
+        b.iter(|| {
+            buf.clear();
+            deskew::output::json_escape(&mut buf, std::hint::black_box(JSON_LINE));
         })
     });
     g.bench_function("raw_ts", |b| {
