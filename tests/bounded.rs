@@ -599,3 +599,50 @@ fn dash_as_the_output_is_stdout() {
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 3);
     assert!(!d.join("-").exists());
 }
+
+#[test]
+fn files_past_the_mapping_guard_slots_are_copied_to_tmpdir_not_read_into_memory() {
+    // `ulimit -n 32` leaves 16 guard slots: 8 of these 24 files of 12 MiB get none.
+    let dir = tempfile::tempdir().unwrap();
+    let line = "x".repeat(4000);
+    for f in 0..24 {
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(dir.path().join(format!("h{f:02}.log"))).unwrap(),
+        );
+        for i in 0..3072 {
+            writeln!(w, "2026-01-01T00:{:02}:{:02}Z h{f} {line}", i / 60 % 60, i % 60).unwrap();
+        }
+    }
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    for cmd in ["merge", "normalize"] {
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 32 && exec \"$@\"")
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_deskew"))
+            .args([cmd, "-q", "--no-progress"])
+            .args(&files)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let peak = crate::util::watch_peak_rss(child.id());
+        let mut lines = 0;
+        let mut last = Vec::new();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        while out.read_until(b'\n', &mut last).unwrap() > 0 {
+            lines += 1;
+            last.clear();
+        }
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{cmd}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(lines, 24 * 3072, "{cmd}: every line once");
+        let peak = peak.join().unwrap();
+        eprintln!("{cmd}: 24 files of 12 MiB with 16 guard slots, peak RSS {peak} KiB");
+        assert!(peak <= 112 << 10, "{cmd}: peak RSS {peak} KiB");
+    }
+}

@@ -124,11 +124,13 @@ extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut
     }
 }
 
-/// A read-only shared mapping of a whole file, guarded against truncation.
+/// A read-only shared mapping of a whole file, guarded against truncation; or, for a file
+/// no one else can reach, not guarded ([`Mapped::private`]).
 pub struct Mapped {
     map: Mmap,
     file: File,
-    slot: usize,
+    /// Its slot in the guard table; `None` for a private one.
+    slot: Option<usize>,
 }
 
 impl Mapped {
@@ -162,7 +164,21 @@ impl Mapped {
         s.first_fault.store(usize::MAX, Ordering::Release);
         s.end.store(start + len.div_ceil(page) * page, Ordering::Release);
         s.start.store(start, Ordering::Release);
-        Ok(Some(Mapped { map, file, slot }))
+        Ok(Some(Mapped { map, file, slot: Some(slot) }))
+    }
+
+    /// Maps `file` (of `len` bytes, `len > 0`), an unlinked temporary file of this process's
+    /// own, which no one else can truncate: it needs no guard slot, so any number of them
+    /// (up to the descriptors each keeps, for [`Mapped::read_at`]) can be had.
+    pub fn private(file: File, len: u64) -> io::Result<Mapped> {
+        let len = usize::try_from(len).map_err(|_| io::ErrorKind::InvalidInput)?;
+        // For the page size `release` needs (the handler is not needed here).
+        install();
+        // SAFETY: nothing else has the file (unlinked, its descriptors this process's), so
+        // it cannot change under the mapping.
+        let map = unsafe { MmapOptions::new().len(len).map(&file)? };
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Ok(Mapped { map, file, slot: None })
     }
 
     /// Drop the pages of `range` (byte offsets) from this process's resident set: a reader
@@ -209,7 +225,8 @@ impl Mapped {
     /// Bytes from there on read as zeros (or as whatever was later written in their place).
     pub fn shrunk(&self) -> Option<usize> {
         let len = self.map.len();
-        let fault = TABLE[self.slot].first_fault.load(Ordering::Acquire);
+        let slot = self.slot?;
+        let fault = TABLE[slot].first_fault.load(Ordering::Acquire);
         let now = match self.file.metadata() {
             Ok(m) => usize::try_from(m.len()).unwrap_or(usize::MAX),
             Err(_) => usize::MAX,
@@ -228,7 +245,8 @@ impl std::ops::Deref for Mapped {
 
 impl Drop for Mapped {
     fn drop(&mut self) {
-        let s = &TABLE[self.slot];
+        let Some(slot) = self.slot else { return };
+        let s = &TABLE[slot];
         s.start.store(0, Ordering::Release);
         s.end.store(0, Ordering::Release);
         s.first_fault.store(usize::MAX, Ordering::Release);
@@ -288,6 +306,24 @@ mod tests {
             mapped.release(range);
             assert_eq!(&mapped[..], &data[..]);
         }
+    }
+
+    #[test]
+    fn a_private_mapping_takes_no_slot_and_reads_and_releases_like_a_guarded_one() {
+        let mut file = tempfile::tempfile().unwrap();
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        file.write_all(&data).unwrap();
+        let mapped = Mapped::private(file, data.len() as u64).unwrap();
+        assert!(mapped.slot.is_none());
+        assert!(PAGE_SIZE.load(Ordering::Relaxed) > 1, "release needs the page size");
+        for range in [5000..70_000, 0..data.len()] {
+            mapped.release(range);
+            assert_eq!(&mapped[..], &data[..]);
+        }
+        let mut buf = [0u8; 100];
+        mapped.read_at(&mut buf, 1000).unwrap();
+        assert_eq!(&buf[..], &data[1000..1100]);
+        assert_eq!(mapped.shrunk(), None);
     }
 
     #[test]

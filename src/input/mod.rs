@@ -206,24 +206,44 @@ fn open_regular(
     }
     let data = match file.try_clone().and_then(|f| Mapped::new(f, len)) {
         Ok(Some(m)) => Data::Mapped(m),
-        // The mapping cannot be guarded now, or mmap failed: read it instead.
-        _ => {
-            let mut buf = Vec::new();
+        // The mapping cannot be guarded now (more files at once than guard slots), or mmap
+        // failed. A small file is read; a larger one is copied as a pipe is (to an unlinked
+        // file in TMPDIR, mapped), not read whole into memory however large.
+        _ if len <= SMALL => {
+            let mut buf = Vec::with_capacity(len as usize);
             (&file).read_to_end(&mut buf).map_err(read_err)?;
-            // Cut while it was read: say so, as a mapped file cut under its reader is.
             if (buf.len() as u64) < len {
-                let warning = format!(
-                    "{}: the file was cut from {len} to {} bytes while it was read; what lay past byte {} is lost",
-                    crate::diag::escape(path),
-                    buf.len(),
-                    buf.len()
-                );
-                return Ok(Opened { data: Data::Owned(buf), mtime, warnings: vec![warning] });
+                return Ok(Opened {
+                    warnings: vec![cut_warning(path, len, buf.len())],
+                    data: Data::Owned(buf),
+                    mtime,
+                });
             }
             Data::Owned(buf)
         }
+        _ => {
+            let mut opened = decompress_stream(path, Compression::None, &file, mtime)?;
+            let got = opened.data.len();
+            // Cut while it was read: say so, as a mapped file cut under its reader is.
+            if (got as u64) < len && opened.warnings.is_empty() {
+                opened.warnings.push(cut_warning(path, len, got));
+            }
+            return Ok(opened);
+        }
     };
     Ok(Opened { data, mtime, warnings: Vec::new() })
+}
+
+/// A file past the guard slots no larger than this is read into memory (see
+/// [`open_regular`]).
+const SMALL: u64 = 1 << 20;
+
+/// The warning for a file cut (from `len` to `got` bytes) while it was read.
+fn cut_warning(path: &str, len: u64, got: usize) -> String {
+    format!(
+        "{}: the file was cut from {len} to {got} bytes while it was read; what lay past byte {got} is lost",
+        crate::diag::escape(path),
+    )
 }
 
 /// Up to `head.len()` bytes from the start of `file` (fewer only if it is shorter).

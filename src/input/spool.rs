@@ -213,9 +213,11 @@ impl Spool {
         if self.on_disk == 0 {
             return Ok(Data::Owned(Vec::new()));
         }
-        match file.try_clone().and_then(|f| Mapped::new(f, self.on_disk)) {
-            Ok(Some(m)) => Ok(Data::Mapped(m)),
-            // No mapping to be had (too many at once): read it, as a plain file would be.
+        // The file is unlinked and ours alone: mapped with no guard slot, so that spooled
+        // sources do not take the slots plain files need.
+        match file.try_clone().and_then(|f| Mapped::private(f, self.on_disk)) {
+            Ok(m) => Ok(Data::Mapped(m)),
+            // No mapping to be had (mmap failed): read it back into memory.
             _ => {
                 self.file = Some(file);
                 self.len = 0;
