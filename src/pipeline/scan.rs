@@ -32,10 +32,7 @@ impl FarYears {
     /// One more such line, 1-based `line`.
     #[cold]
     pub fn add(&mut self, line: u64) {
-        if self.count == 0 || line < self.first {
-            self.first = line;
-        }
-        self.count += 1;
+        self.merge(FarYears { first: line, count: 1 }, 0);
     }
 
     /// Those of `other` too (its lines counted from `base`, 0-based, on).
