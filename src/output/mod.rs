@@ -344,9 +344,27 @@ const PAIRS: &[u8; 200] = &{
     t
 };
 
+/// `n` (below 10^8) as eight ASCII digits, the first in the lowest byte: each step splits
+/// every lane of the word in two at once (4+4 digits, then 2+2, then 1+1), dividing by
+/// multiplying with a rounded-up reciprocal that is exact in this range (SWAR; no table, no
+/// stores of single bytes).
+#[inline(always)]
+fn eight_digits(n: u32) -> u64 {
+    let n = u64::from(n);
+    // Two 32-bit lanes: the first four digits, the last four.
+    let x = (n / 10_000) | ((n % 10_000) << 32);
+    // v / 100 = v * 10486 >> 20 for v < 10^4; four 16-bit lanes of two digits.
+    let hi = ((x * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let y = hi | ((x - hi * 100) << 16);
+    // w / 10 = w * 103 >> 10 for w < 100; eight byte lanes of one digit.
+    let tens = ((y * 103) >> 10) & 0x000f_000f_000f_000f;
+    let z = tens | ((y - tens * 10) << 8);
+    z + 0x3030_3030_3030_3030
+}
+
 /// The last `d.len()` decimal digits of `n` into `d`, with leading zeros. Eight digits a
-/// division by 10^8, split in two groups of four whose pairs do not wait on each other: a
-/// 19-digit `ts_ns` is then three short chains, not ten divisions one after another.
+/// division by 10^8, written in one store (`eight_digits`): a 19-digit `ts_ns` is then two
+/// such words and three digits, not ten divisions one after another.
 #[inline]
 fn put_digits(d: &mut [u8], mut n: u64) {
     let pair = |d: &mut [u8], v: u32| {
@@ -358,11 +376,7 @@ fn put_digits(d: &mut [u8], mut n: u64) {
         let c = (n % 100_000_000) as u32;
         n /= 100_000_000;
         i -= 8;
-        let (a, b) = (c / 10_000, c % 10_000);
-        pair(&mut d[i..i + 2], a / 100);
-        pair(&mut d[i + 2..i + 4], a % 100);
-        pair(&mut d[i + 4..i + 6], b / 100);
-        pair(&mut d[i + 6..i + 8], b % 100);
+        d[i..i + 8].copy_from_slice(&eight_digits(c).to_le_bytes());
     }
     while i >= 2 {
         i -= 2;
@@ -390,17 +404,32 @@ pub fn push_seconds(buf: &mut Vec<u8>, ns: i64) {
         buf.push(b'-');
     }
     let a = ns.unsigned_abs();
-    push_u64(buf, a / 1_000_000_000);
-    let frac = a % 1_000_000_000;
+    let secs = a / 1_000_000_000;
+    if secs < 10 {
+        // Nearly every correction is under ten seconds: one digit, no `push_u64`.
+        buf.push(b'0' + secs as u8);
+    } else {
+        push_u64(buf, secs);
+    }
+    let frac = (a % 1_000_000_000) as u32;
     if frac != 0 {
+        // The nine digits as a word of eight and a last one; the trailing zeros dropped by
+        // counting the word's high bytes that are '0' (no loop over bytes).
+        let (word, last) = (eight_digits(frac / 10), (frac % 10) as u8);
+        let len = if last != 0 {
+            9
+        } else {
+            // `frac / 10` is not zero here, so some byte of the word is not '0'.
+            8 - ((word ^ 0x3030_3030_3030_3030).leading_zeros() / 8) as usize
+        };
+        let mut piece = [0u8; 10];
+        piece[0] = b'.';
+        piece[1..9].copy_from_slice(&word.to_le_bytes());
+        piece[9] = b'0' + last;
+        // All ten appended, then cut: a copy of a run-time length is a `memcpy` call.
         let start = buf.len();
-        buf.extend_from_slice(b".000000000");
-        put_digits(&mut buf[start + 1..start + 10], frac);
-        let mut len = 10;
-        while buf[start + len - 1] == b'0' {
-            len -= 1;
-        }
-        buf.truncate(start + len);
+        buf.extend_from_slice(&piece);
+        buf.truncate(start + 1 + len);
     }
 }
 
@@ -423,6 +452,31 @@ mod tests {
         assert_eq!(f(i64::MAX), "9223372036.854775807");
         assert_eq!(f(1_000_000_000), "1");
         assert_eq!(f(10_000_000_001), "10.000000001");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn seconds_are_written_as_the_decimal_of_the_nanoseconds(ns in proptest::num::i64::ANY) {
+            let mut b = vec![];
+            push_seconds(&mut b, ns);
+            let a = i128::from(ns).abs();
+            let frac = format!("{:09}", a % 1_000_000_000);
+            let frac = frac.trim_end_matches('0');
+            let sign = if ns < 0 { "-" } else { "" };
+            let want = format!("{sign}{}{}{frac}", a / 1_000_000_000, if frac.is_empty() { "" } else { "." });
+            proptest::prop_assert_eq!(String::from_utf8(b).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn eight_digits_are_exact_at_every_boundary() {
+        let mut n = 0u32;
+        while n < 100_000_000 {
+            assert_eq!(eight_digits(n).to_le_bytes(), *format!("{n:08}").as_bytes(), "{n}");
+            // Every value near a multiple of 100 or 10^4 (where the reciprocals could
+            // be off), and a stride through the rest.
+            n += if n % 100 >= 98 || n % 10_000 < 2 { 1 } else { 97 };
+        }
     }
 
     #[test]

@@ -35,8 +35,16 @@ impl Precision {
     }
 
     /// `t` cut to this precision (towards the past, also before 1970).
+    #[inline]
     pub fn cut(self, t: Nanos) -> Nanos {
-        t - t.rem_euclid(self.unit())
+        // A constant divisor each: the remainder is then a multiply, not a division (about
+        // 40 cycles, twice a record in JSONL).
+        match self {
+            Precision::S => t - t.rem_euclid(1_000_000_000),
+            Precision::Ms => t - t.rem_euclid(1_000_000),
+            Precision::Us => t - t.rem_euclid(1_000),
+            Precision::Ns => t,
+        }
     }
 
     /// The width of a written stamp.
