@@ -92,6 +92,10 @@ fn bench(c: &mut Criterion) {
     let view = SourceView { data: ACCESS, display_json: "logs/web01/access.log" };
     let rec = Record { end: ACCESS.len(), raw_ts: (17, 43), ..rec };
     records(c, "write_record_access", &rec, &view, &names, &all[..3]);
+    // A JSON log line: a quote every few bytes.
+    let view = SourceView { data: JSON_LINE, display_json: "logs/web01/app.jsonl" };
+    let rec = Record { end: JSON_LINE.len(), raw_ts: (7, 34), level: (45, 49), ..rec };
+    records(c, "write_record_json", &rec, &view, &names, &all[..3]);
 
     let mut g = c.benchmark_group("json_escape");
     g.throughput(Throughput::Bytes(ACCESS.len() as u64));
