@@ -332,18 +332,6 @@ fn digit_count(n: u64) -> usize {
     (guess + usize::from(guess < 20 && n >= POW10[guess])).max(1)
 }
 
-/// "00" to "99", for two digits a division.
-const PAIRS: &[u8; 200] = &{
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[2 * i] = b'0' + (i / 10) as u8;
-        t[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
-
 /// `n` (below 10^8) as eight ASCII digits, the first in the lowest byte: each step splits
 /// every lane of the word in two at once (4+4 digits, then 2+2, then 1+1), dividing by
 /// multiplying with a rounded-up reciprocal that is exact in this range (SWAR; no table, no
@@ -362,39 +350,36 @@ fn eight_digits(n: u32) -> u64 {
     z + 0x3030_3030_3030_3030
 }
 
-/// The last `d.len()` decimal digits of `n` into `d`, with leading zeros. Eight digits a
-/// division by 10^8, written in one store (`eight_digits`): a 19-digit `ts_ns` is then two
-/// such words and three digits, not ten divisions one after another.
+/// Append `n` in decimal. Eight digits at a time as one word (`eight_digits`), with no loop
+/// and no copy of a run-time length (a `memcpy` call, several a record): a number under
+/// 10^8 (a line, a sequence number) is one word with its leading zeros shifted out, written
+/// whole and cut; a larger one (a `ts_ns`) is its high part so, then whole words.
 #[inline]
-fn put_digits(d: &mut [u8], mut n: u64) {
-    let pair = |d: &mut [u8], v: u32| {
-        let p = v as usize * 2;
-        d.copy_from_slice(&PAIRS[p..p + 2]);
-    };
-    let mut i = d.len();
-    while i >= 8 {
-        let c = (n % 100_000_000) as u32;
-        n /= 100_000_000;
-        i -= 8;
-        d[i..i + 8].copy_from_slice(&eight_digits(c).to_le_bytes());
+pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
+    const E8: u64 = 100_000_000;
+    if n < E8 {
+        push_short(buf, n as u32);
+        return;
     }
-    while i >= 2 {
-        i -= 2;
-        pair(&mut d[i..i + 2], (n % 100) as u32);
-        n /= 100;
+    let (q, r) = (n / E8, (n % E8) as u32);
+    if q < E8 {
+        push_short(buf, q as u32);
+    } else {
+        // u64::MAX / 10^16 is 1844: the rest is short.
+        push_short(buf, (q / E8) as u32);
+        buf.extend_from_slice(&eight_digits((q % E8) as u32).to_le_bytes());
     }
-    if i == 1 {
-        d[0] = b'0' + (n % 10) as u8;
-    }
+    buf.extend_from_slice(&eight_digits(r).to_le_bytes());
 }
 
-/// Append `n` in decimal. The digits are written in place in `buf` (a fixed-size piece
-/// appended, then cut): `itoa` writes them to its own buffer, whose copy of a run-time length
-/// is a `memcpy` call, several a record.
-pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
-    let (start, len) = (buf.len(), digit_count(n));
-    buf.extend_from_slice(&[0u8; 20]);
-    put_digits(&mut buf[start..start + len], n);
+/// Append `n` (below 10^8) in decimal, without leading zeros.
+#[inline(always)]
+fn push_short(buf: &mut Vec<u8>, n: u32) {
+    let len = digit_count(u64::from(n));
+    // The first digit is in the lowest byte: shifting right drops the leading zeros.
+    let word = eight_digits(n) >> (8 * (8 - len));
+    let start = buf.len();
+    buf.extend_from_slice(&word.to_le_bytes());
     buf.truncate(start + len);
 }
 
@@ -455,6 +440,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn numbers_are_written_as_to_string_writes_them(n in proptest::num::u64::ANY, k in 0u32..64) {
+            // Every magnitude, not only the large ones `ANY` mostly gives.
+            let n = n >> k;
+            let mut b = b"x".to_vec();
+            push_u64(&mut b, n);
+            proptest::prop_assert_eq!(String::from_utf8(b).unwrap(), format!("x{n}"));
+        }
+
         #[test]
         fn seconds_are_written_as_the_decimal_of_the_nanoseconds(ns in proptest::num::i64::ANY) {
             let mut b = vec![];
