@@ -146,8 +146,9 @@ fn copy_escaped_x86<const SHUF: bool>(
         // start of each block `capacity - len >= room(i)`: the reserve makes it so, a clean
         // block adds to `len` what it takes of `s`, and after a block with escapes it is
         // made again. Within a block, stores (a block of 16, a row of 7, 16 after a row)
-        // reach at most 16 + 16 * 5 + 7 + 16 < 128 bytes past `len` at its start.
-        // `set_len` covers only bytes written. SSE2 is part of x86_64.
+        // reach at most 16 + 16 * 5 + 7 + 16 < 128 bytes past `len` at its start; the two
+        // shuffled halves (`SHUF`) at most 16 + 16. `set_len` covers only bytes written.
+        // SSE2 is part of x86_64; SSSE3 and POPCNT (`SHUF`) are checked by the caller.
         unsafe {
             let quote = _mm_set1_epi8(b'"' as i8);
             let bslash = _mm_set1_epi8(b'\\' as i8);
