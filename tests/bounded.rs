@@ -646,3 +646,39 @@ fn files_past_the_mapping_guard_slots_are_copied_to_tmpdir_not_read_into_memory(
         assert!(peak <= 112 << 10, "{cmd}: peak RSS {peak} KiB");
     }
 }
+
+/// `normalize -` with ECS (or framed RFC 5424) output keeps a record past 1 MiB in TMPDIR:
+/// when TMPDIR cannot take it, the message names TMPDIR, not the output (exit status 1).
+#[test]
+fn a_long_record_on_stdin_that_tmpdir_cannot_keep_names_tmpdir_not_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let mut child = bin()
+        .args(["normalize", "-q", "--no-progress", "--output-format", "ecs", "-"])
+        .env("TMPDIR", &missing)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        // One timed line, then 2 MiB of untimed ones: a record past 1 MiB. The run may stop
+        // before all of it is read; a broken pipe here is fine.
+        let _ = input.write_all(b"2026-01-01T00:00:00Z h first\n");
+        let line = [b'x'; 1023];
+        for _ in 0..2 << 10 {
+            if input.write_all(&line).and_then(|_| input.write_all(b"\n")).is_err() {
+                return;
+            }
+        }
+        let _ = input.write_all(b"2026-01-01T00:00:01Z h last\n");
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("TMPDIR") && err.contains("missing"), "{err}");
+    assert!(!err.contains("cannot write the output"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
