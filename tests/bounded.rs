@@ -235,8 +235,9 @@ fn twenty_thousand_one_line_files_merge_and_normalize_in_bounded_memory() {
         let (n, peak, err) = lines_and_peak(&[cmd, "-q", "--no-progress"], &root);
         assert_eq!(n, FILES, "{cmd}: {err}");
         eprintln!("{cmd}: {FILES} one-line files, peak RSS {peak} KiB");
-        // About 2 KiB a file at most (it was 5.4 KiB): the per-file state stays small.
-        assert!(peak <= 96 << 10, "{cmd}: peak RSS {peak} KiB for {FILES} files");
+        // About 3 KiB a file at most, fixed costs included (it was 5.4 KiB; about 30 MiB
+        // for merge here): the per-file state stays small.
+        assert!(peak <= 64 << 10, "{cmd}: peak RSS {peak} KiB for {FILES} files");
     }
 }
 
