@@ -683,3 +683,48 @@ fn a_long_record_on_stdin_that_tmpdir_cannot_keep_names_tmpdir_not_the_output() 
     assert!(!err.contains("cannot write the output"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// A file past the guard slots larger than 1 MiB is copied to TMPDIR and mapped; the copy
+/// keeps no descriptor, so more such files than the open-file limit are all read.
+#[test]
+fn more_files_copied_to_tmpdir_than_the_open_file_limit_are_all_read() {
+    // `ulimit -n 32`: 16 guard slots; 48 files of 1.2 MiB, so 32 copies at least, each of
+    // which held a descriptor (with those of the process, past 32).
+    const FILES: usize = 48;
+    const LINES: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let pad = "x".repeat(4000);
+    let mut files = Vec::new();
+    for f in 0..FILES {
+        let path = dir.path().join(format!("h{f:02}.log"));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        for i in 0..LINES {
+            writeln!(w, "2026-01-01T00:{:02}:{:02}Z h{f} n{i} {pad}", i / 60 % 60, i % 60).unwrap();
+        }
+        files.push(path.to_string_lossy().into_owned());
+    }
+    for cmd in ["merge", "normalize"] {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 32 && exec \"$@\"")
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_deskew"))
+            .args([cmd, "-q", "--no-progress"])
+            .args(&files)
+            .env("TMPDIR", tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", stderr(&o));
+        let mut seen = std::collections::HashSet::new();
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            // `TIME HOST` then the line as it was: `... h{f} n{i} {pad}`.
+            assert!(line.ends_with(&pad), "{cmd}: a line cut short");
+            let words: Vec<&str> = line.split(' ').collect();
+            let id = words[words.len().saturating_sub(3)..words.len() - 1].join(" ");
+            assert!(seen.insert(id), "{cmd}: a line twice: {}", &line[..60]);
+        }
+        assert_eq!(seen.len(), FILES * LINES, "{cmd}: every line once");
+    }
+}
