@@ -215,15 +215,15 @@ fn lines_and_peak(args: &[&str], dir: &Path) -> (usize, i64, String) {
     (n, peak.join().unwrap(), stderr(&o))
 }
 
-#[test]
-fn twenty_thousand_one_line_files_merge_and_normalize_in_bounded_memory() {
-    const FILES: usize = 20_000;
+/// `files` one-line files in 100 host directories: `merge` and `normalize` each give every
+/// line, within `bound` KiB of peak RSS.
+fn one_line_files_in_bounded_memory(files: usize, bound: i64) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("logs");
     for h in 0..100 {
         let d = root.join(format!("web{h:03}"));
         std::fs::create_dir_all(&d).unwrap();
-        for i in 0..FILES / 100 {
+        for i in 0..files / 100 {
             std::fs::write(
                 d.join(format!("app.{i}.log")),
                 format!("2026-01-01T00:00:{:02}Z web{h:03} line {i}\n", i % 60),
@@ -233,11 +233,24 @@ fn twenty_thousand_one_line_files_merge_and_normalize_in_bounded_memory() {
     }
     for cmd in ["merge", "normalize"] {
         let (n, peak, err) = lines_and_peak(&[cmd, "-q", "--no-progress"], &root);
-        assert_eq!(n, FILES, "{cmd}: {err}");
-        eprintln!("{cmd}: {FILES} one-line files, peak RSS {peak} KiB");
-        // About 2 KiB a file at most (it was 5.4 KiB): the per-file state stays small.
-        assert!(peak <= 96 << 10, "{cmd}: peak RSS {peak} KiB for {FILES} files");
+        assert_eq!(n, files, "{cmd}: {err}");
+        eprintln!("{cmd}: {files} one-line files, peak RSS {peak} KiB");
+        assert!(peak <= bound, "{cmd}: peak RSS {peak} KiB for {files} files");
     }
+}
+
+#[test]
+fn twenty_thousand_one_line_files_merge_and_normalize_in_bounded_memory() {
+    // About 3 KiB a file at most, fixed costs included (it was 5.4 KiB; about 30 MiB for
+    // merge here): the per-file state stays small.
+    one_line_files_in_bounded_memory(20_000, 64 << 10);
+}
+
+#[test]
+fn two_hundred_thousand_one_line_files_merge_and_normalize_under_the_ceiling() {
+    // The case: under the 256 MiB ceiling (about 140 MB for merge, 95 MB for
+    // normalize; it was 270 MB).
+    one_line_files_in_bounded_memory(200_000, 256 << 10);
 }
 
 /// Runs deskew, watching its peak RSS; returns (output, peak KiB).
@@ -644,5 +657,86 @@ fn files_past_the_mapping_guard_slots_are_copied_to_tmpdir_not_read_into_memory(
         let peak = peak.join().unwrap();
         eprintln!("{cmd}: 24 files of 12 MiB with 16 guard slots, peak RSS {peak} KiB");
         assert!(peak <= 112 << 10, "{cmd}: peak RSS {peak} KiB");
+    }
+}
+
+/// `normalize -` with ECS (or framed RFC 5424) output keeps a record past 1 MiB in TMPDIR:
+/// when TMPDIR cannot take it, the message names TMPDIR, not the output (exit status 1).
+#[test]
+fn a_long_record_on_stdin_that_tmpdir_cannot_keep_names_tmpdir_not_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let mut child = bin()
+        .args(["normalize", "-q", "--no-progress", "--output-format", "ecs", "-"])
+        .env("TMPDIR", &missing)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        // One timed line, then 2 MiB of untimed ones: a record past 1 MiB. The run may stop
+        // before all of it is read; a broken pipe here is fine.
+        let _ = input.write_all(b"2026-01-01T00:00:00Z h first\n");
+        let line = [b'x'; 1023];
+        for _ in 0..2 << 10 {
+            if input.write_all(&line).and_then(|_| input.write_all(b"\n")).is_err() {
+                return;
+            }
+        }
+        let _ = input.write_all(b"2026-01-01T00:00:01Z h last\n");
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("TMPDIR") && err.contains("missing"), "{err}");
+    assert!(!err.contains("cannot write the output"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// A file past the guard slots larger than 1 MiB is copied to TMPDIR and mapped; the copy
+/// keeps no descriptor, so more such files than the open-file limit are all read.
+#[test]
+fn more_files_copied_to_tmpdir_than_the_open_file_limit_are_all_read() {
+    // `ulimit -n 32`: 16 guard slots; 48 files of 1.2 MiB, so 32 copies at least, each of
+    // which held a descriptor (with those of the process, past 32).
+    const FILES: usize = 48;
+    const LINES: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let pad = "x".repeat(4000);
+    let mut files = Vec::new();
+    for f in 0..FILES {
+        let path = dir.path().join(format!("h{f:02}.log"));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        for i in 0..LINES {
+            writeln!(w, "2026-01-01T00:{:02}:{:02}Z h{f} n{i} {pad}", i / 60 % 60, i % 60).unwrap();
+        }
+        files.push(path.to_string_lossy().into_owned());
+    }
+    for cmd in ["merge", "normalize"] {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 32 && exec \"$@\"")
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_deskew"))
+            .args([cmd, "-q", "--no-progress"])
+            .args(&files)
+            .env("TMPDIR", tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", stderr(&o));
+        let mut seen = std::collections::HashSet::new();
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            // `TIME HOST` then the line as it was: `... h{f} n{i} {pad}`.
+            assert!(line.ends_with(&pad), "{cmd}: a line cut short");
+            let words: Vec<&str> = line.split(' ').collect();
+            let id = words[words.len().saturating_sub(3)..words.len() - 1].join(" ");
+            assert!(seen.insert(id), "{cmd}: a line twice: {}", &line[..60]);
+        }
+        assert_eq!(seen.len(), FILES * LINES, "{cmd}: every line once");
     }
 }

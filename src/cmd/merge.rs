@@ -26,6 +26,8 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
     };
     let window = run.settings.window_bytes;
     let merge = RunMerge::new(&cx, &sources, window, &plans, run.budget, &regs);
+    // Parsed: the year plans (a slot per source) are not needed by the output.
+    drop(plans);
     if let Some(b) = &cx.progress {
         b.finish_and_clear();
     }

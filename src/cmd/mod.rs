@@ -304,7 +304,7 @@ fn write(
     run: &args::Run,
     cx: &crate::pipeline::Context,
     sources: &[crate::pipeline::Source],
-    shown: &[String],
+    shown: &[std::borrow::Cow<str>],
     style: &crate::output::Style,
     written: &std::sync::atomic::AtomicU64,
     order: impl crate::record::Ordered,

@@ -105,7 +105,7 @@ pub fn run(args: MergeArgs) -> Result<(), Failure> {
                 r => r.map(|_| false),
             }
         };
-        stdin::run(&cx, stdin::QUIET, &mut sink).context("cannot write the output")?;
+        stdin::run(&cx, stdin::QUIET, &mut sink).map_err(sink_failure)?;
         finish(w)?;
     } else {
         let sources = open_all(&mut cx, &run.paths);
@@ -202,8 +202,27 @@ struct Spooled {
     seq: u64,
 }
 
+/// TMPDIR could not take (or give back) the text of a long record from stdin. Carried
+/// inside an `io::Error` through the sink, and told apart from a failed write after: the
+/// output is not what failed, and the message must not send the user looking at it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot keep a long record from stdin in TMPDIR ({dir}): {cause}; set TMPDIR to a directory with room")]
+struct SpoolError {
+    dir: String,
+    cause: String,
+}
+
 fn spool_error(e: io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("cannot keep a long record in TMPDIR: {e}"))
+    let dir = crate::diag::path(std::env::temp_dir());
+    io::Error::new(e.kind(), SpoolError { dir, cause: crate::input::cause(&e) })
+}
+
+/// A failure of the stdin sink: TMPDIR's own message, else a failed write of the output.
+fn sink_failure(e: io::Error) -> anyhow::Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<SpoolError>()) {
+        return e.into();
+    }
+    anyhow::Error::from(e).context("cannot write the output")
 }
 
 impl Spooled {

@@ -125,6 +125,9 @@ fn walk(
             let name = name.to_string_lossy();
             walk(&path, Some(first.unwrap_or(&name)), root_host, visited, out, errors);
         } else if meta.is_file() {
+            // Kept to the end of the run, one per file: no slack past the name.
+            let mut path = path;
+            path.shrink_to_fit();
             out.push(SourceSpec {
                 display: path.to_string_lossy().into_owned(),
                 path,

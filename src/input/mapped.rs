@@ -28,6 +28,17 @@ use memmap2::{Mmap, MmapOptions};
 
 /// How many mappings can be guarded at once; past that, files are read into memory.
 const SLOTS: usize = 1024;
+/// What a read through a file mapping may bring in around the bytes read: the kernel maps
+/// the cached pages around a faulting one (`fault_around_bytes`, 64 KiB by default), and a
+/// page cache of large folios maps a whole folio, up to a page table's reach (2 MiB with 4
+/// KiB pages), aligned to its size (measured: dropping only the 64 KiB around each read
+/// left most of a 200 MiB spool resident). A read through the mapping drops the blocks of
+/// that size it touched.
+fn fault_around() -> usize {
+    let page = PAGE_SIZE.load(Ordering::Relaxed).max(4096);
+    // A page table holds a page of 8-byte entries.
+    page.saturating_mul(page / 8)
+}
 
 struct Slot {
     claimed: AtomicBool,
@@ -128,7 +139,10 @@ extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut
 /// no one else can reach, not guarded ([`Mapped::private`]).
 pub struct Mapped {
     map: Mmap,
-    file: File,
+    /// The file, for `read_at` and `shrunk`; `None` for a private one, whose descriptor is
+    /// closed once mapped (the mapping keeps the unlinked file alive): thousands of them
+    /// must not hold as many descriptors.
+    file: Option<File>,
     /// Its slot in the guard table; `None` for a private one.
     slot: Option<usize>,
 }
@@ -164,21 +178,21 @@ impl Mapped {
         s.first_fault.store(usize::MAX, Ordering::Release);
         s.end.store(start + len.div_ceil(page) * page, Ordering::Release);
         s.start.store(start, Ordering::Release);
-        Ok(Some(Mapped { map, file, slot: Some(slot) }))
+        Ok(Some(Mapped { map, file: Some(file), slot: Some(slot) }))
     }
 
     /// Maps `file` (of `len` bytes, `len > 0`), an unlinked temporary file of this process's
-    /// own, which no one else can truncate: it needs no guard slot, so any number of them
-    /// (up to the descriptors each keeps, for [`Mapped::read_at`]) can be had.
-    pub fn private(file: File, len: u64) -> io::Result<Mapped> {
+    /// own, which no one else can truncate: it needs no guard slot, and keeps no descriptor
+    /// (`read_at` reads it through the mapping), so any number of them can be had.
+    pub fn private(file: &File, len: u64) -> io::Result<Mapped> {
         let len = usize::try_from(len).map_err(|_| io::ErrorKind::InvalidInput)?;
         // For the page size `release` needs (the handler is not needed here).
         install();
         // SAFETY: nothing else has the file (unlinked, its descriptors this process's), so
         // it cannot change under the mapping.
-        let map = unsafe { MmapOptions::new().len(len).map(&file)? };
+        let map = unsafe { MmapOptions::new().len(len).map(file)? };
         let _ = map.advise(memmap2::Advice::Sequential);
-        Ok(Mapped { map, file, slot: None })
+        Ok(Mapped { map, file: None, slot: None })
     }
 
     /// Drop the pages of `range` (byte offsets) from this process's resident set: a reader
@@ -214,10 +228,24 @@ impl Mapped {
     /// Copy the file's bytes at `offset` into `buf` by reading the file, not the mapping: a
     /// reader that jumps about the file reads a few bytes without mapping (and later
     /// dropping) the 64 KiB the kernel maps around each page it faults in. Fails on a short
-    /// read (the file was cut).
+    /// read (the file was cut). A private mapping has no descriptor: it is copied from the
+    /// mapping, and the pages that brought in (see [`fault_around`]) are dropped again at
+    /// once, so that such reads leave nothing resident, as a `pread` would not.
     pub fn read_at(&self, buf: &mut [u8], offset: usize) -> io::Result<()> {
         use std::os::unix::fs::FileExt;
-        self.file.read_exact_at(buf, offset as u64)
+        if let Some(file) = &self.file {
+            return file.read_exact_at(buf, offset as u64);
+        }
+        let end = offset.checked_add(buf.len()).filter(|&e| e <= self.map.len());
+        let Some(end) = end else {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        };
+        buf.copy_from_slice(&self.map[offset..end]);
+        let around = fault_around();
+        let lo = offset / around * around;
+        let hi = end.div_ceil(around).saturating_mul(around);
+        self.release(lo..hi.max(lo));
+        Ok(())
     }
 
     /// Where the valid data now ends, if before the end of the mapping: the file was
@@ -227,9 +255,9 @@ impl Mapped {
         let len = self.map.len();
         let slot = self.slot?;
         let fault = TABLE[slot].first_fault.load(Ordering::Acquire);
-        let now = match self.file.metadata() {
-            Ok(m) => usize::try_from(m.len()).unwrap_or(usize::MAX),
-            Err(_) => usize::MAX,
+        let now = match self.file.as_ref().map(File::metadata) {
+            Some(Ok(m)) => usize::try_from(m.len()).unwrap_or(usize::MAX),
+            _ => usize::MAX,
         };
         let end = fault.min(now);
         (end < len).then_some(end)
@@ -313,8 +341,9 @@ mod tests {
         let mut file = tempfile::tempfile().unwrap();
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         file.write_all(&data).unwrap();
-        let mapped = Mapped::private(file, data.len() as u64).unwrap();
-        assert!(mapped.slot.is_none());
+        let mapped = Mapped::private(&file, data.len() as u64).unwrap();
+        drop(file);
+        assert!(mapped.slot.is_none() && mapped.file.is_none(), "no slot, no descriptor");
         assert!(PAGE_SIZE.load(Ordering::Relaxed) > 1, "release needs the page size");
         for range in [5000..70_000, 0..data.len()] {
             mapped.release(range);
@@ -323,6 +352,11 @@ mod tests {
         let mut buf = [0u8; 100];
         mapped.read_at(&mut buf, 1000).unwrap();
         assert_eq!(&buf[..], &data[1000..1100]);
+        mapped.read_at(&mut buf, data.len() - 100).unwrap();
+        assert_eq!(&buf[..], &data[data.len() - 100..]);
+        assert!(mapped.read_at(&mut buf, data.len() - 99).is_err(), "past the end");
+        assert!(mapped.read_at(&mut buf, usize::MAX - 10).is_err(), "no overflow");
+        assert_eq!(&mapped[..], &data[..]);
         assert_eq!(mapped.shrunk(), None);
     }
 

@@ -215,7 +215,8 @@ impl Spool {
         }
         // The file is unlinked and ours alone: mapped with no guard slot, so that spooled
         // sources do not take the slots plain files need.
-        match file.try_clone().and_then(|f| Mapped::private(f, self.on_disk)) {
+        // Its descriptor is closed when `file` goes (the mapping keeps the file).
+        match Mapped::private(&file, self.on_disk) {
             Ok(m) => Ok(Data::Mapped(m)),
             // No mapping to be had (mmap failed): read it back into memory.
             _ => {
