@@ -160,3 +160,100 @@ fn files_from_lists_paths_by_line_or_by_nul_as_the_command_line_names_them() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no paths"));
 }
+
+/// A record of 120 MiB of text (a timed line and untimed lines under it, CRLF line ends and
+/// multibyte characters) becomes rows of at most 1 MiB of it, `part` 0, 1, ... with the
+/// record's `seq` and line; joined in order they are its text, as a record held whole would
+/// be. Memory stays bounded (a Parquet value lives whole in its page: the whole record would
+/// be held, several times). Other records' `part` is null.
+#[test]
+fn a_record_past_1_mib_becomes_rows_of_parts_that_join_to_its_text_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("web01.log");
+    let mut text = Vec::with_capacity(130 << 20);
+    text.extend_from_slice(b"2026-01-01T00:00:00Z web01 first\n");
+    text.extend_from_slice(b"2026-01-01T00:00:01Z web01 long one begins\r\n");
+    let mut want = String::from("2026-01-01T00:00:01Z web01 long one begins");
+    let mut i = 0u64;
+    while want.len() < 120 << 20 {
+        let l = format!("cont é € line {i} {}", "x".repeat((i % 97) as usize));
+        text.extend_from_slice(l.as_bytes());
+        text.extend_from_slice(b"\r\n");
+        want.push('\n');
+        want.push_str(&l);
+        i += 1;
+    }
+    text.extend_from_slice(b"2026-01-01T00:00:02Z web01 last\n");
+    std::fs::write(&log, &text).unwrap();
+    drop(text);
+    let out = dir.path().join("out.parquet");
+    let child = Command::new(env!("CARGO_BIN_EXE_deskew"))
+        .args(["merge", "-q", "--no-progress", "--output-format", "parquet", "-o"])
+        .arg(&out)
+        .arg(&log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let peak = crate::util::watch_peak_rss(child.id());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let peak = peak.join().unwrap();
+    eprintln!("parquet, a 120 MiB record: peak RSS {} MiB", peak >> 10);
+    assert!(peak < 256 << 10, "peak RSS {} MiB", peak >> 10);
+    let rows = rows(&out);
+    let (first, last) = (&rows[0], &rows[rows.len() - 1]);
+    assert_eq!(get(first, "part"), &Field::Null);
+    assert_eq!(get(last, "part"), &Field::Null);
+    assert_eq!(get(last, "seq"), &Field::Long(2), "the pieces are one record");
+    let pieces = &rows[1..rows.len() - 1];
+    assert!(pieces.len() >= 120, "{} pieces", pieces.len());
+    let mut joined = String::new();
+    for (k, r) in pieces.iter().enumerate() {
+        assert_eq!(get(r, "part"), &Field::Int(k as i32));
+        assert_eq!(get(r, "seq"), &Field::Long(1));
+        assert_eq!(get(r, "line"), &Field::Long(2));
+        let Field::Str(m) = get(r, "msg") else { panic!("msg") };
+        assert!(m.len() <= 1 << 20, "a piece of {} bytes", m.len());
+        joined.push_str(m);
+    }
+    assert!(joined == want, "the pieces joined are not the record's text");
+}
+
+/// The pieces of a long record, from a file and from stdin (`normalize -`, where its text
+/// goes to TMPDIR as it comes): the same rows, and none lost (stdin's was dropped before).
+#[test]
+fn a_long_record_on_stdin_gives_the_same_parquet_pieces_as_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("web01.log");
+    let mut text =
+        b"2026-01-01T00:00:00Z web01 first\n2026-01-01T00:00:01Z web01 long\r\n".to_vec();
+    for i in 0..120_000 {
+        text.extend_from_slice(format!("cont € {i} {}\r\n", "y".repeat(i % 31)).as_bytes());
+    }
+    text.extend_from_slice(b"2026-01-01T00:00:02Z web01 last\n");
+    std::fs::write(&log, &text).unwrap();
+    let pieces = |path: &Path| -> Vec<(Field, Field, Field)> {
+        rows(path)
+            .iter()
+            .map(|r| (get(r, "seq").clone(), get(r, "part").clone(), get(r, "msg").clone()))
+            .collect()
+    };
+    let run = |args: &[&str], out: &Path, stdin: Stdio| {
+        let o = Command::new(env!("CARGO_BIN_EXE_deskew"))
+            .args(["normalize", "-q", "--no-progress", "--output-format", "parquet", "-o"])
+            .arg(out)
+            .args(args)
+            .stdin(stdin)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+    run(&[log.to_str().unwrap()], &a, Stdio::null());
+    run(&["-"], &b, Stdio::from(std::fs::File::open(&log).unwrap()));
+    let (from_file, from_stdin) = (pieces(&a), pieces(&b));
+    assert!(from_file.len() >= 5, "{} rows", from_file.len());
+    assert_eq!(from_file[1].1, Field::Int(0));
+    assert!(from_file == from_stdin, "stdin's rows differ from the file's");
+}

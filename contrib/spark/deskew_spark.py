@@ -171,6 +171,7 @@ ROW = T.StructType([
     T.StructField("severity", T.StringType()),
     T.StructField("severity_number", T.IntegerType()),
     T.StructField("msg", T.StringType(), False),
+    T.StructField("part", T.IntegerType()),
     T.StructField("host_group", T.IntegerType(), False),
 ])
 

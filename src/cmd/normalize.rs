@@ -235,8 +235,15 @@ impl Spooled {
     fn write(mut self, w: &mut dyn Write, style: &out::Style, names: &Names) -> io::Result<()> {
         use std::os::unix::fs::FileExt as _;
         self.file.flush()?;
+        let parquet = style.format == out::OutputFormat::Parquet;
         let plan = out::long::plan(style, &self.rec, &self.head, "-", names, self.seq);
-        let Some(plan) = plan else { return Ok(()) };
+        if plan.is_none() && !parquet {
+            return Ok(());
+        }
+        let severity = style.severity(&self.rec, &self.head);
+        if parquet && style.min_level.is_some_and(|min| severity.is_none_or(|s| s < min)) {
+            return Ok(());
+        }
         let (head, file) = (&self.head, &self.file);
         let mut failed = None;
         let mut read = |at: usize, b: &mut [u8]| {
@@ -253,7 +260,20 @@ impl Spooled {
             }
         };
         let len = self.head.len() + self.len;
-        out::long::write_pieces(w, &plan, len, out::long::LONG, &mut read)?;
+        match plan {
+            Some(plan) => out::long::write_pieces(w, &plan, len, out::long::LONG, &mut read)?,
+            // Parquet: rows of a piece each.
+            None => {
+                let rec = &self.rec;
+                let about = out::parquet::About {
+                    source_json: "-",
+                    host: names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str()),
+                    format: names.formats.get(rec.format as usize).map(|s| s.as_str()),
+                    severity,
+                };
+                out::parquet::write_pieces(w, rec, len, out::long::LONG, &about, &mut read)?
+            }
+        }
         failed.map_or(Ok(()), Err)
     }
 }

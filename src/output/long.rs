@@ -8,7 +8,7 @@
 //! Text, JSONL and OTLP write the text once; ECS twice (`message` and `event.original`: the
 //! file is read twice); RFC 5424 once, and when framed by octet counting (`-o tcp://`) its
 //! length goes first, so the text is read once more before, to count it. Parquet holds a
-//! value whole in one page: its records are formatted whole.
+//! value whole in one page: such a record becomes several rows (`output::parquet::pieces`).
 
 use std::io::{self, Write};
 
@@ -19,9 +19,10 @@ use crate::record::Record;
 /// Bytes of text past which a record is written in pieces (see the module docs).
 pub const LONG: usize = crate::record::LONG_TEXT;
 
-/// Whether records of `fmt` read from a file can be written in pieces (all but Parquet).
-pub fn streams(fmt: OutputFormat) -> bool {
-    fmt != OutputFormat::Parquet
+/// Whether records of `fmt` read from a file can be written in pieces: all formats
+/// (Parquet as rows of a piece each, `output::parquet::write_pieces`).
+pub fn streams(_fmt: OutputFormat) -> bool {
+    true
 }
 
 /// Whether records of `style` can be written in pieces as they come, in one pass over their

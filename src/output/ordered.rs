@@ -102,6 +102,23 @@ fn write_long(
     if !read(rec.start, &mut head) {
         return Ok(());
     }
+    if style.format == super::OutputFormat::Parquet {
+        // Rows of a piece each (`parquet::pieces`).
+        let severity = style.severity(rec, &head);
+        if style.min_level.is_some_and(|min| severity.is_none_or(|s| s < min)) {
+            return Ok(());
+        }
+        drop(head);
+        let about = super::parquet::About {
+            source_json: view.display_json,
+            host: names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str()),
+            format: names.formats.get(rec.format as usize).map(|s| s.as_str()),
+            severity,
+        };
+        let start = rec.start;
+        let read = |at: usize, dst: &mut [u8]| read(start + at, dst);
+        return super::parquet::write_pieces(out, rec, rec.text_len(), long::LONG, &about, read);
+    }
     let Some(plan) = long::plan(style, rec, &head, view.display_json, names, seq) else {
         return Ok(());
     };

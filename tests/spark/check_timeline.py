@@ -27,7 +27,7 @@ EXPECTED_TYPES = {
     "time": "TIMESTAMP WITH TIME ZONE", "ts_ns": "BIGINT", "key_ns": "BIGINT", "seq": "BIGINT",
     "host": "VARCHAR", "source": "VARCHAR", "line": "BIGINT", "format": "VARCHAR",
     "raw_ts": "VARCHAR", "offset_ns": "BIGINT", "level": "VARCHAR",
-    "severity": "VARCHAR", "severity_number": "INTEGER", "msg": "VARCHAR",
+    "severity": "VARCHAR", "severity_number": "INTEGER", "msg": "VARCHAR", "part": "INTEGER",
 }
 FIELDS = "ts_ns, key_ns, epoch_us(time), host, source, line, format, raw_ts, offset_ns, level, msg"
 

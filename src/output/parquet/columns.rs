@@ -20,7 +20,10 @@ use super::frame::{Row, F_FORMAT, F_KEY, F_LEVEL, F_RAW_TS, F_TIMED};
 /// takes the time of the record before it in its source; null before a source's first
 /// timed record). `seq` is the record's position in this run's output (0-based).
 /// `severity` and `severity_number` are the level in OpenTelemetry's vocabulary (as in JSONL),
-/// null when the level is unknown.
+/// null when the level is unknown. `part` is null for a record held in one row; a record
+/// of more than 1 MiB of text is written as rows of at most 1 MiB of it each (a Parquet value
+/// lives whole in its page, and memory is bounded), `part` 0, 1, ... in order, every other
+/// column the same: `string_agg(msg, '' ORDER BY part) ... GROUP BY seq` joins them.
 pub const SCHEMA: &str = "message deskew {
   OPTIONAL INT64 time (TIMESTAMP(MICROS,true));
   OPTIONAL INT64 ts_ns;
@@ -36,6 +39,7 @@ pub const SCHEMA: &str = "message deskew {
   OPTIONAL BYTE_ARRAY severity (STRING);
   OPTIONAL INT32 severity_number;
   REQUIRED BYTE_ARRAY msg (STRING);
+  OPTIONAL INT32 part;
 }";
 
 /// A row group is written at this many rows or bytes of text, whichever comes first:
@@ -68,6 +72,8 @@ pub(super) struct Columns {
     severity: Vec<ByteArray>,
     severity_number: Vec<i32>,
     severity_def: Vec<i16>,
+    part: Vec<i32>,
+    part_def: Vec<i16>,
 }
 
 /// Host, source and format names, each turned into a `ByteArray` once.
@@ -126,6 +132,12 @@ impl Columns {
             self.severity_def.push(1);
         } else {
             self.severity_def.push(0);
+        }
+        if let Some(p) = r.part {
+            self.part.push(p as i32);
+            self.part_def.push(1);
+        } else {
+            self.part_def.push(0);
         }
         for s in [r.raw_ts, r.level, r.msg] {
             self.text.extend_from_slice(s);
@@ -196,7 +208,8 @@ impl Columns {
                     Some(&self.severity_def),
                     None,
                 ),
-                _ => col.typed::<ByteArrayType>().write_batch(&msg, None, None),
+                13 => col.typed::<ByteArrayType>().write_batch(&msg, None, None),
+                _ => col.typed::<Int32Type>().write_batch(&self.part, Some(&self.part_def), None),
             };
             r.map_err(io::Error::other)?;
             col.close().map_err(io::Error::other)?;

@@ -36,13 +36,38 @@ pub fn encode(
     format: Option<&str>,
     severity: Option<Severity>,
 ) {
+    let (raw_ts, level) = (span(text, rec.raw_ts), span(text, rec.level));
+    let names = Names { source_json, host, format, raw_ts, level };
+    encode_row(buf, rec, text, &names, severity, None);
+}
+
+/// The bytes of `text` a record's span gives, if any.
+pub(super) fn span(text: &[u8], s: (u32, u32)) -> Option<&[u8]> {
+    let (a, b) = (s.0 as usize, s.1 as usize);
+    (b > a && b <= text.len()).then(|| &text[a..b])
+}
+
+/// What a row says besides its message: the same for every piece of a long record.
+pub(super) struct Names<'a> {
+    pub(super) source_json: &'a str,
+    pub(super) host: &'a str,
+    pub(super) format: Option<&'a str>,
+    pub(super) raw_ts: Option<&'a [u8]>,
+    pub(super) level: Option<&'a [u8]>,
+}
+
+/// Append one row's frame, its message `text` (the record's, or one piece of it: `part`).
+pub(super) fn encode_row(
+    buf: &mut Vec<u8>,
+    rec: &Record,
+    text: &[u8],
+    names: &Names,
+    severity: Option<Severity>,
+    part: Option<u32>,
+) {
+    let Names { source_json, host, format, raw_ts, level } = *names;
     let at = buf.len();
     buf.extend_from_slice(&[0; 4]);
-    let span = |s: (u32, u32)| {
-        let (a, b) = (s.0 as usize, s.1 as usize);
-        (b > a && b <= text.len()).then(|| &text[a..b])
-    };
-    let (raw_ts, level) = (span(rec.raw_ts), span(rec.level));
     let mut flags = 0;
     for (on, f) in [
         (rec.has_time(), F_TIMED),
@@ -58,6 +83,7 @@ pub fn encode(
     buf.push(flags);
     // OpenTelemetry's severity number (1..=24), 0 for none.
     buf.push(severity.map_or(0, Severity::number));
+    buf.extend_from_slice(&part.unwrap_or(u32::MAX).to_le_bytes());
     buf.extend_from_slice(&rec.key.to_le_bytes());
     buf.extend_from_slice(&rec.offset.to_le_bytes());
     buf.extend_from_slice(&rec.line.to_le_bytes());
@@ -95,6 +121,8 @@ pub fn encode(
 pub(super) struct Row<'a> {
     pub(super) flags: u8,
     pub(super) severity: Option<Severity>,
+    /// Which piece of a long record this row holds (see `parquet::long`); `None`: all of it.
+    pub(super) part: Option<u32>,
     pub(super) key: i64,
     pub(super) offset: i64,
     pub(super) line: u64,
@@ -115,6 +143,8 @@ pub(super) fn decode(mut b: &[u8]) -> io::Result<Row<'_>> {
     };
     let flags = fixed(1)?[0];
     let severity = Severity::new(fixed(1)?[0]);
+    let part = u32::from_le_bytes(fixed(4)?.try_into().unwrap_or_default());
+    let part = (part != u32::MAX).then_some(part);
     let i64_at = |s: &[u8]| i64::from_le_bytes(s.try_into().unwrap_or_default());
     let key = i64_at(fixed(8)?);
     let offset = i64_at(fixed(8)?);
@@ -125,5 +155,18 @@ pub(super) fn decode(mut b: &[u8]) -> io::Result<Row<'_>> {
         *s = fixed(n)?;
     }
     let [host, source_json, format, raw_ts, level, msg] = strs;
-    Ok(Row { flags, severity, key, offset, line, host, source_json, format, raw_ts, level, msg })
+    Ok(Row {
+        flags,
+        severity,
+        part,
+        key,
+        offset,
+        line,
+        host,
+        source_json,
+        format,
+        raw_ts,
+        level,
+        msg,
+    })
 }

@@ -15,6 +15,7 @@
 
 mod columns;
 mod frame;
+mod pieces;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -27,6 +28,7 @@ pub use self::columns::SCHEMA;
 use self::columns::{new_writer, Columns, Interned};
 pub use self::frame::encode;
 use self::frame::{decode, F_KEY};
+pub use self::pieces::{write_pieces, About};
 
 /// `-o DIR`: the most partition files open at once, and the most bytes buffered over all.
 const MAX_OPEN: usize = 16;
@@ -124,8 +126,11 @@ impl Sink {
 
     fn row(&mut self, frame: &[u8]) -> io::Result<()> {
         let r = decode(frame)?;
-        let seq = self.seq;
-        self.seq += 1;
+        // The pieces of a long record after its first are the same record.
+        if !matches!(r.part, Some(p) if p > 0) {
+            self.seq += 1;
+        }
+        let seq = self.seq.saturating_sub(1);
         match &mut self.target {
             Target::One { writer, cols } => {
                 cols.push(&r, seq, &mut self.names);
