@@ -632,13 +632,7 @@ fn files_past_the_mapping_guard_slots_are_copied_to_tmpdir_not_read_into_memory(
         .collect();
     files.sort();
     for cmd in ["merge", "normalize"] {
-        let mut child = std::process::Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -n 32 && exec \"$@\"")
-            .arg("sh")
-            .arg(env!("CARGO_BIN_EXE_deskew"))
-            .args([cmd, "-q", "--no-progress"])
-            .args(&files)
+        let mut child = under_32_files(cmd, &files)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -717,13 +711,7 @@ fn more_files_copied_to_tmpdir_than_the_open_file_limit_are_all_read() {
         files.push(path.to_string_lossy().into_owned());
     }
     for cmd in ["merge", "normalize"] {
-        let o = std::process::Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -n 32 && exec \"$@\"")
-            .arg("sh")
-            .arg(env!("CARGO_BIN_EXE_deskew"))
-            .args([cmd, "-q", "--no-progress"])
-            .args(&files)
+        let o = under_32_files(cmd, &files)
             .env("TMPDIR", tmp.path())
             .stdin(Stdio::null())
             .output()
@@ -739,4 +727,16 @@ fn more_files_copied_to_tmpdir_than_the_open_file_limit_are_all_read() {
         }
         assert_eq!(seen.len(), FILES * LINES, "{cmd}: every line once");
     }
+}
+
+/// `deskew CMD -q --no-progress FILES` with the open-file limit at 32 (16 guard slots).
+fn under_32_files(cmd: &str, files: &[String]) -> std::process::Command {
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg("ulimit -n 32 && exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_deskew"))
+        .args([cmd, "-q", "--no-progress"])
+        .args(files);
+    c
 }

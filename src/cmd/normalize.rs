@@ -240,10 +240,6 @@ impl Spooled {
         if plan.is_none() && !parquet {
             return Ok(());
         }
-        let severity = style.severity(&self.rec, &self.head);
-        if parquet && style.min_level.is_some_and(|min| severity.is_none_or(|s| s < min)) {
-            return Ok(());
-        }
         let (head, file) = (&self.head, &self.file);
         let mut failed = None;
         let mut read = |at: usize, b: &mut [u8]| {
@@ -264,14 +260,12 @@ impl Spooled {
             Some(plan) => out::long::write_pieces(w, &plan, len, out::long::LONG, &mut read)?,
             // Parquet: rows of a piece each.
             None => {
-                let rec = &self.rec;
-                let about = out::parquet::About {
-                    source_json: "-",
-                    host: names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str()),
-                    format: names.formats.get(rec.format as usize).map(|s| s.as_str()),
-                    severity,
-                };
-                out::parquet::write_pieces(w, rec, len, out::long::LONG, &about, &mut read)?
+                let severity = style.severity(&self.rec, &self.head);
+                if !style.keeps(severity) {
+                    return Ok(());
+                }
+                let about = out::parquet::About::of(&self.rec, names, "-", severity);
+                out::parquet::write_pieces(w, &self.rec, len, out::long::LONG, &about, &mut read)?
             }
         }
         failed.map_or(Ok(()), Err)

@@ -19,12 +19,6 @@ use crate::record::Record;
 /// Bytes of text past which a record is written in pieces (see the module docs).
 pub const LONG: usize = crate::record::LONG_TEXT;
 
-/// Whether records of `fmt` read from a file can be written in pieces: all formats
-/// (Parquet as rows of a piece each, `output::parquet::write_pieces`).
-pub fn streams(_fmt: OutputFormat) -> bool {
-    true
-}
-
 /// Whether records of `style` can be written in pieces as they come, in one pass over their
 /// text ([`LongWriter`], for stdin): not ECS (the text twice), nor framed RFC 5424 (its
 /// length first), nor Parquet.
@@ -122,10 +116,8 @@ pub fn plan(
     }
     let host = names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str());
     let severity = style.severity(rec, head);
-    if let Some(min) = style.min_level {
-        if severity.is_none_or(|s| s < min) {
-            return None;
-        }
+    if !style.keeps(severity) {
+        return None;
     }
     let src = SourceView { data: head, display_json };
     let text = Part::Text { from: 0 };

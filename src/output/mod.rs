@@ -116,6 +116,12 @@ impl Style {
     pub fn severity(&self, rec: &Record, text: &[u8]) -> Option<Severity> {
         level_text(rec, text).and_then(|l| self.levels.get(rec.format, l))
     }
+
+    /// Whether a record of `severity` is written (`--level`: at or above it; a record of
+    /// unknown level is not).
+    pub fn keeps(&self, severity: Option<Severity>) -> bool {
+        self.min_level.is_none_or(|min| severity.is_some_and(|s| s >= min))
+    }
 }
 
 /// The level text of a record, as written.
@@ -198,10 +204,8 @@ pub fn write_record(
     let text = &src.data[rec.start..rec.end.max(rec.start)];
     let host = names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str());
     let severity = style.severity(rec, text);
-    if let Some(min) = style.min_level {
-        if severity.is_none_or(|s| s < min) {
-            return;
-        }
+    if !style.keeps(severity) {
+        return;
     }
     let prec = style.precision;
     match style.format {

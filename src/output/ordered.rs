@@ -105,16 +105,11 @@ fn write_long(
     if style.format == super::OutputFormat::Parquet {
         // Rows of a piece each (`parquet::pieces`).
         let severity = style.severity(rec, &head);
-        if style.min_level.is_some_and(|min| severity.is_none_or(|s| s < min)) {
+        if !style.keeps(severity) {
             return Ok(());
         }
         drop(head);
-        let about = super::parquet::About {
-            source_json: view.display_json,
-            host: names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str()),
-            format: names.formats.get(rec.format as usize).map(|s| s.as_str()),
-            severity,
-        };
+        let about = super::parquet::About::of(rec, names, view.display_json, severity);
         let start = rec.start;
         let read = |at: usize, dst: &mut [u8]| read(start + at, dst);
         return super::parquet::write_pieces(out, rec, rec.text_len(), long::LONG, &about, read);
@@ -159,12 +154,10 @@ fn read_spans(
     chunk: &[(usize, Record)],
     limits: &[usize],
     window: &TimeWindow,
-    style_format: super::OutputFormat,
     arena: &mut Vec<u8>,
 ) -> Vec<Option<Span>> {
-    let stream = long::streams(style_format);
     let usable = |(s, r): &(usize, Record)| {
-        !(stream && r.text_len() > long::LONG)
+        r.text_len() <= long::LONG
             && r.end <= limits[*s]
             && r.end > r.start
             && r.end - r.start <= SPAN_MAX
@@ -326,7 +319,6 @@ pub fn write_ordered(
             let base =
                 job.written.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
             let cuts = &cuts;
-            let stream = long::streams(style.format);
             let format_batch = |limits: &[usize]| -> Vec<Out> {
                 cuts.par_windows(2)
                     .map(|w| (base + w[0] as u64, &batch[w[0]..w[1]]))
@@ -337,7 +329,7 @@ pub fn write_ordered(
                         let need = c
                             .iter()
                             .map(|(_, r)| r.text_len())
-                            .filter(|&n| !stream || n <= long::LONG)
+                            .filter(|&n| n <= long::LONG)
                             .sum::<usize>()
                             + c.len() * 96;
                         let mut outs = Vec::new();
@@ -350,8 +342,7 @@ pub fn write_ordered(
                         let mut text = Vec::new();
                         let mut fresh = 0;
                         let mut arena = arenas.lock().unwrap().pop().unwrap_or_default();
-                        let spans =
-                            read_spans(sources, c, limits, &job.window, style.format, &mut arena);
+                        let spans = read_spans(sources, c, limits, &job.window, &mut arena);
                         for (i, (s, r)) in c.iter().enumerate() {
                             if i % 256 == 255 {
                                 account(std::mem::take(&mut fresh));
@@ -359,7 +350,7 @@ pub fn write_ordered(
                             if r.end > limits[*s] || !job.window.keeps(r) {
                                 continue;
                             }
-                            if stream && r.text_len() > long::LONG {
+                            if r.text_len() > long::LONG {
                                 if !buf.is_empty() {
                                     outs.push(Out::Bytes(std::mem::take(&mut buf)));
                                 }

@@ -18,6 +18,23 @@ pub struct About<'a> {
     pub severity: Option<Severity>,
 }
 
+impl<'a> About<'a> {
+    /// What `rec` says, by the run's names.
+    pub fn of(
+        rec: &Record,
+        names: &'a crate::output::Names,
+        source_json: &'a str,
+        severity: Option<Severity>,
+    ) -> About<'a> {
+        About {
+            source_json,
+            host: names.hosts.get(rec.host as usize).map_or("-", |s| s.as_str()),
+            format: names.formats.get(rec.format as usize).map(|s| s.as_str()),
+            severity,
+        }
+    }
+}
+
 /// Write `rec`, its text `len` bytes read by `read(at, dst)` (false: the read failed, the
 /// file was cut; the rest is not written), as rows of at most `piece` bytes of text each.
 pub fn write_pieces(
