@@ -124,6 +124,24 @@ fn bench(c: &mut Criterion) {
             deskew::output::json_escape(&mut buf, std::hint::black_box(b"db01"));
         })
     });
+    // Every line of the bundled format samples, escaped one after another into one buffer
+    // (as a chunk of output is made): lengths and escapes vary from line to line.
+    let mut mixed: Vec<Vec<u8>> = Vec::new();
+    for e in std::fs::read_dir("testdata/formats").unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "log") {
+            let text = std::fs::read(e.path()).unwrap();
+            mixed.extend(text.split(|&c| c == b'\n').map(<[u8]>::to_vec));
+        }
+    }
+    let mut out = Vec::with_capacity(1 << 20);
+    g.bench_function("format_sample_lines", |b| {
+        b.iter(|| {
+            out.clear();
+            for l in &mixed {
+                deskew::output::json_escape(&mut out, std::hint::black_box(l));
+            }
+        })
+    });
     g.bench_function("copy", |b| {
         b.iter(|| {
             buf.clear();

@@ -238,9 +238,7 @@ pub fn write_record(
             buf.extend_from_slice(b"{\"ts\":");
             if rec.has_time() {
                 buf.push(b'"');
-                stamp::write(buf, rec.key, prec);
-                buf.extend_from_slice(b"\",\"ts_ns\":");
-                stamp::write_ns(buf, rec.key, prec);
+                stamp::write_and_ns(buf, rec.key, prec, b"\",\"ts_ns\":");
             } else {
                 buf.extend_from_slice(b"null,\"ts_ns\":null");
             }
@@ -341,7 +339,7 @@ fn digit_count(n: u64) -> usize {
 /// multiplying with a rounded-up reciprocal that is exact in this range (SWAR; no table, no
 /// stores of single bytes).
 #[inline(always)]
-fn eight_digits(n: u32) -> u64 {
+pub(crate) fn eight_digits(n: u32) -> u64 {
     let n = u64::from(n);
     // Two 32-bit lanes: the first four digits, the last four.
     let x = (n / 10_000) | ((n % 10_000) << 32);
@@ -411,13 +409,14 @@ pub fn push_seconds(buf: &mut Vec<u8>, ns: i64) {
             // `frac / 10` is not zero here, so some byte of the word is not '0'.
             8 - ((word ^ 0x3030_3030_3030_3030).leading_zeros() / 8) as usize
         };
-        let mut piece = [0u8; 10];
-        piece[0] = b'.';
-        piece[1..9].copy_from_slice(&word.to_le_bytes());
-        piece[9] = b'0' + last;
-        // All ten appended, then cut: a copy of a run-time length is a `memcpy` call.
+        // Made in registers and appended as two words, then cut: bytes put in an array and
+        // copied out as wider words would stall (a store does not forward to a wider load),
+        // and a copy of a run-time length is a `memcpy` call.
         let start = buf.len();
-        buf.extend_from_slice(&piece);
+        buf.extend_from_slice(&(u64::from(b'.') | (word << 8)).to_le_bytes());
+        buf.extend_from_slice(
+            &(((word >> 56) as u16) | (u16::from(b'0' + last) << 8)).to_le_bytes(),
+        );
         buf.truncate(start + 1 + len);
     }
 }

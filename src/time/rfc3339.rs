@@ -13,7 +13,7 @@ pub fn write(buf: &mut Vec<u8>, t: Nanos) {
     // Pieces of a known size go straight into `buf`, digits written in place: no `memcpy`
     // call of a run-time length, and no bytes stored to a scratch array and loaded again as
     // wider words (a stall: stores of single bytes do not forward to a wider load).
-    buf.extend_from_slice(&seconds(secs));
+    seconds(secs).push(buf);
     if nanos != 0 {
         // Nine digits in three groups, then the trailing zeros dropped: whole groups first
         // (most stamps are whole ms or us), then at most two more (`nanos != 0`).
@@ -37,18 +37,34 @@ pub fn write(buf: &mut Vec<u8>, t: Nanos) {
     buf.push(b'Z');
 }
 
+/// `YYYY-MM-DDTHH:MM:SS` of a second, as words: its bytes 0..8, 8..16 and 16..19.
+#[derive(Clone, Copy)]
+pub(crate) struct Second(u64, u64, u32);
+
+impl Second {
+    /// Append the 19 bytes. From words in registers: bytes of an array copied out as wider
+    /// words stall when they were just stored one at a time (no store-to-load forwarding).
+    #[inline(always)]
+    pub(crate) fn push(self, buf: &mut Vec<u8>) {
+        buf.extend_from_slice(&self.0.to_le_bytes());
+        buf.extend_from_slice(&self.1.to_le_bytes());
+        buf.extend_from_slice(&self.2.to_le_bytes()[..3]);
+    }
+}
+
 /// `YYYY-MM-DDTHH:MM:SS` of a second. Records come nearly in time order, so consecutive
 /// calls mostly ask for the same second, or at least the same day: the last answer is kept
 /// per thread, which spares the calendar arithmetic of `civil_from_days` on almost every
 /// record, and the clock digits on most.
-fn seconds(secs: i64) -> [u8; 19] {
+pub(crate) fn seconds(secs: i64) -> Second {
     thread_local! {
-        static LAST: Cell<(i64, [u8; 19])> = const { Cell::new((i64::MIN, [0; 19])) };
+        static LAST: Cell<(i64, [u8; 19], Second)> =
+            const { Cell::new((i64::MIN, [0; 19], Second(0, 0, 0))) };
     }
     LAST.with(|last| {
-        let (s, text) = last.get();
+        let (s, text, words) = last.get();
         if s == secs {
-            return text;
+            return words;
         }
         let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400) as u32);
         let mut out = text;
@@ -66,8 +82,14 @@ fn seconds(secs: i64) -> [u8; 19] {
         put2(&mut out[11..13], sod / 3600);
         put2(&mut out[14..16], sod / 60 % 60);
         put2(&mut out[17..19], sod % 60);
-        last.set((secs, out));
-        out
+        let word = |r: std::ops::Range<usize>| {
+            let mut w = [0u8; 8];
+            w[..r.len()].copy_from_slice(&out[r]);
+            u64::from_le_bytes(w)
+        };
+        let words = Second(word(0..8), word(8..16), word(16..19) as u32);
+        last.set((secs, out, words));
+        words
     })
 }
 
