@@ -1,5 +1,5 @@
 //! The JSON escape with AVX-512 (VBMI2) and BMI2, for CPUs that have them (Intel since Ice
-//! Lake, AMD since Zen 4): 32 bytes a step, with no branch on what they hold when their only
+//! Lake, AMD since Zen 4): 64 bytes a step, with no branch on what they hold when their only
 //! escapes are quotes and backslashes (all of an access or JSON log's). The bytes are spread
 //! to their places by one expand instruction, whose mask of source slots comes from the
 //! block's escape bits by a bit deposit and a bit extract; the slots between get the
@@ -33,21 +33,20 @@ pub(super) unsafe fn copy_escaped(
     ascii_only: bool,
 ) -> Option<usize> {
     let n = s.len();
-    // Room for the rest of `s` and one step's stores past it (64 bytes); made again after
+    // Room for the rest of `s` and one step's stores past it (up to 128 bytes); made again after
     // each step with an escape, and after a step handed to the SSSE3 path.
     let room = |i: usize| n - i + 128;
     buf.reserve(room(i));
     let mut len = buf.len();
     let mut dst = buf.as_mut_ptr();
-    let quote = _mm256_set1_epi8(b'"' as i8);
-    let bslash = _mm256_set1_epi8(b'\\' as i8);
-    let del = _mm256_set1_epi8(0x7f);
-    let ctl = _mm256_set1_epi8(0x1f);
-    let bslash64 = _mm512_set1_epi8(b'\\' as i8);
+    let quote = _mm512_set1_epi8(b'"' as i8);
+    let bslash = _mm512_set1_epi8(b'\\' as i8);
+    let del = _mm512_set1_epi8(0x7f);
+    let ctl = _mm512_set1_epi8(0x1f);
     // SAFETY: the masked load reads only `s[i..i + took]` (masked-off bytes are not touched
     // and read as zero). At the start of each step `capacity - len >= room(i)`: the reserve
     // makes it so, and it is made again after any step that wrote more than it took; the
-    // 64-byte store reaches at most 64 bytes past `len`. `set_len` covers only bytes written
+    // two 64-byte stores reach at most 32 + 32 + 64 = 128 bytes past `len`. `set_len` covers only bytes written
     // (a step's bytes past its own end are overwritten by the next step or left out).
     // The CPU features are checked by the caller (`available`).
     unsafe {
@@ -57,13 +56,13 @@ pub(super) unsafe fn copy_escaped(
                 buf.set_len(len);
                 return None;
             }
-            let took = left.min(32);
-            let valid = if left >= 32 { u32::MAX } else { (1u32 << left) - 1 };
-            let v = _mm256_maskz_loadu_epi8(valid, s.as_ptr().add(i) as *const i8);
-            let q = (_mm256_cmpeq_epi8_mask(v, quote) | _mm256_cmpeq_epi8_mask(v, bslash)) & valid;
-            let mut other = _mm256_cmple_epu8_mask(v, ctl) | _mm256_cmpeq_epi8_mask(v, del);
+            let took = left.min(64);
+            let valid = if left >= 64 { u64::MAX } else { (1u64 << left) - 1 };
+            let v = _mm512_maskz_loadu_epi8(valid, s.as_ptr().add(i) as *const i8);
+            let q = (_mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, bslash)) & valid;
+            let mut other = _mm512_cmple_epu8_mask(v, ctl) | _mm512_cmpeq_epi8_mask(v, del);
             if ascii_only {
-                other |= _mm256_movepi8_mask(v);
+                other |= _mm512_movepi8_mask(v);
             }
             if other & valid != 0 {
                 // Rare in logs: this step's bytes by the SSSE3 path (which stops at a byte
@@ -78,16 +77,23 @@ pub(super) unsafe fn copy_escaped(
                 dst = buf.as_mut_ptr();
                 continue;
             }
-            // Source byte k goes to output slot k + (escapes at or before k); each escaped
-            // byte has a backslash slot just before it. Bit pairs (escape bit, 1) per byte,
-            // the escape bits of clean bytes squeezed out, give the slots in output order.
+            // Each half of 32 bytes: source byte k goes to output slot k + (escapes at or
+            // before k); each escaped byte has a backslash slot just before it. Bit pairs
+            // (escape bit, 1) per byte, the escape bits of clean bytes squeezed out, give the
+            // slots in output order. The high half is stored after the low one's output
+            // (past the end when the step took 32 bytes or fewer: left out or overwritten).
             const EVEN: u64 = 0x5555_5555_5555_5555;
             const ODD: u64 = 0xaaaa_aaaa_aaaa_aaaa;
-            let kept = _pdep_u64(u64::from(q), EVEN) | ODD;
-            let sources = _pext_u64(ODD, kept);
-            let spread = _mm512_maskz_expand_epi8(sources, _mm512_zextsi256_si512(v));
-            let out = _mm512_mask_mov_epi8(spread, !sources, bslash64);
-            _mm512_storeu_si512(dst.add(len) as *mut __m512i, out);
+            let half = |h: __m512i, q: u64, at: usize| {
+                let sources = _pext_u64(ODD, _pdep_u64(q, EVEN) | ODD);
+                let spread = _mm512_maskz_expand_epi8(sources, h);
+                let out = _mm512_mask_mov_epi8(spread, !sources, bslash);
+                _mm512_storeu_si512(dst.add(at) as *mut __m512i, out);
+            };
+            let (q0, q1) = (q & 0xffff_ffff, q >> 32);
+            half(v, q0, len);
+            let high = _mm512_zextsi256_si512(_mm512_extracti64x4_epi64::<1>(v));
+            half(high, q1, len + 32 + q0.count_ones() as usize);
             len += took + q.count_ones() as usize;
             i += took;
             if q != 0 && buf.capacity() - len < room(i) {
