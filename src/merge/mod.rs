@@ -10,6 +10,7 @@
 pub mod follow;
 pub mod runs;
 pub mod spill;
+mod tree;
 
 use crate::record::Record;
 
