@@ -10,7 +10,6 @@
 pub mod follow;
 pub mod runs;
 pub mod spill;
-mod tree;
 
 use crate::record::Record;
 

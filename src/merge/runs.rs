@@ -8,12 +8,13 @@
 //! of order becomes several sorted runs). Records stay in memory up to a budget; past it a
 //! window's records go to a spill file, and are read back a block at a time (smaller blocks
 //! when there are many runs, so the read buffers too stay within a bound).
-//! Then a k-way merge (a tree of losers, `tree`) over all runs yields the records in order. The mapped text a
+//! Then a k-way heap merge over all runs yields the records in order. The mapped text a
 //! window was parsed from is dropped from memory right after (the output reads it again, see
 //! `output::write_ordered`), so memory is bounded by the budget, the windows in flight and the
 //! merge's read blocks, whatever the size of the input or its disorder.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -25,7 +26,6 @@ use crate::record::{Ordered, Record};
 use crate::time::{Civil, Nanos};
 
 use super::spill::{self, Extent, SpillFile};
-use super::tree::LoserTree;
 
 /// Bytes of read buffers the merge gives the runs that lie on disk, all together.
 const READ_BUDGET: usize = 16 << 20;
@@ -161,9 +161,9 @@ fn parse_source<'a>(
 
 /// A source parsed into one run of at most `STAGE` records held in memory (a small file,
 /// read in one window) gives its records to the pool all such sources share, rather than
-/// keeping a run, a cursor and a leaf in the merge tree of its own for them: about 400 bytes a source
+/// keeping a run, a cursor and a heap slot of its own for them: about 400 bytes a source
 /// for a 64-byte record (200k one-line files: 80 MB). The pool, sorted by (key, source,
-/// line), yields the records in the order the tree would have: a source's (key, line) pairs
+/// line), yields the records in the order the heap would have: a source's (key, line) pairs
 /// are its records' own, and its records come in its run's order (a stable sort).
 fn pool(runs: &mut Vec<Run>, budget: &Budget) {
     let Some(small) = &budget.small else { return };
@@ -232,18 +232,21 @@ struct Cursor {
 /// Records copied out of a run's block at a time (see `Cursor::stage`).
 const STAGE: usize = 64;
 
+/// The head of a cursor in the merge heap: (key, source, line, cursor); equal keys come out
+/// by source, then line.
+type Head = (Nanos, usize, u64, usize);
+
 pub struct RunMerge<'a> {
     sources: &'a [Source],
     spill: Option<SpillFile>,
     /// Records read from disk at a time, per run.
     block: usize,
     cursors: Vec<Cursor>,
-    /// The records of small sources, sorted (see `pool`), and the next one: the tree's leaf
-    /// `cursors.len()`.
+    /// The records of small sources, sorted (see `pool`), and the next one: the heap's
+    /// cursor `cursors.len()`.
     small: Vec<(usize, Record)>,
     next_small: usize,
-    /// A leaf per cursor, then one for `small`.
-    tree: LoserTree,
+    heap: BinaryHeap<Reverse<Head>>,
     /// Models inferred by `--correlate`, applied to each block as it loads.
     late: Option<std::sync::Arc<crate::skew::infer::Late>>,
     /// What `--correlate` found (taken by the command for its report).
@@ -349,6 +352,8 @@ impl<'a> RunMerge<'a> {
         let mut small = budget.small.map(|m| m.into_inner().unwrap()).unwrap_or_default();
         small.sort_by_key(|(s, r)| (r.key, *s, r.line));
         small.shrink_to_fit();
+        // A head per run at most: sized once, not grown by doubling (a third more, 200k runs).
+        let heap = BinaryHeap::with_capacity(cursors.len() + 1);
         let mut m = RunMerge {
             sources,
             spill,
@@ -356,25 +361,21 @@ impl<'a> RunMerge<'a> {
             cursors,
             small,
             next_small: 0,
-            tree: LoserTree::new([]),
+            heap,
             late,
             correlation,
         };
-        let mut heads = Vec::with_capacity(m.cursors.len() + 1);
-        for c in 0..m.cursors.len() {
-            heads.push(m.refill(c).then(|| m.head(c)));
+        if let Some((s, r)) = m.small.first() {
+            m.heap.push(Reverse((r.key, *s, r.line, m.cursors.len())));
         }
-        heads.push(m.small.first().map(|(s, r)| (r.key, *s, r.line)));
-        m.tree = LoserTree::new(heads);
+        for c in 0..m.cursors.len() {
+            if m.refill(c) {
+                let cur = &m.cursors[c];
+                let r = &cur.stage[0];
+                m.heap.push(Reverse((r.key, cur.run.source, r.line, c)));
+            }
+        }
         Ok(m)
-    }
-
-    /// Cursor `c`'s next record as the tree orders it: (key, source, line).
-    #[inline]
-    fn head(&self, c: usize) -> (Nanos, usize, u64) {
-        let cur = &self.cursors[c];
-        let r = &cur.stage[cur.next];
-        (r.key, cur.run.source, r.line)
     }
 
     /// Copy cursor `c`'s next records into its stage (loading its next block when this one
@@ -466,24 +467,41 @@ impl Ordered for RunMerge<'_> {
     fn fill(&mut self, batch: &mut Vec<(usize, Record)>, max: usize, max_text: usize) {
         let mut text = 0;
         while batch.len() < max && text < max_text {
-            let Some(c) = self.tree.top() else { return };
+            let Some(mut top) = self.heap.peek_mut() else { return };
+            let Reverse((_, s, _, c)) = *top;
             if c == self.cursors.len() {
-                let (s, r) = self.small[self.next_small];
+                let r = self.small[self.next_small].1;
                 text += r.text_len();
                 batch.push((s, r));
                 self.next_small += 1;
-                let next = self.small.get(self.next_small).map(|(s, r)| (r.key, *s, r.line));
-                self.tree.replace(c, next);
+                match self.small.get(self.next_small) {
+                    Some((s, n)) => *top = Reverse((n.key, *s, n.line, c)),
+                    None => {
+                        std::collections::binary_heap::PeekMut::pop(top);
+                    }
+                }
                 continue;
             }
             let cur = &mut self.cursors[c];
             let r = &cur.stage[cur.next];
             text += r.text_len();
-            batch.push((cur.run.source, *r));
+            batch.push((s, *r));
             cur.next += 1;
-            let more = cur.next < cur.stage.len() || self.refill(c);
-            let next = more.then(|| self.head(c));
-            self.tree.replace(c, next);
+            let more = cur.next < cur.stage.len() || {
+                // The borrow of the heap's top ends here only to refill; sift it afterwards.
+                drop(top);
+                let more = self.refill(c);
+                top = self.heap.peek_mut().expect("the cursor is still in the heap");
+                more
+            };
+            if more {
+                let cur = &self.cursors[c];
+                let n = &cur.stage[cur.next];
+                // Replacing the top and sifting it down once costs half a pop and a push.
+                *top = Reverse((n.key, s, n.line, c));
+            } else {
+                std::collections::binary_heap::PeekMut::pop(top);
+            }
         }
     }
 }
