@@ -100,7 +100,12 @@ fn put(buf: &mut Vec<u8>, second: rfc3339::Second, (word, last): (u64, u8), p: P
     let start = buf.len();
     buf.extend_from_slice(&(u64::from(b'.') | (word << 8)).to_le_bytes());
     buf.extend_from_slice(&((word >> 56) | (u64::from(last) << 8)).to_le_bytes());
-    buf.truncate(start + 1 + p.digits() - usize::from(p.digits() == 0));
+    // The point and the digits `p` keeps (none of either for whole seconds), then the `Z`.
+    let keep = match p.digits() {
+        0 => 0,
+        d => 1 + d,
+    };
+    buf.truncate(start + keep);
     buf.push(b'Z');
 }
 

@@ -1,8 +1,8 @@
 //! The JSON escape with AVX-512 (VBMI2) and BMI2, for CPUs that have them (Intel since Ice
 //! Lake, AMD since Zen 4): 64 bytes a step, with no branch on what they hold when their only
-//! escapes are quotes and backslashes (all of an access or JSON log's). The bytes are spread
-//! to their places by one expand instruction, whose mask of source slots comes from the
-//! block's escape bits by a bit deposit and a bit extract; the slots between get the
+//! escapes are quotes and backslashes (all of an access or JSON log's). Each half's bytes are
+//! spread to their places by one expand instruction, whose mask of source slots comes from
+//! the half's escape bits by a bit deposit and a bit extract; the slots between get the
 //! backslashes. Blocks with other escapes (control bytes, DEL, bytes above 0x7f before UTF-8
 //! is checked) go to the SSSE3 path a block at a time.
 //!
