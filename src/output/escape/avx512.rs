@@ -33,8 +33,8 @@ pub(super) unsafe fn copy_escaped(
     ascii_only: bool,
 ) -> Option<usize> {
     let n = s.len();
-    // Room for the rest of `s` and one step's stores past it (up to 128 bytes); made again after
-    // each step with an escape, and after a step handed to the SSSE3 path.
+    // Room for the rest of `s` and one step's stores past it (up to 128 bytes); made again
+    // after each step with an escape, and after a step handed to the SSSE3 path.
     let room = |i: usize| n - i + 128;
     buf.reserve(room(i));
     let mut len = buf.len();
@@ -46,8 +46,9 @@ pub(super) unsafe fn copy_escaped(
     // SAFETY: the masked load reads only `s[i..i + took]` (masked-off bytes are not touched
     // and read as zero). At the start of each step `capacity - len >= room(i)`: the reserve
     // makes it so, and it is made again after any step that wrote more than it took; the
-    // two 64-byte stores reach at most 32 + 32 + 64 = 128 bytes past `len`. `set_len` covers only bytes written
-    // (a step's bytes past its own end are overwritten by the next step or left out).
+    // two 64-byte stores reach at most 32 + 32 + 64 = 128 bytes past `len`. `set_len`
+    // covers only bytes written (a step's bytes past its own end are overwritten by the next
+    // step or left out).
     // The CPU features are checked by the caller (`available`).
     unsafe {
         loop {

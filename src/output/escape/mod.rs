@@ -68,18 +68,49 @@ const ESC: [[u8; 8]; 128] = {
 fn copy_escaped(buf: &mut Vec<u8>, s: &[u8], i: usize, ascii_only: bool) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     {
-        if avx512::available() {
-            // SAFETY: the CPU has what it needs (checked just now).
-            unsafe { avx512::copy_escaped(buf, s, i, ascii_only) }
-        } else if shuffles() {
-            // SAFETY: the CPU has SSSE3 and POPCNT (checked just now).
-            unsafe { copy_escaped_ssse3(buf, s, i, ascii_only) }
-        } else {
-            copy_escaped_x86::<false>(buf, s, i, ascii_only)
+        match simd() {
+            // SAFETY: `simd` found what each path needs on this CPU.
+            Simd::Avx512 => unsafe { avx512::copy_escaped(buf, s, i, ascii_only) },
+            Simd::Ssse3 => unsafe { copy_escaped_ssse3(buf, s, i, ascii_only) },
+            Simd::Sse2 => copy_escaped_x86::<false>(buf, s, i, ascii_only),
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     copy_escaped_swar(buf, s, i, ascii_only)
+}
+
+/// The best escape path this CPU has.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+enum Simd {
+    Sse2 = 1,
+    Ssse3 = 2,
+    Avx512 = 3,
+}
+
+/// [`Simd`], found once and kept: one load a call, where asking for each of the seven
+/// features it takes is seven (a call per record's message).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn simd() -> Simd {
+    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    static FOUND: AtomicU8 = AtomicU8::new(0);
+    match FOUND.load(Relaxed) {
+        1 => Simd::Sse2,
+        2 => Simd::Ssse3,
+        3 => Simd::Avx512,
+        _ => {
+            let found = if avx512::available() {
+                Simd::Avx512
+            } else if shuffles() {
+                Simd::Ssse3
+            } else {
+                Simd::Sse2
+            };
+            FOUND.store(found as u8, Relaxed);
+            found
+        }
+    }
 }
 
 /// Whether this CPU can expand a block of quotes with a byte shuffle (SSSE3) and count them
