@@ -220,64 +220,198 @@ fn read_spans(
     }
     out
 }
+/// What formatting a chunk needs, shared by the threads that format.
+struct Formatter<'a> {
+    job: &'a Job<'a>,
+    sources: &'a [Source],
+    names: Names<'a>,
+    /// Written buffers, back to be filled again: fresh ones would each be new pages for the
+    /// kernel to fault in and zero. The last one back is taken first: it is still in cache.
+    spare: Mutex<Vec<Vec<u8>>>,
+    /// Buffers `read_spans` reads into, kept at their size (not cleared: no zeroing again).
+    arenas: Mutex<Vec<Vec<u8>>>,
+    /// An estimate of the mapped bytes brought in since the last release: each record that
+    /// lies away from the one before it in its source counts a fault-around's worth. A source
+    /// read in order adds little per record; one read out of order adds much, and is released
+    /// every few hundred records, so memory stays bounded either way.
+    brought: std::sync::atomic::AtomicUsize,
+}
 
-/// Write records in the order `order` gives them: batches are formatted in parallel while
-/// a writer thread writes the batch before, so formatting and output overlap.
+impl Formatter<'_> {
+    fn view(&self, s: usize) -> SourceView<'_> {
+        // Made per record, not kept per source: a table of them was 16 bytes a source.
+        SourceView { data: &self.sources[s].data, display_json: &self.job.display_json[s] }
+    }
+
+    fn account(&self, n: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.brought.fetch_add(n, Relaxed) + n >= RELEASE_EVERY {
+            self.brought.store(0, Relaxed);
+            for src in self.sources {
+                src.data.release(0..src.data.len());
+            }
+        }
+    }
+
+    /// Format a chunk whose first record has sequence number `first`, reading each source
+    /// only up to `limits[s]`. Also returns the sources some record of which was read
+    /// through the mapping (not by a read that came back whole): only those can hold bytes
+    /// of a file cut meanwhile.
+    fn chunk(&self, c: &[(usize, Record)], first: u64, limits: &[usize]) -> (Vec<Out>, Vec<usize>) {
+        let (job, style, sources, names) = (self.job, self.job.style, self.sources, &self.names);
+        // Room for the text and what is written around it (time, host, JSON keys): one
+        // allocation rather than doublings that copy and fault. Long records are not
+        // formatted here (see `Out::Long`).
+        let need = c.iter().map(|(_, r)| r.text_len()).filter(|&n| n <= long::LONG).sum::<usize>()
+            + c.len() * 96;
+        let mut outs = Vec::new();
+        let mut buf = self.spare.lock().unwrap().pop().unwrap_or_default();
+        buf.reserve(need);
+        // Per source: the region (of FAULT_AROUND bytes) of its last record, and the last
+        // region read through the mapping.
+        let mut last = vec![usize::MAX; sources.len()];
+        let mut mapped = vec![usize::MAX; sources.len()];
+        let mut touched = Vec::new();
+        let mut text = Vec::new();
+        let mut fresh = 0;
+        let mut arena = self.arenas.lock().unwrap().pop().unwrap_or_default();
+        let spans = read_spans(sources, c, limits, &job.window, &mut arena);
+        for (i, (s, r)) in c.iter().enumerate() {
+            let seq = first + i as u64;
+            if i % 256 == 255 {
+                self.account(std::mem::take(&mut fresh));
+            }
+            if r.end > limits[*s] || !job.window.keeps(r) {
+                continue;
+            }
+            if r.text_len() > long::LONG {
+                if !buf.is_empty() {
+                    outs.push(Out::Bytes(std::mem::take(&mut buf)));
+                }
+                outs.push(Out::Long(*s, *r, seq));
+                continue;
+            }
+            if let Some(sp) = spans[i] {
+                let start = r.start - sp.lo + sp.at;
+                let rebased = Record { start, end: start + (r.end - r.start), ..*r };
+                let view = SourceView { data: &arena, ..self.view(*s) };
+                write_record(&mut buf, style, &rebased, &view, names, seq);
+                continue;
+            }
+            let (region, len) = (r.start / FAULT_AROUND, r.end - r.start.min(r.end));
+            // A record away from its source's last one is read from the file (a source out
+            // of order is read so throughout); the records near it after it, through the
+            // mapping.
+            if last[*s] != region {
+                last[*s] = region;
+                if read_text(&sources[*s].data, r, &mut text) {
+                    let rebased = Record { start: 0, end: len, ..*r };
+                    let view = SourceView { data: &text, ..self.view(*s) };
+                    write_record(&mut buf, style, &rebased, &view, names, seq);
+                    continue;
+                }
+            }
+            if mapped[*s] != region {
+                if mapped[*s] == usize::MAX {
+                    touched.push(*s);
+                }
+                mapped[*s] = region;
+                fresh += FAULT_AROUND + len;
+            }
+            write_record(&mut buf, style, r, &self.view(*s), names, seq);
+        }
+        self.account(fresh);
+        self.arenas.lock().unwrap().push(arena);
+        if !buf.is_empty() || outs.is_empty() {
+            outs.push(Out::Bytes(buf));
+        }
+        (outs, touched)
+    }
+
+    /// Format a chunk, and again without the records past a cut if a file it read through
+    /// the mapping was cut meanwhile: a mapped file cut while it is read reads as zeros past
+    /// its new end. The check comes after formatting, so a cut during it is seen too. Only
+    /// the sources read through the mapping are asked (an `fstat` each): a read that came
+    /// back whole holds the file's bytes, and asking every source of every chunk would cost
+    /// their number times the chunks'.
+    fn checked(&self, c: &[(usize, Record)], first: u64, full: &[usize]) -> Vec<Out> {
+        let (outs, touched) = self.chunk(c, first, full);
+        let cut: Vec<(usize, usize)> =
+            touched.into_iter().filter_map(|s| Some((s, self.sources[s].data.shrunk()?))).collect();
+        if cut.is_empty() {
+            return outs;
+        }
+        self.give_back(outs);
+        let mut limits = full.to_vec();
+        for &(s, len) in &cut {
+            limits[s] = len;
+        }
+        let (outs, _) = self.chunk(c, first, &limits);
+        for (s, len) in cut {
+            let lost = c.iter().filter(|(i, r)| *i == s && r.end > len).count();
+            self.sources[s].report_shrink(len, lost);
+        }
+        outs
+    }
+
+    fn give_back(&self, outs: Vec<Out>) {
+        let mut spare = self.spare.lock().unwrap();
+        for o in outs {
+            if let Out::Bytes(mut b) = o {
+                b.clear();
+                spare.push(b);
+            }
+        }
+    }
+}
+
+/// Write records in the order `order` gives them. The merge fills a batch while the one
+/// before is formatted, a chunk per task in parallel; the writer thread writes each chunk
+/// as soon as it and those before it are done, so its buffer comes back to be filled again
+/// while still in cache.
 pub fn write_ordered(
     job: &Job,
     sources: &[Source],
     mut order: impl Ordered,
     out: &mut (dyn Write + Send),
 ) -> std::io::Result<()> {
-    let names = Names { hosts: job.hosts, formats: job.formats };
-    // Made per record, not kept per source: a table of them was 16 bytes a source.
-    let view = |s: usize| SourceView { data: &sources[s].data, display_json: &job.display_json[s] };
     let style = job.style;
     if let Some(v) = &style.view {
         v.widen(job.hosts);
     }
     let full: Vec<usize> = sources.iter().map(|s| s.data.len()).collect();
-    // An estimate of the mapped bytes brought in since the last release: each record that
-    // lies away from the one before it in its source counts a fault-around's worth. A source
-    // read in order adds little per record; one read out of order adds much, and is released
-    // every few hundred records, so memory stays bounded either way.
-    let brought = std::sync::atomic::AtomicUsize::new(0);
-    let account = |n: usize| {
-        use std::sync::atomic::Ordering::Relaxed;
-        if brought.fetch_add(n, Relaxed) + n >= RELEASE_EVERY {
-            brought.store(0, Relaxed);
-            for src in sources {
-                src.data.release(0..src.data.len());
-            }
-        }
-    };
-    // A batch is formatted in chunks in parallel, and all of its output is handed to the
-    // writer at once: both are bounded in records and in bytes of text, so that long records
-    // do not make them large.
+    // A batch is cut into chunks formatted in parallel: both are bounded in records and in
+    // bytes of text, so that long records do not make them large.
     const BATCH: usize = 1 << 15;
     const BATCH_TEXT: usize = 8 << 20;
     const CHUNK: usize = 4096;
     const CHUNK_TEXT: usize = 1 << 20;
-    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-    // Buffers `read_spans` reads into, kept at their size (not cleared: no zeroing again).
-    let arenas: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    let fmt = Formatter {
+        job,
+        sources,
+        names: Names { hosts: job.hosts, formats: job.formats },
+        spare: Mutex::new(Vec::new()),
+        arenas: Mutex::new(Vec::new()),
+        brought: std::sync::atomic::AtomicUsize::new(0),
+    };
+    type Pending = std::sync::mpsc::Receiver<Vec<Out>>;
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Out>>(2);
-        // Written buffers come back to be filled again: fresh ones would each be new pages
-        // for the kernel to fault in and zero.
-        let spare = &spare;
-        let names_w = &names;
+        // A batch's chunks, each a receiver of its output, in order.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Pending>>(2);
+        let fmt = &fmt;
         let writer = scope.spawn(move || -> std::io::Result<()> {
-            for bufs in rx {
-                for o in bufs {
+            for chunk in rx.into_iter().flatten() {
+                // No output: the formatting stopped (it panicked, and says so).
+                let Ok(outs) = chunk.recv() else { break };
+                for o in outs {
                     match o {
                         Out::Bytes(mut b) => {
                             out.write_all(&b)?;
                             b.clear();
-                            spare.lock().unwrap().push(b);
+                            fmt.spare.lock().unwrap().push(b);
                         }
                         Out::Long(s, r, seq) => {
-                            write_long(out, style, &r, &sources[s], &view(s), names_w, seq)?
+                            write_long(out, style, &r, &sources[s], &fmt.view(s), &fmt.names, seq)?
                         }
                     }
                 }
@@ -318,122 +452,16 @@ pub fn write_ordered(
             cuts.push(batch.len());
             let base =
                 job.written.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            let cuts = &cuts;
-            let format_batch = |limits: &[usize]| -> Vec<Out> {
-                cuts.par_windows(2)
-                    .map(|w| (base + w[0] as u64, &batch[w[0]..w[1]]))
-                    .map(|(first, c)| {
-                        // Room for the text and what is written around it (time, host, JSON
-                        // keys): one allocation rather than doublings that copy and fault.
-                        // Long records are not formatted here (see `Out::Long`).
-                        let need = c
-                            .iter()
-                            .map(|(_, r)| r.text_len())
-                            .filter(|&n| n <= long::LONG)
-                            .sum::<usize>()
-                            + c.len() * 96;
-                        let mut outs = Vec::new();
-                        let mut buf = spare.lock().unwrap().pop().unwrap_or_default();
-                        buf.reserve(need);
-                        // Per source: the region (of FAULT_AROUND bytes) of its last record,
-                        // and the last region read through the mapping.
-                        let mut last = vec![usize::MAX; sources.len()];
-                        let mut mapped = vec![usize::MAX; sources.len()];
-                        let mut text = Vec::new();
-                        let mut fresh = 0;
-                        let mut arena = arenas.lock().unwrap().pop().unwrap_or_default();
-                        let spans = read_spans(sources, c, limits, &job.window, &mut arena);
-                        for (i, (s, r)) in c.iter().enumerate() {
-                            if i % 256 == 255 {
-                                account(std::mem::take(&mut fresh));
-                            }
-                            if r.end > limits[*s] || !job.window.keeps(r) {
-                                continue;
-                            }
-                            if r.text_len() > long::LONG {
-                                if !buf.is_empty() {
-                                    outs.push(Out::Bytes(std::mem::take(&mut buf)));
-                                }
-                                outs.push(Out::Long(*s, *r, first + i as u64));
-                                continue;
-                            }
-                            if let Some(sp) = spans[i] {
-                                let start = r.start - sp.lo + sp.at;
-                                let rebased =
-                                    Record { start, end: start + (r.end - r.start), ..*r };
-                                let view = SourceView { data: &arena, ..view(*s) };
-                                write_record(
-                                    &mut buf,
-                                    style,
-                                    &rebased,
-                                    &view,
-                                    &names,
-                                    first + i as u64,
-                                );
-                                continue;
-                            }
-                            let (region, len) =
-                                (r.start / FAULT_AROUND, r.end - r.start.min(r.end));
-                            // A record away from its source's last one is read from the file
-                            // (a source out of order is read so throughout); the records near
-                            // it after it, through the mapping.
-                            if last[*s] != region {
-                                last[*s] = region;
-                                if read_text(&sources[*s].data, r, &mut text) {
-                                    let rebased = Record { start: 0, end: len, ..*r };
-                                    let view = SourceView { data: &text, ..view(*s) };
-                                    write_record(
-                                        &mut buf,
-                                        style,
-                                        &rebased,
-                                        &view,
-                                        &names,
-                                        first + i as u64,
-                                    );
-                                    continue;
-                                }
-                            }
-                            if mapped[*s] != region {
-                                mapped[*s] = region;
-                                fresh += FAULT_AROUND + len;
-                            }
-                            write_record(&mut buf, style, r, &view(*s), &names, first + i as u64);
-                        }
-                        account(fresh);
-                        arenas.lock().unwrap().push(arena);
-                        if !buf.is_empty() || outs.is_empty() {
-                            outs.push(Out::Bytes(buf));
-                        }
-                        outs
-                    })
-                    .flatten()
-                    .collect()
-            };
-            let mut bufs = format_batch(&full);
-            // A mapped file cut while it was being written out reads as zeros past its new
-            // end: look after formatting (so a cut during it is seen too) and redo the batch
-            // without the records past the cut.
-            // Only the batch's sources are asked (an fstat each): asking every source per
-            // batch would cost the number of sources times the number of batches.
-            let mut limits = full.clone();
-            let mut asked = vec![false; sources.len()];
-            for &(s, _) in batch.iter() {
-                if !std::mem::replace(&mut asked[s], true) {
-                    limits[s] = sources[s].data.shrunk().unwrap_or(full[s]);
-                }
-            }
-            if limits != full {
-                bufs = format_batch(&limits);
-                for (i, src) in sources.iter().enumerate() {
-                    let lost = batch.iter().filter(|(s, r)| *s == i && r.end > limits[i]).count();
-                    if lost > 0 {
-                        src.report_shrink(limits[i], lost);
-                    }
-                }
-            }
-            if tx.send(bufs).is_err() {
+            let (done, pending): (Vec<_>, Vec<_>) =
+                cuts.windows(2).map(|_| std::sync::mpsc::sync_channel::<Vec<Out>>(1)).unzip();
+            if tx.send(pending).is_err() {
                 break; // the writer stopped on an error: it is reported below
             }
+            cuts.par_windows(2).zip(done).for_each(|(w, done)| {
+                let outs = fmt.checked(&batch[w[0]..w[1]], base + w[0] as u64, &full);
+                // A writer that stopped takes nothing more.
+                let _ = done.send(outs);
+            });
             let _ = free_tx.send(batch);
         }
         drop(tx);
