@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::sync::Mutex;
 
-use rayon::prelude::*;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 use crate::input;
 use crate::pipeline::Source;
@@ -365,10 +366,33 @@ impl Formatter<'_> {
     }
 }
 
-/// Write records in the order `order` gives them. The merge fills a batch while the one
-/// before is formatted, a chunk per task in parallel; the writer thread writes each chunk
-/// as soon as it and those before it are done, so its buffer comes back to be filled again
-/// while still in cache.
+/// A batch of records in order, shared by the tasks that format its chunks; it goes back to
+/// the merge to be refilled when the last of them is done.
+struct Lease {
+    batch: Vec<(usize, Record)>,
+    back: std::sync::mpsc::Sender<Vec<(usize, Record)>>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let _ = self.back.send(std::mem::take(&mut self.batch));
+    }
+}
+
+/// A chunk to format: records `range` of a batch, the first with sequence number `first`;
+/// its output goes to `done`.
+struct Task {
+    lease: Arc<Lease>,
+    range: std::ops::Range<usize>,
+    first: u64,
+    done: SyncSender<Vec<Out>>,
+}
+
+/// Write records in the order `order` gives them. Three stages run side by side: the merge
+/// fills a batch; workers format its chunks, one a task, and go on to the next batch's
+/// without waiting for the slowest chunk of this one; the writer writes each chunk as soon
+/// as it and those before it are done, so its buffer comes back to be filled again while
+/// still in cache.
 pub fn write_ordered(
     job: &Job,
     sources: &[Source],
@@ -394,10 +418,10 @@ pub fn write_ordered(
         arenas: Mutex::new(Vec::new()),
         brought: std::sync::atomic::AtomicUsize::new(0),
     };
-    type Pending = std::sync::mpsc::Receiver<Vec<Out>>;
     std::thread::scope(|scope| {
-        // A batch's chunks, each a receiver of its output, in order.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Pending>>(2);
+        // A batch's chunks, each a receiver of its output, in order. The writer is at most
+        // two batches behind: that bounds the batches in flight, and so the memory.
+        let (tx, rx) = sync_channel::<Vec<Receiver<Vec<Out>>>>(2);
         let fmt = &fmt;
         let writer = scope.spawn(move || -> std::io::Result<()> {
             for chunk in rx.into_iter().flatten() {
@@ -418,9 +442,26 @@ pub fn write_ordered(
             }
             out.flush()
         });
-        // The merge runs in a thread of its own, a batch ahead of the formatting; batches
-        // go back to it to be refilled.
-        let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Record)>>(1);
+        // The workers: as many as `--threads` allows. Each holds the queue's receiver, so
+        // that were they all gone (a panic), a send fails instead of waiting for ever.
+        let (task_tx, task_rx) = sync_channel::<Task>(64);
+        let task_rx = Arc::new(Mutex::new(task_rx));
+        let workers: Vec<_> = (0..rayon::current_num_threads().max(1))
+            .map(|_| {
+                let (task_rx, full) = (Arc::clone(&task_rx), &full);
+                scope.spawn(move || loop {
+                    let task = task_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(t) = task else { break };
+                    let outs = fmt.checked(&t.lease.batch[t.range], t.first, full);
+                    // A writer that stopped takes nothing more.
+                    let _ = t.done.send(outs);
+                })
+            })
+            .collect();
+        drop(task_rx);
+        // The merge runs in a thread of its own, ahead of the formatting; batches go back to
+        // it to be refilled.
+        let (batch_tx, batch_rx) = sync_channel::<Vec<(usize, Record)>>(1);
         let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<(usize, Record)>>();
         scope.spawn(move || {
             // The first batch is a small one: the formatting waits for it with nothing to do.
@@ -438,7 +479,7 @@ pub fn write_ordered(
                 }
             }
         });
-        for batch in batch_rx {
+        'batches: for batch in batch_rx {
             // Chunks of at most `CHUNK` records and about `CHUNK_TEXT` bytes of text.
             let mut cuts = vec![0];
             let mut text = 0;
@@ -453,18 +494,25 @@ pub fn write_ordered(
             let base =
                 job.written.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
             let (done, pending): (Vec<_>, Vec<_>) =
-                cuts.windows(2).map(|_| std::sync::mpsc::sync_channel::<Vec<Out>>(1)).unzip();
+                cuts.windows(2).map(|_| sync_channel::<Vec<Out>>(1)).unzip();
             if tx.send(pending).is_err() {
                 break; // the writer stopped on an error: it is reported below
             }
-            cuts.par_windows(2).zip(done).for_each(|(w, done)| {
-                let outs = fmt.checked(&batch[w[0]..w[1]], base + w[0] as u64, &full);
-                // A writer that stopped takes nothing more.
-                let _ = done.send(outs);
-            });
-            let _ = free_tx.send(batch);
+            let lease = Arc::new(Lease { batch, back: free_tx.clone() });
+            for (w, done) in cuts.windows(2).zip(done) {
+                let range = w[0]..w[1];
+                let first = base + w[0] as u64;
+                if task_tx.send(Task { lease: Arc::clone(&lease), range, first, done }).is_err() {
+                    break 'batches; // the workers are gone (a panic, raised below)
+                }
+            }
         }
-        drop(tx);
+        drop((tx, task_tx));
+        for w in workers {
+            if let Err(p) = w.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
         match writer.join().expect("the writer thread does not panic") {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             r => r,
