@@ -1,6 +1,7 @@
 //! The output engine: records in the order the merge (or a source read in order) gives them,
-//! formatted in parallel batches while a writer thread writes the batch before, with the
-//! records' text read from their files in a few large reads rather than through page faults.
+//! formatted a chunk at a time by workers in parallel while a writer thread writes the chunks
+//! before, in order, with the records' text read from their files in a few large reads
+//! rather than through page faults.
 
 use std::borrow::Cow;
 use std::io::Write;
