@@ -14,8 +14,10 @@ command -v faketime >/dev/null || need+=(faketime)
 command -v capsh >/dev/null || need+=(libcap2-bin)
 [[ -x /usr/lib/nagios/plugins/check_ntp_time ]] || need+=(monitoring-plugins-basic)
 command -v promtool >/dev/null || need+=(prometheus)
-# The aggregator tests (tests/aggregators.rs) send RFC 5424 to a real rsyslogd they start.
+# The aggregator tests (tests/aggregators.rs) send RFC 5424 to a real rsyslogd and a real
+# syslog-ng they start.
 [[ -x /usr/sbin/rsyslogd ]] || need+=(rsyslog)
+[[ -x /usr/sbin/syslog-ng ]] || need+=(syslog-ng-core)
 # testdata/correlate/gen.py makes the --correlate corpus (tests/correlate.rs)
 command -v python3 >/dev/null || need+=(python3)
 # The terminal-view tests (tests/view.rs): a pseudo-terminal (script), the offsets chart

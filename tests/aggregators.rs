@@ -1,8 +1,8 @@
 //! Output for aggregators, end to end on the demo: timestamps that sort as text, `ts_ns`,
 //! `severity` and `--level`, ECS keys, OTLP/JSON parsed by the official protobuf schema
 //! (`opentelemetry-proto` from PyPI, in the venv scripts/test.sh makes), and RFC 5424 sent
-//! over TCP and UDP to a real rsyslog started here (own config, work dir and loopback port,
-//! stopped by PID).
+//! over TCP and UDP to a real rsyslog and a real syslog-ng started here (own config, work dir
+//! and loopback port, stopped by PID).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -200,8 +200,9 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A real rsyslogd on loopback, with its own config and work dir; killed (by PID) on drop.
-struct Rsyslog {
+/// A real syslog daemon (rsyslogd or syslog-ng) on loopback, with its own config and work
+/// dir, writing each message it parsed as a JSON object; killed (by PID) on drop.
+struct Syslogd {
     child: std::process::Child,
     out: PathBuf,
     tcp: u16,
@@ -209,7 +210,7 @@ struct Rsyslog {
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Rsyslog {
+impl Drop for Syslogd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -220,8 +221,12 @@ fn rsyslogd() -> Option<PathBuf> {
     ["/usr/sbin/rsyslogd", "/sbin/rsyslogd"].iter().map(PathBuf::from).find(|p| p.is_file())
 }
 
-impl Rsyslog {
-    fn start(bin: &Path) -> Rsyslog {
+fn syslog_ng() -> Option<PathBuf> {
+    ["/usr/sbin/syslog-ng", "/sbin/syslog-ng"].iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+impl Syslogd {
+    fn rsyslog(bin: &Path) -> Syslogd {
         let dir = tempfile::tempdir().unwrap();
         let (tcp, udp) = (free_port(), free_port());
         let out = dir.path().join("received.jsonl");
@@ -253,22 +258,74 @@ input(type="imudp" address="127.0.0.1" port="{udp}" ruleset="in")
         let conf_path = dir.path().join("rsyslog.conf");
         std::fs::write(&conf_path, conf).unwrap();
         let pid = dir.path().join("rsyslogd.pid");
-        let child = Command::new(bin)
-            .arg("-n")
-            .arg("-f")
-            .arg(&conf_path)
-            .arg("-i")
-            .arg(&pid)
+        let mut cmd = Command::new(bin);
+        cmd.arg("-n").arg("-f").arg(&conf_path).arg("-i").arg(&pid);
+        Syslogd::start(cmd, out, tcp, udp, dir)
+    }
+
+    /// syslog-ng with its RFC 5424 (`syslog()`) source on TCP (octet counting) and UDP. The
+    /// time written is the message's own (`S_ISODATE`), to the microsecond, in UTC.
+    fn syslog_ng(bin: &Path) -> Syslogd {
+        let dir = tempfile::tempdir().unwrap();
+        let (tcp, udp) = (free_port(), free_port());
+        let out = dir.path().join("received.jsonl");
+        // The config's version is the one this build speaks: no warning, no compat mode.
+        let v = Command::new(bin).arg("--version").output().expect("syslog-ng --version");
+        let v = String::from_utf8_lossy(&v.stdout);
+        let version = v
+            .lines()
+            .find_map(|l| l.strip_prefix("Config version: "))
+            .expect("syslog-ng names its config version")
+            .trim()
+            .to_string();
+        let conf = format!(
+            r#"@version: {version}
+options {{ keep-hostname(yes); chain-hostnames(no); use-dns(no); dns-cache(no); use-fqdn(no);
+  keep-timestamp(yes); frac-digits(6); log-msg-size(262144); stats-freq(0); }};
+source s_in {{
+  syslog(ip("127.0.0.1") port({tcp}) transport("tcp"));
+  syslog(ip("127.0.0.1") port({udp}) transport("udp"));
+}};
+destination d_out {{
+  file("{out}" time-zone("UTC") template("$(format-json time=${{S_ISODATE}} host=${{HOST}}
+    app=${{PROGRAM}} procid=${{PID}} sd=${{SDATA}} msg=${{MESSAGE}})\n"));
+}};
+log {{ source(s_in); destination(d_out); }};
+"#,
+            out = out.display(),
+        );
+        let conf_path = dir.path().join("syslog-ng.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let mut cmd = Command::new(bin);
+        cmd.arg("-F").arg("--no-caps").arg("-f").arg(&conf_path);
+        for (flag, name) in [("-R", "persist"), ("-c", "ctl"), ("-p", "pid")] {
+            cmd.arg(flag).arg(dir.path().join(name));
+        }
+        Syslogd::start(cmd, out, tcp, udp, dir)
+    }
+
+    /// Start `cmd` (in the foreground, its own files in `dir`); ready when it accepts on
+    /// the TCP port (both daemons open their inputs before either runs).
+    fn start(
+        mut cmd: Command,
+        out: PathBuf,
+        tcp: u16,
+        udp: u16,
+        dir: tempfile::TempDir,
+    ) -> Syslogd {
+        let child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start rsyslogd");
-        let r = Rsyslog { child, out, tcp, udp, _dir: dir };
-        // Ready when it accepts on the TCP port (it opens both inputs before either runs).
+            .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+        let mut r = Syslogd { child, out, tcp, udp, _dir: dir };
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", tcp)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "rsyslogd did not start");
+            if let Ok(Some(status)) = r.child.try_wait() {
+                panic!("{cmd:?} exited at start: {status}");
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "{cmd:?} did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
         r
@@ -293,15 +350,15 @@ input(type="imudp" address="127.0.0.1" port="{udp}" ruleset="in")
     }
 }
 
-fn check_rsyslog_got_the_demo(url: &str, r: &Rsyslog) {
+fn check_got_the_demo(url: &str, r: &Syslogd) {
     let sent = demo(&["-o", url]);
     assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
     // RFC 5424 carries at most 6 fraction digits: compare with the same precision.
     let want = lines(&demo(&["--output-format", "jsonl", "--precision", "us"]));
     let got = r.received(want.len());
     assert_eq!(got.len(), want.len(), "every record arrives, once");
-    // Records as (host, text): each arrives exactly once, with rsyslog's parsed time equal
-    // to the corrected time (to the microsecond) and its hostname the record's host.
+    // Records as (host, text): each arrives exactly once, with the daemon's parsed time
+    // equal to the corrected time (to the microsecond) and its hostname the record's host.
     let mut expect: HashMap<(String, String), Vec<i64>> = HashMap::new();
     for w in &want {
         let key = (w["host"].as_str().unwrap().into(), w["msg"].as_str().unwrap().into());
@@ -312,7 +369,7 @@ fn check_rsyslog_got_the_demo(url: &str, r: &Rsyslog) {
         let times = expect.get_mut(&key).unwrap_or_else(|| panic!("unexpected message {g}"));
         let t = nanos(g["time"].as_str().unwrap());
         let i = times.iter().position(|&w| w == t).unwrap_or_else(|| {
-            panic!("{g}: rsyslog's time {t} is none of the corrected times {times:?}")
+            panic!("{g}: the daemon's time {t} is none of the corrected times {times:?}")
         });
         times.remove(i);
         let sd = g["sd"].as_str().unwrap();
@@ -330,15 +387,29 @@ fn check_rsyslog_got_the_demo(url: &str, r: &Rsyslog) {
 #[test]
 fn rfc5424_over_tcp_reaches_a_real_rsyslog_whole_with_corrected_time_and_host() {
     let Some(bin) = rsyslogd() else { return missing("rsyslog (Debian package)") };
-    let r = Rsyslog::start(&bin);
-    check_rsyslog_got_the_demo(&format!("tcp://127.0.0.1:{}", r.tcp), &r);
+    let r = Syslogd::rsyslog(&bin);
+    check_got_the_demo(&format!("tcp://127.0.0.1:{}", r.tcp), &r);
 }
 
 #[test]
 fn rfc5424_over_udp_reaches_a_real_rsyslog_whole_with_corrected_time_and_host() {
     let Some(bin) = rsyslogd() else { return missing("rsyslog (Debian package)") };
-    let r = Rsyslog::start(&bin);
-    check_rsyslog_got_the_demo(&format!("udp://127.0.0.1:{}", r.udp), &r);
+    let r = Syslogd::rsyslog(&bin);
+    check_got_the_demo(&format!("udp://127.0.0.1:{}", r.udp), &r);
+}
+
+#[test]
+fn rfc5424_over_tcp_reaches_a_real_syslog_ng_whole_with_corrected_time_and_host() {
+    let Some(bin) = syslog_ng() else { return missing("syslog-ng (Debian syslog-ng-core)") };
+    let r = Syslogd::syslog_ng(&bin);
+    check_got_the_demo(&format!("tcp://127.0.0.1:{}", r.tcp), &r);
+}
+
+#[test]
+fn rfc5424_over_udp_reaches_a_real_syslog_ng_whole_with_corrected_time_and_host() {
+    let Some(bin) = syslog_ng() else { return missing("syslog-ng (Debian syslog-ng-core)") };
+    let r = Syslogd::syslog_ng(&bin);
+    check_got_the_demo(&format!("udp://127.0.0.1:{}", r.udp), &r);
 }
 
 #[test]
