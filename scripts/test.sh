@@ -15,9 +15,13 @@ command -v capsh >/dev/null || need+=(libcap2-bin)
 [[ -x /usr/lib/nagios/plugins/check_ntp_time ]] || need+=(monitoring-plugins-basic)
 command -v promtool >/dev/null || need+=(prometheus)
 # The aggregator tests (tests/aggregators.rs) send RFC 5424 to a real rsyslogd and a real
-# syslog-ng they start.
+# syslog-ng they start. Debian's syslog-ng-core conflicts with rsyslog (each is the system's
+# log daemon), so it is unpacked under ~/.cache, not installed; the libraries it needs are.
 [[ -x /usr/sbin/rsyslogd ]] || need+=(rsyslog)
-[[ -x /usr/sbin/syslog-ng ]] || need+=(syslog-ng-core)
+sng="$HOME/.cache/deskew-test/syslog-ng"
+for lib in libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libwrap0; do
+  dpkg -s "$lib" >/dev/null 2>&1 || need+=("$lib")
+done
 # testdata/correlate/gen.py makes the --correlate corpus (tests/correlate.rs)
 command -v python3 >/dev/null || need+=(python3)
 # The terminal-view tests (tests/view.rs): a pseudo-terminal (script), the offsets chart
@@ -32,7 +36,9 @@ python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 [[ -e /usr/share/zoneinfo/Europe/Berlin ]] || need+=(tzdata)
 java_ok || need+=(JRE)
 command -v cargo >/dev/null || { echo "test.sh: cargo not found; install Rust from https://rustup.rs" >&2; exit 1; }
-if ((${#need[@]})); then
+sng_get=
+[[ -x $sng/usr/sbin/syslog-ng ]] || sng_get=1
+if ((${#need[@]})) || [[ -n $sng_get ]]; then
   sudo=
   [[ $(id -u) -ne 0 ]] && sudo=sudo
   # Keep apt from starting the services it installs (invoke-rc.d and deb-systemd-invoke obey
@@ -54,8 +60,17 @@ if ((${#need[@]})); then
     [[ -n $jre ]] || { echo "test.sh: no Java 17+ runtime package found for Spark" >&2; exit 1; }
     need=("${need[@]/JRE/$jre}")
   fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  if ((${#need[@]})); then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  fi
   [[ -n $guard ]] && $sudo rm -f /usr/sbin/policy-rc.d
+fi
+if [[ -n $sng_get ]]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq syslog-ng-core)
+  mkdir -p "$sng"
+  dpkg -x "$tmp"/syslog-ng-core_*.deb "$sng"
+  rm -rf "$tmp"
 fi
 
 # PyPI packages into a venv kept across runs (pinned: pip does nothing when they are there).

@@ -5,10 +5,8 @@
 
 use std::borrow::Cow;
 use std::io::Write;
-use std::sync::Mutex;
-
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::input;
 use crate::pipeline::Source;
@@ -222,6 +220,7 @@ fn read_spans(
     }
     out
 }
+
 /// What formatting a chunk needs, shared by the threads that format.
 struct Formatter<'a> {
     job: &'a Job<'a>,
