@@ -19,7 +19,7 @@ command -v promtool >/dev/null || need+=(prometheus)
 # log daemon), so it is unpacked under ~/.cache, not installed; the libraries it needs are.
 [[ -x /usr/sbin/rsyslogd ]] || need+=(rsyslog)
 sng="$HOME/.cache/deskew-test/syslog-ng"
-for lib in libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libwrap0; do
+for lib in libcap2 libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libssl3 libsystemd0 libwrap0; do
   dpkg -s "$lib" >/dev/null 2>&1 || need+=("$lib")
 done
 # testdata/correlate/gen.py makes the --correlate corpus (tests/correlate.rs)
