@@ -223,21 +223,29 @@ fn rsyslogd() -> Option<PathBuf> {
 
 /// syslog-ng: installed, or else unpacked by scripts/test.sh under ~/.cache (Debian's
 /// syslog-ng-core conflicts with rsyslog); then the command is told where its library and
-/// modules lie.
-fn syslog_ng() -> Option<Command> {
-    if let Some(p) =
-        ["/usr/sbin/syslog-ng", "/sbin/syslog-ng"].iter().find(|p| Path::new(p).is_file())
-    {
-        return Some(Command::new(p));
-    }
-    let home = std::env::var_os("HOME")?;
-    let root = Path::new(&home).join(".cache/deskew-test/syslog-ng");
-    let lib = root.join("usr/lib/syslog-ng");
-    // The modules lie in a directory named for the version (`3.38`).
-    let modules = std::fs::read_dir(&lib).ok()?.flatten().map(|e| e.path()).find(|p| p.is_dir())?;
-    let mut cmd = Command::new(root.join("usr/sbin/syslog-ng"));
-    cmd.env("LD_LIBRARY_PATH", &lib).arg(format!("--module-path={}", modules.display()));
-    Some(cmd)
+/// modules lie. A maker of the command, as it is run twice (`--version`, then the daemon).
+fn syslog_ng() -> Option<impl Fn() -> Command> {
+    let installed =
+        ["/usr/sbin/syslog-ng", "/sbin/syslog-ng"].iter().find(|p| Path::new(p).is_file());
+    let (bin, unpacked) = match installed {
+        Some(p) => (PathBuf::from(p), None),
+        None => {
+            let home = std::env::var_os("HOME")?;
+            let root = Path::new(&home).join(".cache/deskew-test/syslog-ng");
+            let lib = root.join("usr/lib/syslog-ng");
+            // The modules lie in a directory named for the version (`3.38`).
+            let modules =
+                std::fs::read_dir(&lib).ok()?.flatten().map(|e| e.path()).find(|p| p.is_dir())?;
+            (root.join("usr/sbin/syslog-ng"), Some((lib, modules)))
+        }
+    };
+    Some(move || {
+        let mut cmd = Command::new(&bin);
+        if let Some((lib, modules)) = &unpacked {
+            cmd.env("LD_LIBRARY_PATH", lib).arg(format!("--module-path={}", modules.display()));
+        }
+        cmd
+    })
 }
 
 impl Syslogd {
@@ -280,14 +288,12 @@ input(type="imudp" address="127.0.0.1" port="{udp}" ruleset="in")
 
     /// syslog-ng with its RFC 5424 (`syslog()`) source on TCP (octet counting) and UDP. The
     /// time written is the message's own (`S_ISODATE`), to the microsecond, in UTC.
-    fn syslog_ng(mut cmd: Command) -> Syslogd {
+    fn syslog_ng(make: impl Fn() -> Command) -> Syslogd {
         let dir = tempfile::tempdir().unwrap();
         let (tcp, udp) = (free_port(), free_port());
         let out = dir.path().join("received.jsonl");
         // The config's version is the one this build speaks: no warning, no compat mode.
-        let mut ask = Command::new(cmd.get_program());
-        ask.envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?)))).arg("--version");
-        let v = ask.output().unwrap_or_else(|e| panic!("{ask:?}: {e}"));
+        let v = make().arg("--version").output().expect("syslog-ng --version");
         let v = String::from_utf8_lossy(&v.stdout);
         let version = v
             .lines()
@@ -313,6 +319,7 @@ log {{ source(s_in); destination(d_out); }};
         );
         let conf_path = dir.path().join("syslog-ng.conf");
         std::fs::write(&conf_path, conf).unwrap();
+        let mut cmd = make();
         cmd.arg("-F").arg("--no-caps").arg("-f").arg(&conf_path);
         for (flag, name) in [("-R", "persist"), ("-c", "ctl"), ("-p", "pid")] {
             cmd.arg(flag).arg(dir.path().join(name));
@@ -416,15 +423,15 @@ fn rfc5424_over_udp_reaches_a_real_rsyslog_whole_with_corrected_time_and_host() 
 
 #[test]
 fn rfc5424_over_tcp_reaches_a_real_syslog_ng_whole_with_corrected_time_and_host() {
-    let Some(cmd) = syslog_ng() else { return missing("syslog-ng (Debian syslog-ng-core)") };
-    let r = Syslogd::syslog_ng(cmd);
+    let Some(make) = syslog_ng() else { return missing("syslog-ng (Debian syslog-ng-core)") };
+    let r = Syslogd::syslog_ng(make);
     check_got_the_demo(&format!("tcp://127.0.0.1:{}", r.tcp), &r);
 }
 
 #[test]
 fn rfc5424_over_udp_reaches_a_real_syslog_ng_whole_with_corrected_time_and_host() {
-    let Some(cmd) = syslog_ng() else { return missing("syslog-ng (Debian syslog-ng-core)") };
-    let r = Syslogd::syslog_ng(cmd);
+    let Some(make) = syslog_ng() else { return missing("syslog-ng (Debian syslog-ng-core)") };
+    let r = Syslogd::syslog_ng(make);
     check_got_the_demo(&format!("udp://127.0.0.1:{}", r.udp), &r);
 }
 
